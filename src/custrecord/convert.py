@@ -1,0 +1,82 @@
+"""The cattrs converter: customers to and from plain, JSON-safe data.
+
+:func:`unstructure` gives the nested canonical form of SPEC 1 with only JSON
+types (Decimal as a string, dates in ISO 8601, tags as a sorted list).
+:func:`load` structures that form back without validation, for data that is
+known to be good (storage, caches); :func:`custrecord.structure` is the
+validating entry point for anything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, get_origin
+
+import cattrs
+
+from custrecord.fields import FIELDS, column_for
+from custrecord.model import Customer, FrozenMap, Kind, Status
+
+__all__ = ["converter", "flatten", "load", "unstructure"]
+
+converter = cattrs.Converter()
+converter.register_unstructure_hook(Decimal, str)
+converter.register_unstructure_hook(date, date.isoformat)
+converter.register_unstructure_hook(datetime, datetime.isoformat)
+converter.register_unstructure_hook_func(
+    lambda t: t is frozenset or get_origin(t) is frozenset, lambda tags: sorted(tags)
+)
+converter.register_unstructure_hook(FrozenMap, dict)
+converter.register_unstructure_hook(Kind, str)
+converter.register_unstructure_hook(Status, str)
+
+converter.register_structure_hook(Decimal, lambda v, _: v if isinstance(v, Decimal) else Decimal(str(v)))
+converter.register_structure_hook(date, lambda v, _: v if isinstance(v, date) else date.fromisoformat(v))
+converter.register_structure_hook(
+    datetime, lambda v, _: v if isinstance(v, datetime) else datetime.fromisoformat(v)
+)
+converter.register_structure_hook(FrozenMap, lambda v, _: FrozenMap(v))
+
+
+def unstructure(customer: Customer) -> dict[str, Any]:
+    """The nested canonical form of ``customer``: a JSON-safe dict."""
+    data: dict[str, Any] = converter.unstructure(customer)
+    return data
+
+
+def load(data: Mapping[str, Any]) -> Customer:
+    """Structure trusted canonical data (as :func:`unstructure` gives) without validation."""
+    return converter.structure(data, Customer)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple | frozenset | set):
+        return ",".join(sorted(str(v) for v in value))
+    return str(value)
+
+
+def flatten(customer: Customer, *, headers: str = "en") -> dict[str, str]:
+    """One flat row (SPEC 1 flat form) of text cells; extra fields are appended by name.
+
+    ``headers`` is ``en`` (``contact_phone``) or ``zh`` (``电话``). Only the
+    primary contact fits a row; see the import/export docs for the others.
+    """
+    data = unstructure(customer)
+    contact = data["contacts"][0] if data["contacts"] else {}
+    row: dict[str, str] = {}
+    for field in FIELDS:
+        head, _, tail = field.path.partition(".")
+        if head == "contacts[]":
+            value = contact.get(tail)
+        elif tail:
+            value = data[head].get(tail)
+        else:
+            value = data[head]
+        row[column_for(field.path, headers=headers)] = _cell(value)
+    for key, value in data["extra"].items():
+        row.setdefault(key, _cell(value))
+    return row

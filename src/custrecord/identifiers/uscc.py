@@ -1,0 +1,92 @@
+"""USCC (统一社会信用代码), the Chinese unified social credit code, per GB 32100-2015.
+
+Eighteen characters from ``0-9`` and ``A-Z`` without ``I O Z S V``:
+
+* 1: registration authority (``1``-``9``, ``A``, ``N``, ``Y``),
+* 2: entity type,
+* 3-8: administrative region of registration,
+* 9-17: GB 11714 organisation code (with its own check character),
+* 18: check character over the first seventeen.
+
+``stdnum.cn.uscc`` expects digits in the first eight places and so rejects
+codes issued by authorities ``A`` (military reform and staffing office),
+``N`` (agriculture) and ``Y`` (other). This module accepts them when the check
+character is right, and can also verify the embedded organisation code.
+
+>>> validate('91110000600037341L')
+'91110000600037341L'
+>>> validate('91110000600037341M')
+Traceback (most recent call last):
+    ...
+stdnum.exceptions.InvalidChecksum: The number's checksum or check digit is invalid.
+"""
+
+from __future__ import annotations
+
+import re
+
+from stdnum.cn import uscc as _stdnum_uscc
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+
+from custrecord.identifiers import orgcode
+
+__all__ = ["compact", "format", "is_valid", "region", "validate"]
+
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+AUTHORITIES = frozenset("123456789ANY")
+_SHAPE = re.compile(r"[0-9ANY][0-9A-HJ-NP-RTUWXY][0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}")
+_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def compact(number: str) -> str:
+    """Strip separators and white space, and upper-case."""
+    return "".join(c for c in str(number) if c not in " -.").strip().upper()
+
+
+def calc_check_digit(number: str) -> str:
+    """The check character for the first seventeen characters of ``number``."""
+    total = sum(ALPHABET.index(c) * w for c, w in zip(number[:17], _WEIGHTS, strict=False))
+    return ALPHABET[(31 - total % 31) % 31]
+
+
+def validate(number: str, *, check_organization_code: bool = False) -> str:
+    """Check a USCC and return its compact form.
+
+    Raises ``InvalidLength``, ``InvalidFormat``, ``InvalidChecksum`` or, with
+    ``check_organization_code``, ``InvalidComponent`` when characters 9-17 are
+    not a valid GB 11714 organisation code.
+    """
+    number = compact(number)
+    if len(number) != 18:
+        raise InvalidLength()
+    if number[0] in "ANY":
+        # stdnum rejects these authorities; check the shape and checksum ourselves.
+        if not _SHAPE.fullmatch(number):
+            raise InvalidFormat()
+        if number[17] != calc_check_digit(number):
+            raise InvalidChecksum()
+    else:
+        number = _stdnum_uscc.validate(number)
+        if number[0] not in AUTHORITIES:
+            raise InvalidComponent()
+    if check_organization_code and not orgcode.is_valid(number[8:17]):
+        raise InvalidComponent()
+    return number
+
+
+def is_valid(number: str, *, check_organization_code: bool = False) -> bool:
+    """Whether ``number`` is a valid USCC."""
+    try:
+        return bool(validate(number, check_organization_code=check_organization_code))
+    except ValidationError:
+        return False
+
+
+def format(number: str) -> str:
+    """The compact form, which is also how USCCs are printed."""
+    return compact(number)
+
+
+def region(number: str) -> str:
+    """The six-digit administrative region of registration (characters 3-8)."""
+    return compact(number)[2:8]

@@ -1,0 +1,199 @@
+"""The customer master record and its value objects.
+
+Every class here is an immutable, slotted attrs class. The model imports no I/O
+and does no validation of its own: validation lives in :mod:`custrecord.validation`,
+so a record can always be represented, even a bad one being cleaned.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeAlias
+
+import attrs
+
+__all__ = [
+    "Address",
+    "Contact",
+    "CreditProfile",
+    "Customer",
+    "FrozenMap",
+    "Kind",
+    "Scalar",
+    "Status",
+]
+
+#: The value types allowed in :attr:`Customer.extra`.
+Scalar: TypeAlias = str | int | float | bool | Decimal | date | None
+
+
+class Kind(enum.StrEnum):
+    """Whether a customer is an organisation or a natural person (客户类型)."""
+
+    ENTERPRISE = "enterprise"
+    INDIVIDUAL = "individual"
+
+
+class Status(enum.StrEnum):
+    """Lifecycle status of a customer (状态)."""
+
+    DRAFT = "draft"
+    PENDING = "pending"
+    ACTIVE = "active"
+    FROZEN = "frozen"
+    DISABLED = "disabled"
+    DELETED = "deleted"
+
+
+class FrozenMap(Mapping[str, Scalar]):
+    """A small immutable, hashable, picklable mapping used for ``extra``."""
+
+    __slots__ = ("_data", "_hash")
+
+    def __init__(self, data: Mapping[str, Scalar] | None = None) -> None:
+        self._data: dict[str, Scalar] = dict(data or {})
+        self._hash: int | None = None
+
+    def __getitem__(self, key: str) -> Scalar:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(frozenset(self._data.items()))
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return self._data == dict(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._data!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenMap, (self._data,))
+
+
+def _frozen_map(value: Mapping[str, Scalar] | None) -> FrozenMap:
+    return value if isinstance(value, FrozenMap) else FrozenMap(value)
+
+
+def _tuple_of_contacts(value: Any) -> tuple[Contact, ...]:
+    return tuple(value)
+
+
+def _frozenset_of_str(value: Any) -> frozenset[str]:
+    return frozenset(value)
+
+
+@attrs.frozen
+class Address:
+    """Postal address (地址). Every part is optional."""
+
+    province: str | None = None
+    city: str | None = None
+    district: str | None = None
+    street: str | None = None
+    postcode: str | None = None
+
+    def is_empty(self) -> bool:
+        """True when no part is filled in."""
+        return not any((self.province, self.city, self.district, self.street, self.postcode))
+
+
+@attrs.frozen
+class Contact:
+    """A contact person (联系人). Phones are stored in E.164 once validated."""
+
+    name: str | None = None
+    title: str | None = None
+    phone: str | None = None
+    mobile: str | None = None
+    email: str | None = None
+
+    def is_empty(self) -> bool:
+        """True when no part is filled in."""
+        return not any((self.name, self.title, self.phone, self.mobile, self.email))
+
+
+@attrs.frozen
+class CreditProfile:
+    """Credit terms granted to a customer (信用).
+
+    ``limit`` is money in ``currency``; ``days`` is the credit period (信用期限).
+    A profile outside ``valid_from``..``valid_until`` counts as no credit.
+    """
+
+    grade: str | None = None
+    limit: Decimal | None = None
+    currency: str = "CNY"
+    days: int | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+    def is_empty(self) -> bool:
+        """True when nothing but the default currency is set."""
+        return not any(
+            (
+                self.grade,
+                self.limit is not None,
+                self.days is not None,
+                self.valid_from,
+                self.valid_until,
+            )
+        )
+
+    def is_valid_on(self, day: date) -> bool:
+        """Whether the profile's validity period covers ``day``."""
+        if self.valid_from is not None and day < self.valid_from:
+            return False
+        return not (self.valid_until is not None and day > self.valid_until)
+
+
+@attrs.frozen
+class Customer:
+    """A customer master record (客户档案).
+
+    Field names are the public contract of SPEC section 1. ``version``,
+    ``created_at`` and ``updated_at`` are managed by storage.
+    """
+
+    name: str
+    code: str | None = None
+    short_name: str | None = None
+    kind: Kind = Kind.ENTERPRISE
+    country: str = "CN"
+    tax_id: str | None = None
+    category: str | None = None
+    region: str | None = None
+    industry: str | None = None
+    address: Address = attrs.field(factory=Address)
+    contacts: tuple[Contact, ...] = attrs.field(default=(), converter=_tuple_of_contacts)
+    bank_name: str | None = None
+    bank_account: str | None = None
+    legal_representative: str | None = None
+    credit: CreditProfile = attrs.field(factory=CreditProfile)
+    settlement_method: str | None = None
+    payment_terms: str | None = None
+    tags: frozenset[str] = attrs.field(default=frozenset(), converter=_frozenset_of_str)
+    priority: int | None = None
+    status: Status = Status.ACTIVE
+    remarks: str | None = None
+    extra: FrozenMap = attrs.field(factory=FrozenMap, converter=_frozen_map)
+    version: int = 0
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def primary_contact(self) -> Contact | None:
+        """The first contact, the one the flat (CSV) form carries."""
+        return self.contacts[0] if self.contacts else None

@@ -1,0 +1,175 @@
+"""Contact-data rules: phones (phonenumbers, E.164), e-mail, postcodes, bank accounts."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat
+from stdnum import iban
+from stdnum.exceptions import ValidationError as StdnumValidationError
+
+from custrecord.model import Customer
+from custrecord.problems import ProblemCode
+from custrecord.text import nfkc
+from custrecord.validation.taxid import problem_code
+
+if TYPE_CHECKING:
+    from custrecord.validation.engine import Context
+
+__all__ = [
+    "POSTCODE_PATTERNS",
+    "check_bank_account",
+    "check_emails",
+    "check_phones",
+    "check_postcode",
+    "normalize_phone",
+    "split_extension",
+]
+
+# "0512-65201234转801", "… 分机 801", "… ext. 801", "… x801", "… #801"
+_EXPLICIT_EXT = re.compile(r"^(.*?\d)\s*(?:转|分机|ext\.?|extension|x|#)\s*(\d{1,6})$", re.IGNORECASE)
+# "0512-65201234-801": a trailing dash group is an extension only if the rest is a valid number.
+_DASH_EXT = re.compile(r"^(.*\d)\s*-\s*(\d{1,5})$")
+
+
+def split_extension(text: str) -> tuple[str, str | None]:
+    """Split an explicit extension (``转801``, ``ext. 801``, ``x801``) off a phone number."""
+    m = _EXPLICIT_EXT.match(text)
+    if m:
+        return m[1], m[2]
+    return text, None
+
+
+def _parse_valid(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        number = phonenumbers.parse(text, region)
+    except NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def normalize_phone(text: str, region: str) -> str | None:
+    """E.164 (plus ``;ext=N`` when there is an extension) or None when invalid.
+
+    ``region`` is the default region for numbers written without ``+``.
+    """
+    text = nfkc(text).strip()
+    if len(text) > 40:
+        return None
+    main, ext = split_extension(text)
+    number = _parse_valid(main, region)
+    if number is None and ext is None:
+        m = _DASH_EXT.match(text)
+        if m:
+            number, ext = _parse_valid(m[1], region), m[2]
+    if number is None:
+        return None
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    ext = ext or number.extension
+    return f"{e164};ext={ext}" if ext else e164
+
+
+def check_phones(customer: Customer, ctx: Context) -> None:
+    """Every contact's phone and mobile must be valid for the customer's country; store E.164."""
+    region = customer.country if len(customer.country) == 2 else "CN"
+    for i, contact in enumerate(customer.contacts):
+        for field in ("phone", "mobile"):
+            raw = getattr(contact, field)
+            path = f"contacts[{i}].{field}"
+            if raw is None or ctx.failed(path):
+                continue
+            if raw.startswith("+") and ";ext=" not in raw and raw[1:].isdigit() and _parse_valid(raw, region):
+                continue  # already E.164
+            normal = normalize_phone(raw, region)
+            if normal is None:
+                ctx.report(path, ProblemCode.INVALID_PHONE, value=raw, region=region,
+                           hint="e.g. 13812345678 or 0512-65201234", hint_zh="例如 13812345678 或 0512-65201234")
+            elif normal != raw:
+                ctx.fix(path, normal)
+
+
+_EMAIL = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+
+
+def check_emails(customer: Customer, ctx: Context) -> None:
+    """E-mail syntax (ASCII addresses); the domain part is lower-cased."""
+    for i, contact in enumerate(customer.contacts):
+        raw = contact.email
+        path = f"contacts[{i}].email"
+        if raw is None or ctx.failed(path):
+            continue
+        if len(raw) > 254 or not _EMAIL.fullmatch(raw):
+            ctx.report(path, ProblemCode.INVALID_EMAIL, value=raw)
+            continue
+        local, _, domain = raw.rpartition("@")
+        if len(local) > 64:
+            ctx.report(path, ProblemCode.INVALID_EMAIL, value=raw)
+        elif domain != domain.lower():
+            ctx.fix(path, f"{local}@{domain.lower()}")
+
+
+#: Postcode shapes by country; countries not listed are not checked.
+POSTCODE_PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
+    "CN": (re.compile(r"[0-8]\d{5}"), "215000"),
+    "US": (re.compile(r"\d{5}(?:-\d{4})?"), "94105"),
+    "DE": (re.compile(r"\d{5}"), "10115"),
+    "FR": (re.compile(r"\d{5}"), "75008"),
+    "IT": (re.compile(r"\d{5}"), "00184"),
+    "ES": (re.compile(r"\d{5}"), "28001"),
+    "JP": (re.compile(r"\d{3}-?\d{4}"), "100-0001"),
+    "KR": (re.compile(r"\d{5}"), "04524"),
+    "SG": (re.compile(r"\d{6}"), "018956"),
+    "TW": (re.compile(r"\d{3}(?:\d{2,3})?"), "100"),
+    "NL": (re.compile(r"\d{4} ?[A-Z]{2}"), "1012 AB"),
+    "GB": (re.compile(r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}"), "SW1A 1AA"),
+    "CA": (re.compile(r"[A-Z]\d[A-Z] ?\d[A-Z]\d"), "K1A 0B1"),
+    "AU": (re.compile(r"\d{4}"), "2000"),
+    "IN": (re.compile(r"[1-9]\d{5}"), "110001"),
+}
+
+
+def check_postcode(customer: Customer, ctx: Context) -> None:
+    """The postcode must have its country's shape (CN: six digits)."""
+    raw = customer.address.postcode
+    path = "address.postcode"
+    if raw is None or ctx.failed(path):
+        return
+    pattern = POSTCODE_PATTERNS.get(customer.country)
+    if pattern is None:
+        return
+    value = raw.upper()
+    if not pattern[0].fullmatch(value):
+        ctx.report(path, ProblemCode.INVALID_POSTCODE, value=raw, country=customer.country,
+                   hint=f"e.g. {pattern[1]}", hint_zh=f"例如 {pattern[1]}")
+    elif value != raw:
+        ctx.fix(path, value)
+
+
+_ACCOUNT_JUNK = str.maketrans("", "", " -\u00a0")
+
+
+def check_bank_account(customer: Customer, ctx: Context) -> None:
+    """A bank account is digits (CN, 8 to 30) or a valid IBAN; stored without spaces."""
+    raw = customer.bank_account
+    path = "bank_account"
+    if raw is None or ctx.failed(path):
+        return
+    value = nfkc(raw).upper().translate(_ACCOUNT_JUNK)
+    if value[:2].isalpha():
+        try:
+            value = iban.validate(value)
+        except StdnumValidationError as exc:
+            ctx.report(path, problem_code(exc), value=raw, label="bank account (IBAN)", label_zh="银行账号（IBAN）",
+                       hint="e.g. DE89370400440532013000", hint_zh="例如 DE89370400440532013000")
+            return
+    elif not value.isdigit() or (customer.country == "CN" and not 8 <= len(value) <= 30):
+        ctx.report(path, ProblemCode.INVALID_FORMAT, value=raw,
+                   hint="digits only, 8 to 30 of them", hint_zh="应为8至30位数字")
+        return
+    if value != raw:
+        ctx.fix(path, value)

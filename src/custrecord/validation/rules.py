@@ -1,0 +1,199 @@
+"""The built-in rules and the default rule list.
+
+Each rule is a plain function ``rule(customer, ctx) -> None``; profiles list
+them in order. Rules skip a field that already has an error, so one mistake
+gives one problem, while every field of the record is still checked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import phonenumbers
+
+from custrecord.model import Customer
+from custrecord.problems import ProblemCode
+from custrecord.validation.contact import check_bank_account, check_emails, check_phones, check_postcode
+from custrecord.validation.taxid import check_tax_id
+
+if TYPE_CHECKING:
+    from custrecord.validation.engine import Context, Rule
+
+__all__ = [
+    "COUNTRIES",
+    "CURRENCIES",
+    "DEFAULT_RULES",
+    "check_choices",
+    "check_classification",
+    "check_code_format",
+    "check_date_ranges",
+    "check_lengths",
+    "check_ranges",
+    "check_required",
+    "get_path",
+]
+
+#: ISO 3166-1 alpha-2 codes that custrecord accepts as ``country``.
+COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS) | {"XK"}
+
+#: ISO 4217 currency codes in use.
+CURRENCIES = frozenset(
+    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP
+    BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL
+    GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW
+    KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN
+    NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK
+    SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS
+    VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG""".split()
+)
+
+_CONTACT_PATH = re.compile(r"contacts\[\]\.(\w+)")
+
+
+def get_path(customer: Customer, path: str) -> Any:
+    """The value at a nested path such as ``address.city`` (not for ``contacts[]``)."""
+    head, _, tail = path.partition(".")
+    value = getattr(customer, head, None)
+    return getattr(value, tail, None) if tail else value
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, frozenset | tuple) and not value)
+
+
+def check_required(customer: Customer, ctx: Context) -> None:
+    """Required paths of the profile (per kind) must not be blank."""
+    required = ctx.profile.required_paths(customer.kind)
+    if ctx.profile.require_category_with_tree and ctx.profile.categories is not None:
+        required = required | {"category"}
+    for path in sorted(required):
+        m = _CONTACT_PATH.fullmatch(path)
+        if m:
+            # "contacts[].mobile": the first contact must have it.
+            contact = customer.primary_contact
+            if contact is None or _blank(getattr(contact, m[1])):
+                concrete = f"contacts[0].{m[1]}"
+                if not ctx.failed(concrete):
+                    ctx.report(concrete, ProblemCode.REQUIRED)
+            continue
+        if path == "contacts":
+            if not customer.contacts:
+                ctx.report("contacts", ProblemCode.REQUIRED, label="contacts", label_zh="联系人")
+            continue
+        if not ctx.failed(path) and _blank(get_path(customer, path)):
+            ctx.report(path, ProblemCode.REQUIRED)
+    for i, contact in enumerate(customer.contacts):
+        if not contact.name and not ctx.failed(f"contacts[{i}].name"):
+            ctx.report(f"contacts[{i}].name", ProblemCode.REQUIRED)
+
+
+def _texts(customer: Customer) -> Iterator[tuple[str, str, str]]:
+    """(concrete path, catalogue path, value) for every text that has a length limit."""
+    for name in ("code", "name", "short_name", "industry", "legal_representative", "bank_name",
+                 "bank_account", "settlement_method", "payment_terms", "remarks"):
+        value = getattr(customer, name)
+        if value:
+            yield name, name, value
+    address = customer.address
+    for name in ("province", "city", "district", "street"):
+        value = getattr(address, name)
+        if value:
+            yield f"address.{name}", f"address.{name}", value
+    for i, contact in enumerate(customer.contacts):
+        for name in ("name", "title", "email"):
+            value = getattr(contact, name)
+            if value:
+                yield f"contacts[{i}].{name}", f"contacts[].{name}", value
+    for tag in customer.tags:
+        yield "tags", "tags[]", tag
+
+
+def check_lengths(customer: Customer, ctx: Context) -> None:
+    """Texts must not exceed the profile's limits (SPEC 1: name 100, code 30, ...)."""
+    limits = ctx.profile.max_lengths
+    for path, key, value in _texts(customer):
+        limit = limits.get(key)
+        if limit is not None and len(value) > limit and not ctx.failed(path):
+            ctx.report(path, ProblemCode.TOO_LONG, value=value, length=len(value), limit=limit)
+
+
+def check_choices(customer: Customer, ctx: Context) -> None:
+    """Country (ISO 3166-1), currency (ISO 4217) and, with a policy, credit grade."""
+    if customer.country not in COUNTRIES and not ctx.failed("country"):
+        ctx.report("country", ProblemCode.INVALID_CHOICE, value=customer.country,
+                   choices="ISO 3166-1 alpha-2 codes such as CN, US, DE")
+    currency = customer.credit.currency
+    if currency not in CURRENCIES and not ctx.failed("credit.currency"):
+        ctx.report("credit.currency", ProblemCode.INVALID_CHOICE, value=currency,
+                   choices="ISO 4217 codes such as CNY, USD, EUR")
+    grades = ctx.profile.grades
+    grade = customer.credit.grade
+    if grades is not None and grade is not None and grade not in grades and not ctx.failed("credit.grade"):
+        ctx.report("credit.grade", ProblemCode.INVALID_CHOICE, value=grade, choices=", ".join(sorted(grades)))
+
+
+def check_ranges(customer: Customer, ctx: Context) -> None:
+    """Priority 1-5; credit limit and credit days not negative; version not negative."""
+    if customer.priority is not None and not 1 <= customer.priority <= 5:
+        ctx.report("priority", ProblemCode.OUT_OF_RANGE, value=customer.priority,
+                   hint="1 (highest) to 5", hint_zh="1（最高）至5")
+    credit = customer.credit
+    if credit.limit is not None and credit.limit < 0:
+        ctx.report("credit.limit", ProblemCode.OUT_OF_RANGE, value=str(credit.limit),
+                   hint="must not be negative", hint_zh="不能为负数")
+    if credit.days is not None and not 0 <= credit.days <= 3650:
+        ctx.report("credit.days", ProblemCode.OUT_OF_RANGE, value=credit.days,
+                   hint="0 to 3650 days", hint_zh="0至3650天")
+    if customer.version < 0:
+        ctx.report("version", ProblemCode.OUT_OF_RANGE, value=customer.version, label="version", label_zh="版本")
+
+
+def check_date_ranges(customer: Customer, ctx: Context) -> None:
+    """The credit validity period must not end before it starts."""
+    start, end = customer.credit.valid_from, customer.credit.valid_until
+    if start is not None and end is not None and end < start:
+        ctx.report("credit.valid_until", ProblemCode.INVALID_DATE_RANGE, value=end.isoformat())
+
+
+_CODE = re.compile(r"[A-Z0-9_-]+")
+
+
+def check_code_format(customer: Customer, ctx: Context) -> None:
+    """A customer code uses A-Z, 0-9, ``-`` and ``_`` only (its length is checked with the others)."""
+    code = customer.code
+    if code is not None and not ctx.failed("code") and not _CODE.fullmatch(code):
+        ctx.report("code", ProblemCode.INVALID_FORMAT, value=code,
+                   hint="letters A-Z, digits, - and _ only", hint_zh="只能包含字母A-Z、数字、-和_")
+
+
+def check_classification(customer: Customer, ctx: Context) -> None:
+    """Category and region codes must belong to the configured trees."""
+    categories = ctx.profile.categories
+    category = customer.category
+    if categories is not None and category is not None and not ctx.failed("category"):
+        if category not in categories:
+            ctx.report("category", ProblemCode.UNKNOWN_CATEGORY, value=category)
+        elif ctx.profile.leaf_categories_only and not categories.is_leaf(category):
+            ctx.report("category", ProblemCode.NOT_LEAF_CATEGORY, value=category)
+    regions = ctx.profile.regions
+    region = customer.region
+    if regions is not None and region is not None and region not in regions and not ctx.failed("region"):
+        ctx.report("region", ProblemCode.UNKNOWN_REGION, value=region)
+
+
+DEFAULT_RULES: tuple[Rule, ...] = (
+    check_required,
+    check_lengths,
+    check_choices,
+    check_ranges,
+    check_date_ranges,
+    check_code_format,
+    check_tax_id,
+    check_phones,
+    check_emails,
+    check_postcode,
+    check_bank_account,
+    check_classification,
+)
