@@ -4,9 +4,16 @@
 >>> customer = custrecord.structure({"name": " 苏州示例科技有限公司 ", "tax_id": "91110000600037341L"})
 >>> customer.name, customer.kind.value, customer.country
 ('苏州示例科技有限公司', 'enterprise', 'CN')
+
+The model, parsing and validation are imported eagerly (they are light); the
+book, storage, matching, codes, credit and I/O are imported on first use, so
+``import custrecord`` never loads SQLAlchemy, openpyxl or rich.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from custrecord.convert import flatten, load, unstructure
 from custrecord.errors import (
@@ -22,33 +29,117 @@ from custrecord.model import Address, Contact, CreditProfile, Customer, FrozenMa
 from custrecord.problems import Problem, ProblemCode, Report, Severity
 from custrecord.validation.engine import Context, Profile, Rule, structure, validate
 
+if TYPE_CHECKING:
+    from custrecord.book import BatchResult, CustomerBook, ImportOutcome
+    from custrecord.book import open_book as open
+    from custrecord.classification import ClassificationRule, classify
+    from custrecord.classification.tree import ClassificationTree, CodeScheme
+    from custrecord.codes import CodeRule, CounterSequence
+    from custrecord.credit import CreditDecision, CreditPolicy, Grade, Outcome, TemporaryRaise, check_credit
+    from custrecord.events import Event
+    from custrecord.matching import Match, find_duplicates
+    from custrecord.permissions import Action, Actor, PermissionDenied, RolePolicy
+    from custrecord.settings import Settings
+    from custrecord.storage.values import HistoryEntry, Query
+
 __version__ = "0.1.0.dev0"
 
+#: Public names imported on first use: name -> (module, attribute).
+_LAZY: dict[str, tuple[str, str]] = {
+    "Action": ("custrecord.permissions", "Action"),
+    "Actor": ("custrecord.permissions", "Actor"),
+    "BatchResult": ("custrecord.book", "BatchResult"),
+    "ClassificationRule": ("custrecord.classification", "ClassificationRule"),
+    "ClassificationTree": ("custrecord.classification.tree", "ClassificationTree"),
+    "CodeRule": ("custrecord.codes", "CodeRule"),
+    "CodeScheme": ("custrecord.classification.tree", "CodeScheme"),
+    "CounterSequence": ("custrecord.codes", "CounterSequence"),
+    "CreditDecision": ("custrecord.credit", "CreditDecision"),
+    "CreditPolicy": ("custrecord.credit", "CreditPolicy"),
+    "CustomerBook": ("custrecord.book", "CustomerBook"),
+    "Event": ("custrecord.events", "Event"),
+    "Grade": ("custrecord.credit", "Grade"),
+    "HistoryEntry": ("custrecord.storage.values", "HistoryEntry"),
+    "ImportOutcome": ("custrecord.book", "ImportOutcome"),
+    "Match": ("custrecord.matching", "Match"),
+    "Outcome": ("custrecord.credit", "Outcome"),
+    "PermissionDenied": ("custrecord.permissions", "PermissionDenied"),
+    "Query": ("custrecord.storage.values", "Query"),
+    "RolePolicy": ("custrecord.permissions", "RolePolicy"),
+    "Settings": ("custrecord.settings", "Settings"),
+    "TemporaryRaise": ("custrecord.credit", "TemporaryRaise"),
+    "check_credit": ("custrecord.credit", "check_credit"),
+    "classify": ("custrecord.classification", "classify"),
+    "find_duplicates": ("custrecord.matching", "find_duplicates"),
+    "open": ("custrecord.book", "open_book"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'custrecord' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
 __all__ = [
+    "Action",
+    "Actor",
     "Address",
+    "BatchResult",
+    "ClassificationRule",
+    "ClassificationTree",
+    "CodeRule",
+    "CodeScheme",
     "ConflictError",
     "Contact",
     "Context",
+    "CounterSequence",
+    "CreditDecision",
+    "CreditPolicy",
     "CreditProfile",
-    "CustrecordError",
     "Customer",
+    "CustomerBook",
+    "CustrecordError",
     "DuplicateError",
+    "Event",
     "FrozenMap",
+    "Grade",
+    "HistoryEntry",
+    "ImportOutcome",
     "Kind",
+    "Match",
     "NotFound",
+    "Outcome",
+    "PermissionDenied",
     "Problem",
     "ProblemCode",
     "Profile",
+    "Query",
     "Report",
+    "RolePolicy",
     "Rule",
+    "Settings",
     "Severity",
     "Status",
     "StorageError",
+    "TemporaryRaise",
     "UnavailableError",
     "ValidationError",
     "__version__",
+    "check_credit",
+    "classify",
+    "find_duplicates",
     "flatten",
     "load",
+    "open",
     "structure",
     "unstructure",
     "validate",

@@ -25,9 +25,11 @@ converter = cattrs.Converter()
 converter.register_unstructure_hook(Decimal, str)
 converter.register_unstructure_hook(date, date.isoformat)
 converter.register_unstructure_hook(datetime, datetime.isoformat)
-converter.register_unstructure_hook_func(
-    lambda t: t is frozenset or get_origin(t) is frozenset, lambda tags: sorted(tags)
-)
+def _is_frozenset(t: Any) -> bool:
+    return t is frozenset or get_origin(t) is frozenset
+
+
+converter.register_unstructure_hook_func(_is_frozenset, lambda tags: sorted(tags))
 converter.register_unstructure_hook(FrozenMap, dict)
 converter.register_unstructure_hook(Kind, str)
 converter.register_unstructure_hook(Status, str)

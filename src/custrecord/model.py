@@ -188,6 +188,8 @@ class Customer:
     priority: int | None = None
     status: Status = Status.ACTIVE
     remarks: str | None = None
+    #: The code of the customer this one was merged into (合并); lookups follow it.
+    replaced_by: str | None = None
     extra: FrozenMap = attrs.field(factory=FrozenMap, converter=_frozen_map)
     version: int = 0
     created_at: datetime | None = None

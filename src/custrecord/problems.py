@@ -61,6 +61,9 @@ class ProblemCode(enum.StrEnum):
     LEGACY_TAX_ID = "legacy_tax_id"
     REGION_MISMATCH = "region_mismatch"
     DUPLICATE_PHONE = "duplicate_phone"
+    DUPLICATE_SHORT_NAME = "duplicate_short_name"
+    DUPLICATE_COLUMN = "duplicate_column"
+    POSSIBLE_DUPLICATE = "possible_duplicate"
 
 
 #: English and Chinese message templates by code. ``{label}`` is the field's
@@ -138,6 +141,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{label} was issued in region {issued}, which does not match the address{hint}",
         "{label}的登记地区{issued}与地址不符{hint_zh}",
     ),
+    "duplicate_short_name": (
+        "{label} is already used by another customer{hint}",
+        "{label}已被其他客户使用{hint_zh}",
+    ),
+    "duplicate_column": (
+        "column {column!r} repeats another column{hint}",
+        "列“{column}”与其他列重复{hint_zh}",
+    ),
+    "possible_duplicate": (
+        "this customer looks like one already stored{hint}",
+        "该客户与已有客户疑似重复{hint_zh}",
+    ),
 }
 
 _GENERIC = ("{label}: {code}{hint}", "{label}：{code}{hint_zh}")
@@ -156,11 +171,11 @@ class Problem:
     """
 
     path: str
-    code: str
+    code: str = attrs.field(converter=str)
     message: str
     message_zh: str
     severity: Severity = Severity.ERROR
-    value: Any = attrs.field(default=None, eq=False)
+    value: Any = attrs.field(default=None, eq=False, repr=lambda v: _short(v, 80))
 
     @property
     def is_error(self) -> bool:
@@ -188,7 +203,13 @@ class Problem:
 
 
 def _short(value: Any, limit: int = 200) -> str:
-    text = value if isinstance(value, str) else repr(value)
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = repr(value)
+        except Exception:  # a huge int (Python refuses > 4300 digits) or a broken __repr__
+            text = f"<{type(value).__name__}>"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -9,6 +9,7 @@ __all__ = [
     "PLACEHOLDERS",
     "clean_text",
     "compact_identifier",
+    "has_unstorable",
     "is_placeholder",
     "nfkc",
 ]
@@ -17,7 +18,8 @@ _SPACES = re.compile(r"\s+")
 
 #: Values that people type into a field to mean "none" (无 = none, 暂无 = none yet).
 PLACEHOLDERS = frozenset(
-    {"/", "-", "--", "—", "N/A", "NA", "n/a", "na", "NONE", "None", "none", "null", "NULL", "无", "暂无", "空"}
+    {"/", "-", "--", "—", "N/A", "NA", "n/a", "na", "NONE", "None", "none", "null", "NULL"}
+    | {"无", "暂无", "空"}
 )
 
 
@@ -30,8 +32,10 @@ def nfkc(text: str) -> str:
 
 def clean_text(text: str) -> str | None:
     """Trim, NFKC-normalise and collapse runs of white space; blank gives None."""
-    text = nfkc(text)
-    if "  " in text or "\t" in text or "\n" in text or "\r" in text or "\u3000" in text:
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    # Every white-space character but " " is unprintable, so this finds them all cheaply.
+    if "  " in text or not text.isprintable():
         text = _SPACES.sub(" ", text)
     text = text.strip()
     return text or None
@@ -43,7 +47,18 @@ def compact_identifier(text: str) -> str:
     return text.translate(_COMPACT)
 
 
-_COMPACT = str.maketrans("", "", " \t\r\n-./_\u00a0")
+# White space, and the separators people type or paste: ASCII and Unicode dashes, dots, slashes.
+_COMPACT = str.maketrans("", "", " \t\r\n-./_\u00a0\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fb")
+
+
+# C0 controls other than tab/newline/CR (XLSX cannot hold them, PostgreSQL refuses NUL),
+# DEL, and lone surrogates (not encodable as UTF-8).
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def has_unstorable(text: str) -> bool:
+    """Whether ``text`` has characters that no database or spreadsheet should be given."""
+    return _UNSTORABLE.search(text) is not None
 
 
 def is_placeholder(text: str) -> bool:

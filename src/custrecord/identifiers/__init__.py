@@ -13,6 +13,10 @@ registry exactly like a python-stdnum module:
   numbers (15 characters, or 20 for sole proprietors).
 """
 
-MODULES = ("custrecord.identifiers.legacy_cn", "custrecord.identifiers.orgcode", "custrecord.identifiers.uscc")
+MODULES = (
+    "custrecord.identifiers.legacy_cn",
+    "custrecord.identifiers.orgcode",
+    "custrecord.identifiers.uscc",
+)
 
 __all__ = ["MODULES"]

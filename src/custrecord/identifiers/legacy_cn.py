@@ -34,6 +34,9 @@ def compact(number: str) -> str:
 def validate(number: str) -> str:
     """Check a legacy 15- or 20-character tax number and return its compact form."""
     number = compact(number)
+    if not number.isascii():
+        # Other scripts' digits pass str.isdigit() and int(); they are not tax numbers.
+        raise InvalidFormat()
     if len(number) == 15:
         if not _REGION.fullmatch(number[:6]):
             raise InvalidComponent()

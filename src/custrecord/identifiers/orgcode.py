@@ -42,9 +42,9 @@ def validate(number: str) -> str:
     number = compact(number)
     if len(number) != 9:
         raise InvalidLength()
-    if not _BODY.fullmatch(number[:8]) or not (number[8].isdigit() or number[8] == "X"):
+    if not _BODY.fullmatch(number[:8]) or number[8] not in "0123456789X":
         raise InvalidFormat()
-    if not number[:8].isascii() or number[8] != calc_check_digit(number):
+    if number[8] != calc_check_digit(number):
         raise InvalidChecksum()
     return number
 

@@ -3,11 +3,13 @@
 A rule is any callable ``rule(customer, ctx) -> None``. It reports problems with
 ``ctx.report(path, code, ...)`` and may hand back a normalised value with
 ``ctx.fix(path, value)`` (a phone in E.164, a tax ID in compact form); later
-rules see the fixed record. Users add rules with a plain function.
+rules see the fixed record (the built-in rules, which never read each other's
+fields, have their fixes applied together). Users add rules with a plain function.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
@@ -36,14 +38,21 @@ class CodeTree(Protocol):
 class Context:
     """What a rule sees besides the record: the profile, and where to report."""
 
-    __slots__ = ("_failed", "_fixes", "problems", "profile", "today")
+    __slots__ = ("_failed", "_fixes", "_today", "problems", "profile")
 
     def __init__(self, profile: Profile, problems: list[Problem], today: date | None = None) -> None:
         self.profile = profile
         self.problems = problems
-        self.today = today or date.today()
+        self._today = today
         self._fixes: dict[str, Any] = {}
         self._failed = {p.path for p in problems if p.is_error}
+
+    @property
+    def today(self) -> date:
+        """The day rules check dates against (today unless the caller fixed it)."""
+        if self._today is None:
+            self._today = date.today()
+        return self._today
 
     def report(
         self,
@@ -96,7 +105,14 @@ DEFAULT_MAX_LENGTHS: Mapping[str, int] = {
     "industry": 100,
     "legal_representative": 100,
     "bank_name": 100,
-    "bank_account": 34,
+    "bank_account": 50,  # as written, with spaces; the account rule checks the digits
+    "tax_id": 64,
+    "category": 30,
+    "region": 30,
+    "credit.grade": 20,
+    "address.postcode": 20,
+    "contacts[].phone": 60,
+    "contacts[].mobile": 60,
     "settlement_method": 50,
     "payment_terms": 100,
     "address.province": 50,
@@ -175,12 +191,32 @@ def run(data: Any, profile: Profile, *, today: date | None = None) -> Report:
             for p in problems
         ]
     ctx = Context(profile, problems, today)
+    independent = _independent_rules()
     for rule in profile.rules:
-        rule(customer, ctx)
-        if ctx._fixes:
+        if ctx._fixes and not _is_independent(rule, independent):
             customer = with_values(customer, ctx._fixes)
             ctx._fixes = {}
+        rule(customer, ctx)
+    if ctx._fixes:
+        customer = with_values(customer, ctx._fixes)
     return Report(problems=tuple(_unique(ctx.problems)), customer=customer)
+
+
+def _is_independent(rule: Rule, independent: frozenset[Rule]) -> bool:
+    try:
+        return rule in independent
+    except TypeError:  # an unhashable callable object: a user rule
+        return False
+
+
+@functools.cache
+def _independent_rules() -> frozenset[Rule]:
+    # The built-in rules each fix only the fields they read, so their fixes can be
+    # applied together (one rebuild of the record, not one per rule). Any other
+    # rule sees every fix made before it.
+    from custrecord.validation.rules import DEFAULT_RULES
+
+    return frozenset(DEFAULT_RULES)
 
 
 def _unique(problems: Iterable[Problem]) -> list[Problem]:
@@ -195,15 +231,20 @@ def _unique(problems: Iterable[Problem]) -> list[Problem]:
 
 
 def _profile(profile: Profile | str | None) -> Profile:
+    if isinstance(profile, Profile):
+        return profile
     if profile is None:
-        from custrecord.validation.profiles import DEFAULT
+        return _default_profile()
+    from custrecord.validation.profiles import get_profile
 
-        return DEFAULT
-    if isinstance(profile, str):
-        from custrecord.validation.profiles import get_profile
+    return get_profile(profile)
 
-        return get_profile(profile)
-    return profile
+
+@functools.cache
+def _default_profile() -> Profile:
+    from custrecord.validation.profiles import DEFAULT
+
+    return DEFAULT
 
 
 def validate(data: Any, *, profile: Profile | str | None = None, today: date | None = None) -> Report:

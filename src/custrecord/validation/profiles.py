@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from custrecord.errors import CustrecordError
 from custrecord.validation.engine import DEFAULT_MAX_LENGTHS, Profile
 
-__all__ = ["DEFAULT", "LENIENT", "PROFILES", "YONYOU", "get_profile"]
+__all__ = ["DEFAULT", "LENIENT", "PROFILES", "YONYOU", "UnknownProfile", "get_profile"]
 
 #: SPEC defaults: name and kind required, SPEC 1 length limits.
 DEFAULT = Profile()
@@ -26,9 +27,16 @@ LENIENT = Profile(name="lenient", lenient=True, allow_legacy_tax_ids=True)
 PROFILES = {p.name: p for p in (DEFAULT, YONYOU, LENIENT)}
 
 
+class UnknownProfile(CustrecordError, KeyError):
+    """No built-in profile has that name."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 def get_profile(name: str) -> Profile:
-    """A built-in profile by name; raises ``KeyError`` naming the known ones."""
+    """A built-in profile by name; raises :class:`UnknownProfile` (a ``KeyError``) naming the known ones."""
     try:
         return PROFILES[name]
     except KeyError:
-        raise KeyError(f"unknown profile {name!r}; known: {', '.join(sorted(PROFILES))}") from None
+        raise UnknownProfile(f"unknown profile {name!r}; known: {', '.join(sorted(PROFILES))}") from None

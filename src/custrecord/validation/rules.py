@@ -7,8 +7,8 @@ gives one problem, while every field of the record is still checked.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import phonenumbers
@@ -46,7 +46,7 @@ CURRENCIES = frozenset(
     KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN
     NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK
     SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS
-    VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG""".split()
+    VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG""".split()  # noqa: SIM905 - 160 codes read better as text
 )
 
 _CONTACT_PATH = re.compile(r"contacts\[\]\.(\w+)")
@@ -63,18 +63,27 @@ def _blank(value: Any) -> bool:
     return value is None or value == "" or (isinstance(value, frozenset | tuple) and not value)
 
 
+@functools.lru_cache(maxsize=256)
+def _required_plan(required: frozenset[str]) -> tuple[tuple[str, str | None], ...]:
+    """Required paths in a stable order, each with its contact field for ``contacts[].x`` paths."""
+    plan = []
+    for path in sorted(required):
+        m = _CONTACT_PATH.fullmatch(path)
+        plan.append((path, m[1] if m else None))
+    return tuple(plan)
+
+
 def check_required(customer: Customer, ctx: Context) -> None:
     """Required paths of the profile (per kind) must not be blank."""
     required = ctx.profile.required_paths(customer.kind)
     if ctx.profile.require_category_with_tree and ctx.profile.categories is not None:
         required = required | {"category"}
-    for path in sorted(required):
-        m = _CONTACT_PATH.fullmatch(path)
-        if m:
+    for path, contact_field in _required_plan(required):
+        if contact_field is not None:
             # "contacts[].mobile": the first contact must have it.
             contact = customer.primary_contact
-            if contact is None or _blank(getattr(contact, m[1])):
-                concrete = f"contacts[0].{m[1]}"
+            if contact is None or _blank(getattr(contact, contact_field, None)):
+                concrete = f"contacts[0].{contact_field}"
                 if not ctx.failed(concrete):
                     ctx.report(concrete, ProblemCode.REQUIRED)
             continue
@@ -89,34 +98,48 @@ def check_required(customer: Customer, ctx: Context) -> None:
             ctx.report(f"contacts[{i}].name", ProblemCode.REQUIRED)
 
 
-def _texts(customer: Customer) -> Iterator[tuple[str, str, str]]:
-    """(concrete path, catalogue path, value) for every text that has a length limit."""
-    for name in ("code", "name", "short_name", "industry", "legal_representative", "bank_name",
-                 "bank_account", "settlement_method", "payment_terms", "remarks"):
-        value = getattr(customer, name)
-        if value:
-            yield name, name, value
-    address = customer.address
-    for name in ("province", "city", "district", "street"):
-        value = getattr(address, name)
-        if value:
-            yield f"address.{name}", f"address.{name}", value
-    for i, contact in enumerate(customer.contacts):
-        for name in ("name", "title", "email"):
-            value = getattr(contact, name)
-            if value:
-                yield f"contacts[{i}].{name}", f"contacts[].{name}", value
-    for tag in customer.tags:
-        yield "tags", "tags[]", tag
+_TOP_TEXTS = (
+    "code", "name", "short_name", "tax_id", "category", "region", "industry", "legal_representative",
+    "bank_name", "bank_account", "settlement_method", "payment_terms", "remarks",
+)
+_ADDRESS_TEXTS = tuple(
+    (name, f"address.{name}") for name in ("province", "city", "district", "street", "postcode")
+)
+_CONTACT_TEXTS = tuple((name, f"contacts[].{name}") for name in ("name", "title", "phone", "mobile", "email"))
 
 
 def check_lengths(customer: Customer, ctx: Context) -> None:
     """Texts must not exceed the profile's limits (SPEC 1: name 100, code 30, ...)."""
     limits = ctx.profile.max_lengths
-    for path, key, value in _texts(customer):
-        limit = limits.get(key)
-        if limit is not None and len(value) > limit and not ctx.failed(path):
-            ctx.report(path, ProblemCode.TOO_LONG, value=value, length=len(value), limit=limit)
+    # Plain loops, as this runs for every record; a contact's concrete path is
+    # only built for the rare text that is too long.
+    for name in _TOP_TEXTS:
+        value = getattr(customer, name)
+        if value:
+            _check_length(ctx, limits.get(name), name, value)
+    address = customer.address
+    for name, key in _ADDRESS_TEXTS:
+        value = getattr(address, name)
+        if value:
+            _check_length(ctx, limits.get(key), key, value)
+    for i, contact in enumerate(customer.contacts):
+        for name, key in _CONTACT_TEXTS:
+            value = getattr(contact, name)
+            if value:
+                limit = limits.get(key)
+                if limit is not None and len(value) > limit:
+                    _check_length(ctx, limit, f"contacts[{i}].{name}", value)
+    if customer.credit.grade:
+        _check_length(ctx, limits.get("credit.grade"), "credit.grade", customer.credit.grade)
+    tag_limit = limits.get("tags[]")
+    if tag_limit is not None:
+        for tag in customer.tags:
+            _check_length(ctx, tag_limit, "tags", tag)
+
+
+def _check_length(ctx: Context, limit: int | None, path: str, value: str) -> None:
+    if limit is not None and len(value) > limit and not ctx.failed(path):
+        ctx.report(path, ProblemCode.TOO_LONG, value=value, length=len(value), limit=limit)
 
 
 def check_choices(customer: Customer, ctx: Context) -> None:
@@ -147,7 +170,8 @@ def check_ranges(customer: Customer, ctx: Context) -> None:
         ctx.report("credit.days", ProblemCode.OUT_OF_RANGE, value=credit.days,
                    hint="0 to 3650 days", hint_zh="0至3650天")
     if customer.version < 0:
-        ctx.report("version", ProblemCode.OUT_OF_RANGE, value=customer.version, label="version", label_zh="版本")
+        ctx.report("version", ProblemCode.OUT_OF_RANGE, value=customer.version, label="version",
+                   label_zh="版本")
 
 
 def check_date_ranges(customer: Customer, ctx: Context) -> None:

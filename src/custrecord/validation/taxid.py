@@ -44,7 +44,7 @@ __all__ = [
 
 #: EU member states by ISO 3166-1 code (Greece is ``GR`` here, ``EL`` in VAT numbers).
 EU_MEMBER_STATES = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()  # noqa: SIM905 - reads better as text
 )
 _VAT_PREFIX = {"GR": "EL"}
 
@@ -124,6 +124,9 @@ def _cn_uscc(check_organization_code: bool) -> Callable[[str], str]:
         return uscc.validate(number, check_organization_code=check_organization_code)
 
     return validate
+
+
+_USCC_WITH_ORG_CODE = _cn_uscc(True)
 
 
 @attrs.frozen
@@ -227,12 +230,13 @@ _PROVINCES = {
 }
 
 
+_PROVINCE_BY_NAME = {short: code for code, (short,) in _PROVINCES.items()}
+
+
 def province_code(name: str) -> str | None:
     """The two-digit province code of a province name (``江苏省`` -> ``32``), or None."""
-    for code, (short,) in _PROVINCES.items():
-        if name.startswith(short):
-            return code
-    return None
+    # Every short name has two or three characters (黑龙江, 内蒙古).
+    return _PROVINCE_BY_NAME.get(name[:2]) or _PROVINCE_BY_NAME.get(name[:3])
 
 
 def _legacy_check(customer: Customer, ctx: Context, number: str) -> bool:
@@ -261,7 +265,8 @@ def _region_check(customer: Customer, ctx: Context, compact: str) -> None:
     expected = province_code(province)
     if expected is not None and expected != compact[2:4]:
         ctx.report("tax_id", ProblemCode.REGION_MISMATCH, severity=Severity.WARNING, value=compact,
-                   issued=compact[2:8], hint=f"address province is {province}", hint_zh=f"地址省份为{province}")
+                   issued=compact[2:8], hint=f"address province is {province}",
+                   hint_zh=f"地址省份为{province}")
 
 
 def check_tax_id(customer: Customer, ctx: Context) -> None:
@@ -276,14 +281,14 @@ def check_tax_id(customer: Customer, ctx: Context) -> None:
     scheme = profile.tax_ids.lookup(customer.country, customer.kind)
     number = compact_identifier(raw)
     if scheme is None:
-        ctx.fix("tax_id", number)
+        if number != raw:
+            ctx.fix("tax_id", number)
         return
     if scheme.key == "cn.uscc" and _legacy_check(customer, ctx, number):
         return
     try:
-        validate = (
-            _cn_uscc(True) if scheme.key == "cn.uscc" and profile.check_organization_code else scheme.check
-        )
+        with_org_code = scheme.key == "cn.uscc" and profile.check_organization_code
+        validate = _USCC_WITH_ORG_CODE if with_org_code else scheme.check
         compact = validate(number)
     except stdnum_errors.ValidationError as exc:
         hint = f"e.g. {scheme.example}" if scheme.example else None
@@ -294,6 +299,7 @@ def check_tax_id(customer: Customer, ctx: Context) -> None:
     except Exception as exc:  # a user-supplied validator failed in an unexpected way
         ctx.report("tax_id", ProblemCode.INVALID_FORMAT, value=raw, hint=f"{scheme.key}: {exc}")
         return
-    ctx.fix("tax_id", compact)
+    if compact != raw:
+        ctx.fix("tax_id", compact)
     if scheme.key == "cn.uscc" and profile.check_tax_id_region:
         _region_check(customer, ctx, compact)

@@ -1,0 +1,64 @@
+"""Credit management (信用管理): grades, default terms, limits, the credit check and its ledger."""
+
+from __future__ import annotations
+
+from custrecord.credit.check import (
+    CreditDecision,
+    CreditOverride,
+    CreditRule,
+    Outcome,
+    check_credit,
+    override_credit,
+)
+from custrecord.credit.errors import CreditError, CurrencyMismatchError, LimitChangeRefused
+from custrecord.credit.ledger import CreditLedger, InMemoryCreditLedger, Reservation
+from custrecord.credit.limits import (
+    EffectiveLimit,
+    LimitChange,
+    TemporaryRaise,
+    change_limit,
+    effective_limit,
+    grant_raise,
+)
+from custrecord.credit.money import Money, to_money
+from custrecord.credit.policy import (
+    DEFAULT_POLICY,
+    CreditPolicy,
+    CreditTerms,
+    Grade,
+    ResolvedTerms,
+    Thresholds,
+    apply_credit_defaults,
+    resolve_terms,
+)
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "CreditDecision",
+    "CreditError",
+    "CreditLedger",
+    "CreditOverride",
+    "CreditPolicy",
+    "CreditRule",
+    "CreditTerms",
+    "CurrencyMismatchError",
+    "EffectiveLimit",
+    "Grade",
+    "InMemoryCreditLedger",
+    "LimitChange",
+    "LimitChangeRefused",
+    "Money",
+    "Outcome",
+    "Reservation",
+    "ResolvedTerms",
+    "TemporaryRaise",
+    "Thresholds",
+    "apply_credit_defaults",
+    "change_limit",
+    "check_credit",
+    "effective_limit",
+    "grant_raise",
+    "override_credit",
+    "resolve_terms",
+    "to_money",
+]

@@ -1,0 +1,25 @@
+"""Exceptions of the credit policy."""
+
+from __future__ import annotations
+
+from custrecord.errors import CustrecordError
+
+__all__ = ["CreditError", "CurrencyMismatchError", "LimitChangeRefused"]
+
+
+class CreditError(CustrecordError, ValueError):
+    """A credit operation got unusable input (a float amount, a blank override reason, ...)."""
+
+
+class CurrencyMismatchError(CreditError):
+    """Amounts in different currencies were combined; custrecord never converts or guesses."""
+
+    def __init__(self, expected: str, got: str, what: str) -> None:
+        self.expected = expected
+        self.got = got
+        super().__init__(f"{what} is in {got}, but the customer's credit is in {expected}; "
+                         "convert it first (custrecord does not convert currencies)")
+
+
+class LimitChangeRefused(CreditError):
+    """Lowering a limit below the current exposure without ``force`` and a reason."""

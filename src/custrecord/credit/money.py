@@ -1,0 +1,39 @@
+"""Money as Decimal: coercion that refuses floats and non-finite values."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from custrecord.credit.errors import CreditError
+
+__all__ = ["Money", "to_money"]
+
+#: What custrecord accepts as an amount: never a float, whose binary value is not the written one.
+Money = Decimal | int | str
+
+
+def to_money(value: Any, what: str = "amount", *, negative: bool = False) -> Decimal:
+    """``value`` as a finite Decimal; raises :class:`CreditError` for floats, NaN, text that is no number.
+
+    ``negative`` allows values below zero (exposure may be negative after prepayments).
+    """
+    if isinstance(value, bool | float):
+        raise CreditError(f"{what} must be a Decimal, int or str, not {type(value).__name__} {value!r}: "
+                          "floats cannot hold money exactly")
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            number = Decimal(value.replace(",", "").strip())
+        except InvalidOperation:
+            raise CreditError(f"{what} {value!r} is not a number") from None
+    else:
+        raise CreditError(f"{what} must be a Decimal, int or str, not {type(value).__name__}")
+    if not number.is_finite():
+        raise CreditError(f"{what} must be a finite number, not {value!r}")
+    if number < 0 and not negative:
+        raise CreditError(f"{what} must not be negative, not {value!r}")
+    return number

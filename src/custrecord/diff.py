@@ -1,0 +1,85 @@
+"""Field-level differences between two versions of a customer, and their replay.
+
+Values are in the JSON-safe canonical form of :func:`custrecord.unstructure`, so
+a change can be stored in any history backend and replayed exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from custrecord.convert import load, unstructure
+from custrecord.model import Customer
+
+__all__ = ["BLANK", "MANAGED_FIELDS", "FieldChange", "apply_changes", "changes_between", "flat_paths"]
+
+#: Fields that storage manages; they never appear in a diff.
+MANAGED_FIELDS = frozenset({"version", "created_at", "updated_at"})
+_NESTED = ("address", "credit")
+#: The record every history starts from.
+BLANK = Customer(name="")
+
+
+@attrs.frozen
+class FieldChange:
+    """One changed field: ``path`` (``credit.limit``), old and new JSON-safe values."""
+
+    path: str
+    old: Any
+    new: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict."""
+        return {"path": self.path, "old": self.old, "new": self.new}
+
+
+def flat_paths(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Canonical data as ``{path: value}``; address and credit parts get their own paths.
+
+    Contacts, tags and extra are compared as whole values: a contact list is one
+    field for history, which keeps replay exact whatever the list edits were.
+    """
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in MANAGED_FIELDS:
+            continue
+        if key in _NESTED and isinstance(value, Mapping):
+            for sub, sub_value in value.items():
+                out[f"{key}.{sub}"] = sub_value
+        else:
+            out[key] = value
+    return out
+
+
+def changes_between(old: Customer | None, new: Customer) -> tuple[FieldChange, ...]:
+    """The fields that differ from ``old`` to ``new``.
+
+    ``old`` None stands for a blank record (``Customer(name="")`` with defaults),
+    so a new customer's changes are exactly what it sets, and replaying them on a
+    blank record with :func:`apply_changes` gives it back.
+    """
+    before = flat_paths(unstructure(old if old is not None else BLANK))
+    after = flat_paths(unstructure(new))
+    return tuple(
+        FieldChange(path, before.get(path), value)
+        for path, value in after.items()
+        if before.get(path) != value
+    )
+
+
+def apply_changes(customer: Customer, changes: Iterable[FieldChange | Mapping[str, Any]]) -> Customer:
+    """Replay ``changes`` (their ``new`` values) on ``customer``."""
+    data = unstructure(customer)
+    for change in changes:
+        path, value = (
+            (change.path, change.new) if isinstance(change, FieldChange) else (change["path"], change["new"])
+        )
+        head, _, tail = path.partition(".")
+        if tail:
+            data[head] = {**data[head], tail: value}
+        else:
+            data[head] = value
+    return load(data)

@@ -1,0 +1,167 @@
+"""From rows of cells to validation results, in batches, and a summary of them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
+from itertools import islice
+from typing import Any, TypeVar
+
+import attrs
+
+from custrecord.io.cells import Cell
+from custrecord.io.columns import OTHER_CONTACTS
+from custrecord.io.reader import Table
+from custrecord.model import Customer, FrozenMap
+from custrecord.problems import Problem, ProblemCode, Report, make_problem
+from custrecord.validation.engine import Profile, validate
+
+__all__ = ["RowResult", "chunks", "record_from_cells", "summarize", "validate_rows"]
+
+T = TypeVar("T")
+
+
+def _frozen_cells(cells: Mapping[str, Cell]) -> FrozenMap:
+    return cells if isinstance(cells, FrozenMap) else FrozenMap(cells)
+
+
+@attrs.frozen
+class RowResult:
+    """One validated row: its spreadsheet line, its cells as read, and the report."""
+
+    row: int
+    cells: FrozenMap = attrs.field(converter=_frozen_cells)
+    report: Report
+
+    @property
+    def ok(self) -> bool:
+        """True when the row has no error (it may have warnings)."""
+        return self.report.ok
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Every problem of the row, errors and warnings."""
+        return self.report.problems
+
+    @property
+    def customer(self) -> Customer | None:
+        """The normalised customer built from the row (meaningful when ``ok``)."""
+        return self.report.customer
+
+
+def _resolve(profile: Profile | str | None) -> Profile:
+    from custrecord.validation.profiles import DEFAULT, get_profile
+
+    if profile is None:
+        return DEFAULT
+    if isinstance(profile, str):
+        return get_profile(profile)
+    return profile
+
+
+def record_from_cells(
+    cells: Mapping[str, Cell], *, custom_fields: Iterable[str] = ()
+) -> tuple[dict[str, Any], list[Problem]]:
+    """The flat record to validate from a row's cells, and problems found on the way.
+
+    The other-contacts column (a JSON list) becomes ``contacts``; a blank
+    custom field is left out (a blank cell means "not set").
+    """
+    custom = frozenset(custom_fields)
+    record: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for key, value in cells.items():
+        if key in OTHER_CONTACTS.values():
+            contacts = _other_contacts(value, problems)
+            if contacts:
+                record["contacts"] = contacts
+        elif key in custom and value is None:
+            continue
+        else:
+            record[key] = value
+    return record, problems
+
+
+def _other_contacts(value: Cell, problems: list[Problem]) -> list[Any]:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return []
+    try:
+        contacts = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        contacts = None
+    if isinstance(contacts, list) and all(isinstance(item, dict) for item in contacts):
+        return contacts
+    problems.append(
+        make_problem(
+            "contacts",
+            ProblemCode.INVALID_FORMAT,
+            value=value,
+            label="other contacts",
+            label_zh="其他联系人",
+            hint='a JSON list such as [{"name": "Li Lei", "mobile": "13812345678"}]',
+            hint_zh='应为JSON列表，如 [{"name": "李雷", "mobile": "13812345678"}]',
+        )
+    )
+    return []
+
+
+def validate_rows(
+    rows: Iterable[tuple[int, Mapping[str, Cell]]],
+    *,
+    profile: Profile | str | None = None,
+    today: date | None = None,
+) -> Iterator[RowResult]:
+    """Validate each ``(row_number, cells)`` with :func:`custrecord.validate`; lazily, one at a time.
+
+    Unknown columns are reported by the parser (``unknown_column``) unless the
+    profile declares them in ``custom_fields``, which go to ``extra``.
+    """
+    chosen = _resolve(profile)
+    for number, cells in rows:
+        record, problems = record_from_cells(cells, custom_fields=chosen.custom_fields)
+        report = validate(record, profile=chosen, today=today)
+        if problems:
+            report = Report(problems=(*problems, *report.problems), customer=report.customer)
+        yield RowResult(row=number, cells=cells, report=report)
+
+
+def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of at most ``size`` items (the last may be shorter)."""
+    if size < 1:
+        raise ValueError("chunk size must be at least 1")
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def summarize(
+    results: Iterable[RowResult],
+    *,
+    lang: str = "en",
+    table: Table | None = None,
+    warnings: bool = False,
+) -> dict[str, Any]:
+    """The ``validate --format json`` object of SPEC 5.
+
+    ``{"rows": N, "valid": N, "invalid": N, "problems": [{"row", "path", "code",
+    "message"}]}``; messages in ``lang`` (``en`` or ``zh``). Only errors are
+    listed unless ``warnings``. Header problems of ``table`` (a repeated
+    column) come first, with the header's row.
+    """
+    problems: list[dict[str, Any]] = []
+    if table is not None:
+        problems.extend(
+            {"row": table.header_row, "path": p.path, "code": p.code, "message": p.message_in(lang)}
+            for p in table.problems
+        )
+    rows = valid = 0
+    for result in results:
+        rows += 1
+        valid += result.ok
+        problems.extend(
+            {"row": result.row, "path": p.path, "code": p.code, "message": p.message_in(lang)}
+            for p in result.problems
+            if warnings or p.is_error
+        )
+    return {"rows": rows, "valid": valid, "invalid": rows - valid, "problems": problems}

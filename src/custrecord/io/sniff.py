@@ -1,0 +1,103 @@
+"""Guessing what a file is: CSV or XLSX, its text encoding and its delimiter."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+from custrecord.io.errors import FileFormatError
+
+__all__ = ["CSV_SUFFIXES", "XLSX_SUFFIXES", "detect_delimiter", "detect_encoding", "detect_format"]
+
+CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
+XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and any password-protected workbook
+_BINARY = (b"%PDF", b"\x1f\x8b", b"\x89PNG", b"\xff\xd8\xff", b"Rar!", b"7z\xbc\xaf")
+
+_BLOCK = 1 << 16
+#: Non-ASCII bytes that must decode as UTF-8 before the guess is trusted (about 20 CJK characters).
+_ENOUGH_EVIDENCE = 60
+
+
+def detect_format(path: Path, head: bytes) -> Literal["csv", "xlsx"]:
+    """``csv`` or ``xlsx`` from the first bytes of the file and its name; else FileFormatError."""
+    suffix = path.suffix.lower()
+    if head.startswith(_ZIP):
+        return "xlsx"
+    if head.startswith(_OLE):
+        raise FileFormatError(
+            path,
+            "is an Excel 97-2003 (.xls) workbook or a password-protected one, which custrecord cannot read; "
+            "save it as an Excel Workbook (.xlsx) or CSV without a password",
+        )
+    if suffix in XLSX_SUFFIXES:
+        raise FileFormatError(path, "is not a valid XLSX workbook (corrupt, or another format named .xlsx)")
+    if head.startswith(_BINARY) or suffix not in CSV_SUFFIXES:
+        what = f"'{suffix}' files" if suffix else "files without an extension"
+        raise FileFormatError(
+            path, f"is not a CSV or XLSX file ({what} are not read); save it as .csv or .xlsx"
+        )
+    return "csv"
+
+
+def detect_encoding(stream: BinaryIO) -> str:
+    """``utf-8-sig``, ``utf-16`` (both by their BOM), ``utf-8`` or ``gb18030``.
+
+    Text without a BOM is decoded strictly as UTF-8 up to the first few dozen
+    non-ASCII bytes; text that fails is GB18030 (a superset of GBK, what Excel
+    in China saves as "CSV"). Reads no further than that evidence, then
+    rewinds the stream.
+    """
+    start = stream.tell()
+    try:
+        head = stream.read(4)
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        seen = 0
+        data = head
+        while True:
+            decoder.decode(data)
+            seen += len(data.translate(None, _ASCII))  # the non-ASCII bytes
+            if seen >= _ENOUGH_EVIDENCE:
+                return "utf-8"
+            data = stream.read(_BLOCK)
+            if not data:
+                decoder.decode(b"", final=True)
+                return "utf-8"
+    except UnicodeDecodeError:
+        return "gb18030"
+    finally:
+        stream.seek(start)
+
+
+_ASCII = bytes(range(128))
+_DELIMITERS = (",", ";", "\t")
+
+
+def detect_delimiter(sample: str) -> str:
+    """``,`` ``;`` or tab: the one used most, outside quotes, in the first non-blank line."""
+    counts = dict.fromkeys(_DELIMITERS, 0)
+    quoted = False
+    content = False
+    for char in sample:
+        if char == '"':
+            quoted = not quoted
+            content = True
+        elif quoted:
+            continue
+        elif char in counts:
+            counts[char] += 1
+        elif char in "\r\n":
+            if content:
+                break
+            counts = dict.fromkeys(_DELIMITERS, 0)  # a blank line (or only delimiters) is no header
+        elif not char.isspace():
+            content = True
+    best = max(_DELIMITERS, key=lambda d: counts[d])  # max keeps the first of equals: "," wins ties
+    return best if counts[best] else ","

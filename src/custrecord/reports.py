@@ -1,0 +1,114 @@
+"""Summary reports (报表) over customers, as plain records.
+
+Every function returns a list of dicts with the same keys in every row, which
+``pandas.DataFrame(rows)`` takes directly; custrecord itself needs no pandas.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from custrecord.model import Customer
+
+__all__ = ["COMPLETENESS_FIELDS", "completeness", "counts_by", "credit_totals_by", "summary"]
+
+#: The fields whose presence the completeness report measures, with how to read them.
+COMPLETENESS_FIELDS: dict[str, Callable[[Customer], object]] = {
+    "code": lambda c: c.code,
+    "short_name": lambda c: c.short_name,
+    "tax_id": lambda c: c.tax_id,
+    "category": lambda c: c.category,
+    "region": lambda c: c.region,
+    "industry": lambda c: c.industry,
+    "address": lambda c: c.address.street or c.address.city,
+    "postcode": lambda c: c.address.postcode,
+    "contact": lambda c: c.contacts,
+    "phone": lambda c: any(x.phone or x.mobile for x in c.contacts),
+    "email": lambda c: any(x.email for x in c.contacts),
+    "bank_account": lambda c: c.bank_account,
+    "credit_grade": lambda c: c.credit.grade,
+    "credit_limit": lambda c: c.credit.limit is not None,
+}
+
+_DIMENSIONS: dict[str, Callable[[Customer], Iterable[str]]] = {
+    "category": lambda c: [c.category or ""],
+    "region": lambda c: [c.region or ""],
+    "grade": lambda c: [c.credit.grade or ""],
+    "status": lambda c: [c.status.value],
+    "kind": lambda c: [c.kind.value],
+    "country": lambda c: [c.country],
+    "tag": lambda c: sorted(c.tags) or [""],
+}
+
+
+def _keys(dimension: str) -> Callable[[Customer], Iterable[str]]:
+    try:
+        return _DIMENSIONS[dimension]
+    except KeyError:
+        raise ValueError(f"unknown dimension {dimension!r}; choose from {', '.join(_DIMENSIONS)}") from None
+
+
+def counts_by(customers: Iterable[Customer], dimension: str) -> list[dict[str, Any]]:
+    """Customer counts by ``category``, ``region``, ``grade``, ``status``, ``kind``, ``country`` or ``tag``.
+
+    A blank value is counted under ``""``; a customer with several tags counts once per tag.
+    """
+    keys = _keys(dimension)
+    counter: Counter[str] = Counter()
+    for customer in customers:
+        counter.update(keys(customer))
+    return [{dimension: key, "count": n} for key, n in sorted(counter.items())]
+
+
+def credit_totals_by(customers: Iterable[Customer], dimension: str) -> list[dict[str, Any]]:
+    """Sum of credit limits by dimension and currency (currencies are never added together)."""
+    keys = _keys(dimension)
+    totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    counts: Counter[tuple[str, str]] = Counter()
+    for customer in customers:
+        if customer.credit.limit is None:
+            continue
+        for key in keys(customer):
+            totals[key, customer.credit.currency] += customer.credit.limit
+            counts[key, customer.credit.currency] += 1
+    return [
+        {dimension: key, "currency": currency, "customers": counts[key, currency], "credit_limit": total}
+        for (key, currency), total in sorted(totals.items())
+    ]
+
+
+def completeness(customers: Iterable[Customer]) -> list[dict[str, Any]]:
+    """For each field of :data:`COMPLETENESS_FIELDS`: how many customers have it, and the share."""
+    items = list(customers)
+    total = len(items)
+    rows = []
+    for name, read in COMPLETENESS_FIELDS.items():
+        filled = sum(1 for c in items if read(c))
+        rows.append(
+            {
+                "field": name,
+                "filled": filled,
+                "total": total,
+                "share": round(filled / total, 4) if total else 0.0,
+            }
+        )
+    return rows
+
+
+def summary(customers: Iterable[Customer], *, today: date | None = None) -> dict[str, Any]:
+    """Totals and the data-quality headline figures of a set of customers."""
+    items = list(customers)
+    day = today or date.today()
+    expired = sum(1 for c in items if c.credit.valid_until is not None and c.credit.valid_until < day)
+    return {
+        "customers": len(items),
+        "by_status": {row["status"]: row["count"] for row in counts_by(items, "status")},
+        "by_kind": {row["kind"]: row["count"] for row in counts_by(items, "kind")},
+        "without_tax_id": sum(1 for c in items if not c.tax_id),
+        "without_contact": sum(1 for c in items if not c.contacts),
+        "expired_credit": expired,
+    }

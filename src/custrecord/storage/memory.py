@@ -1,0 +1,520 @@
+"""The in-memory storage adapter: the default, thread-safe, indexed, transactional.
+
+All data sits in dicts guarded by one re-entrant lock. A unit of work holds the
+lock from start to end (writers are serialised, as in SQLite) and records an
+undo log: each change pushes the inverse operation, and an exception replays
+the log backwards, so a failed unit leaves nothing behind. Indexes (code, tax
+ID, status, category and region trees, tags, name n-grams) are maintained by a
+single primitive, :meth:`_State.put`, so they can never disagree with the data.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import threading
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+import attrs
+
+from custrecord.errors import ConflictError, DuplicateError, NotFound, StorageError
+from custrecord.model import Customer, Status
+from custrecord.storage.autocommit import AutoCustomers, AutoHistory, AutoOutbox, AutoSequences
+from custrecord.storage.matching import compile_filter, order_and_page
+from custrecord.storage.ngram import NgramIndex
+from custrecord.storage.values import (
+    HistoryEntry,
+    OutboxEvent,
+    Query,
+    make_query,
+    name_key,
+    redact_entry,
+    redact_payload,
+    utcnow,
+)
+
+__all__ = ["MemoryStorage", "open_memory"]
+
+Undo = Callable[[], None]
+
+
+class _Tree:
+    """Codes by tree node (category or region), with the distinct nodes kept sorted for prefix scans."""
+
+    __slots__ = ("members", "nodes")
+
+    def __init__(self) -> None:
+        self.members: dict[str, set[str]] = {}
+        self.nodes: list[str] = []
+
+    def add(self, node: str | None, code: str) -> None:
+        if node is None:
+            return
+        members = self.members.get(node)
+        if members is None:
+            members = self.members[node] = set()
+            bisect.insort(self.nodes, node)
+        members.add(code)
+
+    def remove(self, node: str | None, code: str) -> None:
+        if node is None:
+            return
+        members = self.members[node]
+        members.discard(code)
+        if not members:
+            del self.members[node]
+            del self.nodes[bisect.bisect_left(self.nodes, node)]
+
+    def under(self, prefix: str) -> set[str]:
+        found: set[str] = set()
+        nodes = self.nodes
+        for i in range(bisect.bisect_left(nodes, prefix), len(nodes)):
+            if not nodes[i].startswith(prefix):
+                break
+            found |= self.members[nodes[i]]
+        return found
+
+
+class _State:
+    """The data and its indexes; every customer change goes through :meth:`put`."""
+
+    def __init__(self) -> None:
+        self.customers: dict[str, Customer] = {}
+        self.prior_status: dict[str, Status] = {}
+        self.tax_ids: dict[tuple[str, str], str] = {}
+        self.statuses: dict[Status, set[str]] = {status: set() for status in Status}
+        self.categories = _Tree()
+        self.regions = _Tree()
+        self.tags: dict[str, set[str]] = {}
+        self.names = NgramIndex()
+        self.sequences: dict[str, int] = {}
+        self.history: dict[str, list[HistoryEntry]] = {}
+        self.outbox: dict[str, OutboxEvent] = {}  # insertion-ordered
+        self._sorted: list[str] = []
+        self._new: list[str] = []
+        self._resort = False
+
+    def put(self, code: str, new: Customer | None) -> None:
+        """Make ``new`` the customer with ``code`` (None removes it), updating every index."""
+        old = self.customers.get(code)
+        if old is not None:
+            if old.tax_id is not None:
+                del self.tax_ids[(old.country, old.tax_id)]
+            self.statuses[old.status].discard(code)
+            self.categories.remove(old.category, code)
+            self.regions.remove(old.region, code)
+            for tag in old.tags:
+                self.tags[tag].discard(code)
+        if new is None:
+            del self.customers[code]
+            self.names.discard(code)
+            self._resort = True
+            return
+        if old is None:
+            self._new.append(code)
+        self.customers[code] = new
+        if new.tax_id is not None:
+            self.tax_ids[(new.country, new.tax_id)] = code
+        self.statuses[new.status].add(code)
+        self.categories.add(new.category, code)
+        self.regions.add(new.region, code)
+        for tag in new.tags:
+            self.tags.setdefault(tag, set()).add(code)
+        if old is None or old.name != new.name:
+            self.names.put(code, name_key(new.name))
+
+    def sorted_codes(self) -> list[str]:
+        """Every code in order; kept between calls and merged with new codes lazily."""
+        if self._resort:
+            self._sorted = sorted(self.customers)
+            self._new.clear()
+            self._resort = False
+        elif self._new:
+            # Two sorted runs: timsort merges them in linear time.
+            self._sorted.extend(sorted(self._new))
+            self._sorted.sort()
+            self._new.clear()
+        return self._sorted
+
+    def candidates(self, query: Query, *, names: bool = True) -> Collection[str]:
+        """Codes that may match: the smallest index hit, or every code when no index applies.
+
+        With a name fragment, every candidate's name contains it (the n-gram
+        search is exact), so callers need not test names again.
+        """
+        hits: list[Collection[str]] = []
+        if query.status is not None:
+            hits.append(set().union(*(self.statuses[s] for s in query.status)))
+        if query.category is not None:
+            hits.append(self.categories.members.get(query.category, set()))
+        if query.category_prefix is not None:
+            hits.append(self.categories.under(query.category_prefix))
+        if query.region is not None:
+            hits.append(self.regions.members.get(query.region, set()))
+        if query.region_prefix is not None:
+            hits.append(self.regions.under(query.region_prefix))
+        if query.tag is not None:
+            hits.append(self.tags.get(query.tag, set()))
+        fragment = query.fragment() if names else None
+        named = self.names.search(fragment) if fragment else None
+        if named is not None:
+            hits.append(named)
+        if not hits:
+            return self.customers.keys()
+        smallest = min(hits, key=len)
+        if named is not None and smallest is not named:
+            return {code for code in smallest if code in named}
+        return smallest
+
+
+class _Customers:
+    """The customer port inside one unit of work (the lock is held)."""
+
+    def __init__(self, unit: _Unit) -> None:
+        self._unit = unit
+        self._state = unit.state
+
+    def _get(self, code: str) -> Customer:
+        customer = self._state.customers.get(code)
+        if customer is None:
+            raise NotFound(f"no customer with code {code!r}")
+        return customer
+
+    def _put(self, code: str, new: Customer | None) -> None:
+        state = self._state
+        old = state.customers.get(code)
+        old_prior = state.prior_status.get(code)
+
+        def undo() -> None:
+            state.put(code, old)
+            if old_prior is None:
+                state.prior_status.pop(code, None)
+            else:
+                state.prior_status[code] = old_prior
+
+        state.put(code, new)
+        self._unit.log(undo)
+
+    def _check_tax_id(self, customer: Customer, code: str) -> None:
+        if customer.tax_id is None:
+            return
+        holder = self._state.tax_ids.get((customer.country, customer.tax_id))
+        if holder is not None and holder != code:
+            raise DuplicateError(
+                f"tax ID {customer.country} {customer.tax_id} is taken by customer {holder!r}"
+            )
+
+    def get(self, code: str) -> Customer:
+        return self._get(code)
+
+    def get_by_tax_id(self, country: str, tax_id: str) -> Customer:
+        code = self._state.tax_ids.get((country, tax_id))
+        if code is None:
+            raise NotFound(f"no customer with tax ID {country} {tax_id}")
+        return self._state.customers[code]
+
+    def add(self, customer: Customer) -> Customer:
+        code = customer.code
+        if not code:
+            raise StorageError("cannot store a customer without a code: assign one first")
+        if code in self._state.customers:
+            raise DuplicateError(f"customer code {code!r} is taken")
+        self._check_tax_id(customer, code)
+        now = self._unit.now()
+        stored = attrs.evolve(customer, version=1, created_at=now, updated_at=now)
+        self._put(code, stored)
+        return stored
+
+    def add_many(self, customers: Iterable[Customer]) -> int:
+        count = 0
+        for customer in customers:
+            self.add(customer)
+            count += 1
+        return count
+
+    def update(self, customer: Customer, expected_version: int) -> Customer:
+        code = customer.code
+        if not code:
+            raise StorageError("cannot update a customer without a code")
+        old = self._get(code)
+        _check_version(code, old, expected_version)
+        self._check_tax_id(customer, code)
+        stored = attrs.evolve(
+            customer, version=old.version + 1, created_at=old.created_at, updated_at=self._unit.now()
+        )
+        self._put(code, stored)
+        if stored.status is Status.DELETED and old.status is not Status.DELETED:
+            self._state.prior_status[code] = old.status
+        elif stored.status is not Status.DELETED:
+            self._state.prior_status.pop(code, None)
+        return stored
+
+    def delete(self, code: str, *, expected_version: int | None = None) -> Customer:
+        old = self._get(code)
+        if expected_version is not None:
+            _check_version(code, old, expected_version)
+        if old.status is Status.DELETED:
+            return old
+        stored = attrs.evolve(
+            old, status=Status.DELETED, version=old.version + 1, updated_at=self._unit.now()
+        )
+        self._put(code, stored)
+        self._state.prior_status[code] = old.status
+        return stored
+
+    def restore(self, code: str, *, expected_version: int | None = None) -> Customer:
+        old = self._get(code)
+        if expected_version is not None:
+            _check_version(code, old, expected_version)
+        if old.status is not Status.DELETED:
+            return old
+        status = self._state.prior_status.get(code, Status.ACTIVE)
+        stored = attrs.evolve(old, status=status, version=old.version + 1, updated_at=self._unit.now())
+        self._put(code, stored)
+        self._state.prior_status.pop(code, None)
+        return stored
+
+    def iterate(self, *, include_deleted: bool = True) -> Iterator[Customer]:
+        # A snapshot: the caller may keep iterating after the unit of work ends.
+        customers = self._state.customers
+        rows = [customers[code] for code in sorted(customers)]
+        if not include_deleted:
+            rows = [c for c in rows if c.status is not Status.DELETED]
+        return iter(rows)
+
+    def find(self, query: Query | None = None, /, **filters: Any) -> list[Customer]:
+        query = make_query(query, filters)
+        state = self._state
+        customers = state.customers
+        test = compile_filter(query, name_checked=True)
+        if query.order_by == ("code",) and query.limit is not None:
+            wanted = query.offset + query.limit
+            fragment = query.fragment()
+            if fragment and state.names.estimate(fragment) > _WALK:
+                # A common fragment: building its hit set costs more than walking the
+                # codes in order and testing names until the page is full.
+                others = state.candidates(query, names=False)
+                if len(others) > _WALK:
+                    return self._walk(others, wanted, query.offset, test, fragment)
+            codes = state.candidates(query)
+            if len(codes) > _WALK:
+                # Many candidates, a small page: walk the codes in order and stop when full.
+                return self._walk(codes, wanted, query.offset, test, None)
+            hits = [customers[code] for code in codes if test(customers[code])]
+            # Only the first page needs sorting: a heap of offset + limit beats a full sort.
+            return heapq.nsmallest(wanted, hits, key=lambda c: c.code or "")[query.offset :]
+        codes = state.candidates(query)
+        return order_and_page(query, [customers[code] for code in codes if test(customers[code])])
+
+    def _walk(
+        self,
+        codes: Collection[str],
+        wanted: int,
+        offset: int,
+        test: Callable[[Customer], bool],
+        fragment: str | None,
+    ) -> list[Customer]:
+        """The page of ``codes`` passing ``test`` (and containing ``fragment``), in code order."""
+        state = self._state
+        customers, text = state.customers, state.names.text
+        page: list[Customer] = []
+        for code in state.sorted_codes():
+            if len(page) >= wanted:
+                break
+            if fragment is not None and fragment not in (text(code) or ""):
+                continue
+            if code in codes and test(customers[code]):
+                page.append(customers[code])
+        return page[offset:]
+
+    def count(self, query: Query | None = None, /, **filters: Any) -> int:
+        query = make_query(query, filters)
+        customers = self._state.customers
+        test = compile_filter(query, name_checked=True)
+        return sum(1 for code in self._state.candidates(query) if test(customers[code]))
+
+
+#: Candidates above which a paged, code-ordered query walks the sorted codes instead of sorting.
+_WALK = 5000
+
+
+def _check_version(code: str, stored: Customer, expected: int) -> None:
+    if stored.version != expected:
+        raise ConflictError(
+            f"customer {code!r} was changed meanwhile: expected version {expected}, found {stored.version}",
+            expected=expected,
+            actual=stored.version,
+        )
+
+
+class _Sequences:
+    def __init__(self, unit: _Unit) -> None:
+        self._unit = unit
+
+    def next_value(self, key: str) -> int:
+        values = self._unit.state.sequences
+        old = values.get(key)
+        value = (old or 0) + 1
+        values[key] = value
+
+        def undo() -> None:
+            if old is None:
+                del values[key]
+            else:
+                values[key] = old
+
+        self._unit.log(undo)
+        return value
+
+
+class _History:
+    def __init__(self, unit: _Unit) -> None:
+        self._unit = unit
+
+    def append(self, entry: HistoryEntry) -> None:
+        entries = self._unit.state.history.setdefault(entry.code, [])
+        entries.append(entry)
+
+        def undo() -> None:
+            entries.pop()
+
+        self._unit.log(undo)
+
+    def list(self, code: str) -> Sequence[HistoryEntry]:
+        return tuple(self._unit.state.history.get(code, ()))
+
+    def redact(self, code: str, paths: Iterable[str]) -> int:
+        entries = self._unit.state.history.get(code, [])
+        covered = frozenset(paths)
+        changed = 0
+        for i, entry in enumerate(entries):
+            redacted = redact_entry(entry, covered)
+            if redacted is not None:
+                entries[i] = redacted
+                self._unit.log(partial(entries.__setitem__, i, entry))
+                changed += 1
+        return changed
+
+
+class _Outbox:
+    def __init__(self, unit: _Unit) -> None:
+        self._unit = unit
+
+    def append(self, event: OutboxEvent) -> None:
+        events = self._unit.state.outbox
+        if event.id in events:
+            raise DuplicateError(f"outbox event {event.id!r} exists")
+        events[event.id] = attrs.evolve(event, delivered_at=None)
+        self._unit.log(lambda: events.__delitem__(event.id))
+
+    def undelivered(self, limit: int | None = None) -> Sequence[OutboxEvent]:
+        pending = [e for e in self._unit.state.outbox.values() if e.delivered_at is None]
+        return tuple(pending if limit is None else pending[:limit])
+
+    def mark_delivered(self, ids: Iterable[str]) -> None:
+        events = self._unit.state.outbox
+        now = self._unit.now()
+        for ident in ids:
+            event = events.get(ident)
+            if event is None or event.delivered_at is not None:
+                continue
+            events[ident] = attrs.evolve(event, delivered_at=now)
+            self._unit.log(partial(events.__setitem__, ident, event))
+
+    def redact(self, code: str, paths: Iterable[str]) -> int:
+        events = self._unit.state.outbox
+        covered = frozenset(paths)
+        changed = 0
+        for ident, event in list(events.items()):
+            payload = redact_payload(event.payload, covered) if event.code == code else None
+            if payload is not None:
+                events[ident] = attrs.evolve(event, payload=payload)
+                self._unit.log(partial(events.__setitem__, ident, event))
+                changed += 1
+        return changed
+
+
+class _Unit:
+    """One unit of work over the in-memory state: the ports plus an undo log."""
+
+    def __init__(self, state: _State, clock: Callable[[], datetime]) -> None:
+        self.state = state
+        self.now = clock
+        self._undo: list[Undo] = []
+        self.customers = _Customers(self)
+        self.sequences = _Sequences(self)
+        self.history = _History(self)
+        self.outbox = _Outbox(self)
+
+    def log(self, undo: Undo) -> None:
+        self._undo.append(undo)
+
+    def rollback(self) -> None:
+        while self._undo:
+            self._undo.pop()()
+
+
+class _MemoryCustomers(AutoCustomers):
+    __slots__ = ()
+
+    def iterate(self, *, include_deleted: bool = True) -> Iterator[Customer]:
+        with self._unit() as uow:
+            return uow.customers.iterate(include_deleted=include_deleted)
+
+
+class MemoryStorage:
+    """Customers, sequences, history and outbox in this process's memory.
+
+    Thread-safe; units of work are serialised. ``clock`` gives the times stored
+    in ``created_at`` / ``updated_at`` (UTC-aware).
+    """
+
+    def __init__(self, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._local = threading.local()
+        self._state = _State()
+        self._closed = False
+        self.customers = _MemoryCustomers(self.unit_of_work)
+        self.sequences = AutoSequences(self.unit_of_work)
+        self.history = AutoHistory(self.unit_of_work)
+        self.outbox = AutoOutbox(self.unit_of_work)
+
+    @property
+    def url(self) -> str:
+        return "memory://"
+
+    def __repr__(self) -> str:
+        return f"MemoryStorage({len(self._state.customers)} customers)"
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[_Unit]:
+        """A transaction over every port; nested units on the same thread join the outer one."""
+        current: _Unit | None = getattr(self._local, "unit", None)
+        if current is not None:
+            yield current
+            return
+        if self._closed:
+            raise StorageError("this storage is closed")
+        with self._lock:
+            unit = _Unit(self._state, self._clock)
+            self._local.unit = unit
+            try:
+                yield unit
+            except BaseException:
+                unit.rollback()
+                raise
+            finally:
+                self._local.unit = None
+
+    def close(self) -> None:
+        self._closed = True
+
+
+def open_memory(url: str | None = None, **options: Any) -> MemoryStorage:
+    """The registry entry for ``memory://``."""
+    return MemoryStorage(**options)

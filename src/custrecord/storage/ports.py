@@ -1,0 +1,179 @@
+"""The storage ports: what custrecord needs from any place that keeps customers.
+
+An adapter implements :class:`Storage`. Stores take and return
+:class:`custrecord.Customer` objects that the caller has already validated, and
+raise only :mod:`custrecord.errors` storage errors (``NotFound``,
+``DuplicateError``, ``ConflictError``, ``UnavailableError``, ``StorageError``),
+never a driver's exceptions. :mod:`custrecord.testing` checks all of this.
+
+Every port is reachable two ways: ``storage.customers.add(...)`` runs in a
+transaction of its own, while ``with storage.unit_of_work() as uow:`` groups
+calls on ``uow.customers``, ``uow.sequences``, ``uow.history`` and
+``uow.outbox`` into one transaction that commits at the end of the block, or
+rolls back entirely when the block raises. Calls on ``storage.*`` made inside an
+open unit of work on the same thread join it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol, runtime_checkable
+
+from custrecord.model import Customer
+from custrecord.storage.values import HistoryEntry, OutboxEvent, Query
+
+__all__ = ["CustomerStore", "History", "Outbox", "Sequences", "Storage", "UnitOfWork"]
+
+
+@runtime_checkable
+class CustomerStore(Protocol):
+    """Customers keyed by ``code`` and by ``(country, tax_id)``; both keys are unique.
+
+    Deleting is soft: the record stays (status ``deleted``) and keeps its keys,
+    so that :meth:`restore` can bring it back.
+    """
+
+    def get(self, code: str) -> Customer:
+        """The customer with ``code`` (deleted ones too); raises ``NotFound``."""
+        ...
+
+    def get_by_tax_id(self, country: str, tax_id: str) -> Customer:
+        """The customer with this tax ID in ``country``; raises ``NotFound``."""
+        ...
+
+    def add(self, customer: Customer) -> Customer:
+        """Store a new customer; returns it with ``version=1`` and ``created_at=updated_at=now``.
+
+        Raises ``DuplicateError`` when its code or tax ID is taken, ``StorageError``
+        when it has no code.
+        """
+        ...
+
+    def add_many(self, customers: Iterable[Customer]) -> int:
+        """Add many customers at once (all or none); returns how many. Same errors as :meth:`add`."""
+        ...
+
+    def update(self, customer: Customer, expected_version: int) -> Customer:
+        """Replace the customer with ``customer.code``; returns it with the version bumped.
+
+        Raises ``ConflictError`` (with ``expected`` and ``actual``) when the stored
+        version is not ``expected_version``, ``NotFound``, or ``DuplicateError``
+        for a tax ID taken by another customer. ``created_at`` is kept.
+        """
+        ...
+
+    def delete(self, code: str, *, expected_version: int | None = None) -> Customer:
+        """Soft-delete: status becomes ``deleted`` and the version is bumped.
+
+        Deleting a deleted customer changes nothing and returns it.
+        """
+        ...
+
+    def restore(self, code: str, *, expected_version: int | None = None) -> Customer:
+        """Undo :meth:`delete`: the status before deletion comes back, the version is bumped.
+
+        Restoring a customer that is not deleted changes nothing and returns it.
+        """
+        ...
+
+    def iterate(self, *, include_deleted: bool = True) -> Iterator[Customer]:
+        """Every customer in code order, in batches (never all in memory at once)."""
+        ...
+
+    def find(self, query: Query | None = None, /, **filters: Any) -> list[Customer]:
+        """Customers matching ``query`` (or :class:`Query` fields as keywords), ordered and paged."""
+        ...
+
+    def count(self, query: Query | None = None, /, **filters: Any) -> int:
+        """How many customers match, ignoring ``offset`` and ``limit``."""
+        ...
+
+
+@runtime_checkable
+class Sequences(Protocol):
+    """Named counters for customer codes: ``next_value`` never returns a value twice per key."""
+
+    def next_value(self, key: str) -> int:
+        """The next value of ``key``: 1 first, then 2, 3... Rolled back with its unit of work."""
+        ...
+
+
+@runtime_checkable
+class History(Protocol):
+    """The append-only change log (who, when, why, what)."""
+
+    def append(self, entry: HistoryEntry) -> None:
+        """Record ``entry``; entries are never changed or removed."""
+        ...
+
+    def list(self, code: str) -> Sequence[HistoryEntry]:
+        """The entries of customer ``code``, oldest first (in append order)."""
+        ...
+
+    def redact(self, code: str, paths: Iterable[str]) -> int:
+        """Erase personal values: in every entry of ``code``, the old and new values of
+        changes at ``paths`` (or under them) become ``REDACTED``; returns how many entries
+        changed. The only change history ever allows (PIPL/GDPR erasure); see
+        :func:`~custrecord.storage.values.redact_entry`.
+        """
+        ...
+
+
+@runtime_checkable
+class Outbox(Protocol):
+    """Events written in the same transaction as the change they announce."""
+
+    def append(self, event: OutboxEvent) -> None:
+        """Record ``event``; raises ``DuplicateError`` when its ``id`` exists."""
+        ...
+
+    def undelivered(self, limit: int | None = None) -> Sequence[OutboxEvent]:
+        """Events not yet delivered, oldest first (in append order)."""
+        ...
+
+    def mark_delivered(self, ids: Iterable[str]) -> None:
+        """Mark events delivered; unknown or already delivered ids are ignored."""
+        ...
+
+    def redact(self, code: str, paths: Iterable[str]) -> int:
+        """Erase personal values at ``paths`` from the payloads of every event of ``code``
+        (delivered or not); returns how many events changed. See
+        :func:`~custrecord.storage.values.redact_payload`.
+        """
+        ...
+
+
+@runtime_checkable
+class UnitOfWork(Protocol):
+    """One transaction over every port: all of it commits, or none of it."""
+
+    @property
+    def customers(self) -> CustomerStore: ...
+
+    @property
+    def sequences(self) -> Sequences: ...
+
+    @property
+    def history(self) -> History: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+
+@runtime_checkable
+class Storage(UnitOfWork, Protocol):
+    """An opened storage backend. Its ports run each call in its own transaction."""
+
+    @property
+    def url(self) -> str:
+        """Where the data lives (a URL without password)."""
+        ...
+
+    def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
+        """A transaction over every port; an exception inside rolls all of it back."""
+        ...
+
+    def close(self) -> None:
+        """Release connections; the storage is unusable afterwards."""
+        ...

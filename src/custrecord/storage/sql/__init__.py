@@ -1,0 +1,11 @@
+"""SQL storage on SQLAlchemy 2 Core: SQLite (embedded), PostgreSQL, MariaDB.
+
+Importing this package imports SQLAlchemy; custrecord does so only when a SQL
+URL is opened (see :mod:`custrecord.storage.registry`).
+"""
+
+from __future__ import annotations
+
+from custrecord.storage.sql.adapter import SqlStorage, open_sql
+
+__all__ = ["SqlStorage", "open_sql"]

@@ -1,0 +1,661 @@
+"""The SQL storage adapter on SQLAlchemy 2 Core: SQLite, PostgreSQL and MariaDB.
+
+One implementation for every backend; differences stay in :mod:`.engine`
+(connection set-up), :mod:`.search` (name index) and :mod:`.schema` types.
+Each unit of work is one database transaction on one connection. Versions are
+checked under a row lock (``SELECT ... FOR UPDATE``; SQLite's write lock), so
+of two writers with the same expected version one wins and the other gets
+``ConflictError``. Sequence counters are rows bumped with ``UPDATE value =
+value + 1`` inside the caller's transaction: the row lock serialises writers
+and a rollback returns the value.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+import attrs
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Row,
+    Table,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import UnaryExpression
+
+from custrecord.convert import unstructure
+from custrecord.errors import ConflictError, NotFound, StorageError
+from custrecord.model import Customer, Status
+from custrecord.storage.autocommit import BATCH, AutoCustomers, AutoHistory, AutoOutbox, AutoSequences
+from custrecord.storage.documents import dump_json, from_document, load_json, parse_time, time_text
+from custrecord.storage.sql.engine import READ_ONLY, is_memory_sqlite, make_engine, parse_url
+from custrecord.storage.sql.errors import translate_errors
+from custrecord.storage.sql.migrations import migrate
+from custrecord.storage.sql.schema import DEFAULT_PREFIX, Tables, build_tables
+from custrecord.storage.sql.search import NameSearch
+from custrecord.storage.values import (
+    Change,
+    HistoryEntry,
+    OutboxEvent,
+    Query,
+    make_query,
+    name_key,
+    redact_changes,
+    redact_payload,
+    utcnow,
+)
+
+__all__ = ["SqlStorage", "open_sql"]
+
+_CHUNK = 2000
+#: Rows added at once after which PostgreSQL statistics are refreshed.
+_ANALYZE_AFTER = 10_000
+
+
+def _row(customer: Customer, code: str, stamps: tuple[int, str, str] | None = None) -> dict[str, Any]:
+    """The column values of ``customer``; ``stamps`` = (version, created, updated) overrides its own."""
+    data = unstructure(customer)
+    if stamps is None:
+        assert customer.created_at is not None
+        assert customer.updated_at is not None
+        version, created, updated = (
+            customer.version,
+            time_text(customer.created_at),
+            time_text(customer.updated_at),
+        )
+    else:
+        # Bulk path: patch the canonical data instead of building an evolved Customer per row.
+        version, created, updated = stamps
+        data["version"] = version
+        data["created_at"] = created
+        data["updated_at"] = updated
+    return {
+        "code": code,
+        "name": customer.name,
+        "name_key": name_key(customer.name),
+        "kind": data["kind"],
+        "country": customer.country,
+        "tax_id": customer.tax_id,
+        "category": customer.category,
+        "region": customer.region,
+        "status": data["status"],
+        "priority": customer.priority,
+        "version": version,
+        "created_at": created,
+        "updated_at": updated,
+        "doc": dump_json(data),
+    }
+
+
+def _check_version(code: str, actual: int, expected: int) -> None:
+    if actual != expected:
+        raise ConflictError(
+            f"customer {code!r} was changed meanwhile: expected version {expected}, found {actual}",
+            expected=expected,
+            actual=actual,
+        )
+
+
+class _Customers:
+    def __init__(self, unit: _Unit) -> None:
+        self._unit = unit
+        self._conn = unit.conn
+        self._t = unit.storage.tables
+
+    def _execute(self, statement: Any, params: Any = None) -> Any:
+        with translate_errors():
+            return self._conn.execute(statement, params)
+
+    def _locked(self, code: str) -> Row[Any]:
+        c = self._t.customers.c
+        row = self._execute(
+            select(c.id, c.version, c.status, c.prior_status, c.created_at, c.doc)
+            .where(c.code == code)
+            .with_for_update()
+        ).first()
+        if row is None:
+            raise NotFound(f"no customer with code {code!r}")
+        return row  # type: ignore[no-any-return]
+
+    def _write_tags(self, code: str, tags: Iterable[str], *, replace: bool) -> None:
+        t = self._t.tags
+        if replace:
+            self._execute(delete(t).where(t.c.code == code))
+        rows = [{"code": code, "tag": tag} for tag in sorted(tags)]
+        if rows:
+            self._execute(insert(t), rows)
+
+    def get(self, code: str) -> Customer:
+        c = self._t.customers.c
+        doc = self._execute(select(c.doc).where(c.code == code)).scalar()
+        if doc is None:
+            raise NotFound(f"no customer with code {code!r}")
+        return from_document(doc)
+
+    def get_by_tax_id(self, country: str, tax_id: str) -> Customer:
+        c = self._t.customers.c
+        doc = self._execute(select(c.doc).where(c.country == country, c.tax_id == tax_id)).scalar()
+        if doc is None:
+            raise NotFound(f"no customer with tax ID {country} {tax_id}")
+        return from_document(doc)
+
+    def add(self, customer: Customer) -> Customer:
+        code = customer.code
+        if not code:
+            raise StorageError("cannot store a customer without a code: assign one first")
+        now = self._unit.now()
+        stored = attrs.evolve(customer, version=1, created_at=now, updated_at=now)
+        search = self._unit.storage.search
+        with translate_errors():
+            after = search.last_id(self._conn)
+            self._conn.execute(insert(self._t.customers), [_row(stored, code)])
+            search.index_new(self._conn, after)
+        self._write_tags(code, stored.tags, replace=False)
+        return stored
+
+    def add_many(self, customers: Iterable[Customer]) -> int:
+        now = self._unit.now()
+        stamps = (1, time_text(now), time_text(now))
+        search = self._unit.storage.search
+        with translate_errors():
+            after = search.last_id(self._conn)
+        count = 0
+        items = iter(customers)
+        while chunk := list(islice(items, _CHUNK)):
+            rows: list[dict[str, Any]] = []
+            tags: list[dict[str, str]] = []
+            for customer in chunk:
+                code = customer.code
+                if not code:
+                    raise StorageError("cannot store a customer without a code: assign one first")
+                rows.append(_row(customer, code, stamps))
+                tags.extend({"code": code, "tag": tag} for tag in customer.tags)
+            self._insert_many(self._t.customers, rows)
+            if tags:
+                self._insert_many(self._t.tags, tags)
+            count += len(rows)
+        with translate_errors():
+            search.index_new(self._conn, after)
+        if count >= _ANALYZE_AFTER and self._unit.storage.dialect == "postgresql":
+            # Fresh statistics let the planner choose between the trigram index and an
+            # ordered walk; autovacuum would get there, but only later.
+            with translate_errors():
+                self._conn.exec_driver_sql(f'ANALYZE "{self._t.customers.name}"')
+        return count
+
+    def _insert_many(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """``executemany`` of a Core INSERT compiled once, rows straight to the driver.
+
+        Every value is already a plain str, int or None, so SQLAlchemy's per-row
+        parameter processing (a quarter of the bulk time) has nothing to do.
+        """
+        compiled = insert(table).compile(dialect=self._conn.dialect, column_keys=list(rows[0]))
+        if compiled.positional:
+            order = compiled.positiontup or []
+            params: list[Any] = [tuple(row[key] for key in order) for row in rows]
+        else:
+            params = rows
+        with translate_errors():
+            self._conn.exec_driver_sql(compiled.string, params)
+
+    def _store(self, row: Row[Any], new: Customer, old_status: Status, *, tags_changed: bool) -> None:
+        code = new.code
+        assert code is not None
+        values = _row(new, code)
+        if new.status is Status.DELETED and old_status is not Status.DELETED:
+            values["prior_status"] = old_status.value
+        elif new.status is not Status.DELETED:
+            values["prior_status"] = None
+        del values["code"]
+        self._execute(update(self._t.customers).where(self._t.customers.c.id == row.id).values(**values))
+        if tags_changed:
+            self._write_tags(code, new.tags, replace=True)
+
+    def update(self, customer: Customer, expected_version: int) -> Customer:
+        code = customer.code
+        if not code:
+            raise StorageError("cannot update a customer without a code")
+        row = self._locked(code)
+        _check_version(code, row.version, expected_version)
+        old = from_document(row.doc)
+        stored = attrs.evolve(
+            customer, version=row.version + 1, created_at=old.created_at, updated_at=self._unit.now()
+        )
+        self._store(row, stored, old.status, tags_changed=old.tags != stored.tags)
+        return stored
+
+    def delete(self, code: str, *, expected_version: int | None = None) -> Customer:
+        row = self._locked(code)
+        if expected_version is not None:
+            _check_version(code, row.version, expected_version)
+        old = from_document(row.doc)
+        if old.status is Status.DELETED:
+            return old
+        stored = attrs.evolve(
+            old, status=Status.DELETED, version=old.version + 1, updated_at=self._unit.now()
+        )
+        self._store(row, stored, old.status, tags_changed=False)
+        return stored
+
+    def restore(self, code: str, *, expected_version: int | None = None) -> Customer:
+        row = self._locked(code)
+        if expected_version is not None:
+            _check_version(code, row.version, expected_version)
+        old = from_document(row.doc)
+        if old.status is not Status.DELETED:
+            return old
+        status = Status(row.prior_status) if row.prior_status else Status.ACTIVE
+        stored = attrs.evolve(old, status=status, version=old.version + 1, updated_at=self._unit.now())
+        self._store(row, stored, old.status, tags_changed=False)
+        return stored
+
+    def iterate(self, *, include_deleted: bool = True) -> Iterator[Customer]:
+        after: str | None = None
+        while True:
+            page = self._page(after, include_deleted)
+            yield from page
+            if len(page) < BATCH:
+                return
+            after = page[-1].code
+
+    def _page(self, after: str | None, include_deleted: bool) -> list[Customer]:
+        c = self._t.customers.c
+        statement = select(c.doc).order_by(c.code).limit(BATCH)
+        if after is not None:
+            statement = statement.where(c.code > after)
+        if not include_deleted:
+            statement = statement.where(c.status != Status.DELETED.value)
+        return [from_document(doc) for doc in self._execute(statement).scalars()]
+
+    def _where(self, query: Query) -> tuple[list[ColumnElement[bool]], bool]:
+        """The conditions of ``query``, and whether the name search gave an id list."""
+        t = self._t
+        c = t.customers.c
+        conditions: list[ColumnElement[bool]] = []
+        statuses = query.statuses()
+        if statuses is not None:
+            others = sorted(s.value for s in Status if s not in statuses)
+            if len(others) < len(statuses):
+                # Usually "not deleted": a NOT IN that no planner mistakes for a selective index.
+                conditions.append(c.status.not_in(others))
+            else:
+                conditions.append(c.status.in_(sorted(s.value for s in statuses)))
+        for field in ("kind", "country", "category", "region"):
+            value = getattr(query, field)
+            if value is not None:
+                conditions.append(c[field] == str(value))
+        if query.category_prefix is not None:
+            conditions.append(c.category.startswith(query.category_prefix, autoescape=True))
+        if query.region_prefix is not None:
+            conditions.append(c.region.startswith(query.region_prefix, autoescape=True))
+        if query.tag is not None:
+            conditions.append(c.code.in_(select(t.tags.c.code).where(t.tags.c.tag == query.tag)))
+        fragment = query.fragment()
+        by_id = False
+        if fragment:
+            condition, by_id = self._unit.storage.search.condition(fragment, self._conn)
+            conditions.append(condition)
+        return conditions, by_id
+
+    def _order(self, query: Query, *, by_id: bool = False) -> list[UnaryExpression[Any]]:
+        c = self._t.customers.c
+        # With a short id list to look up, sorting the few rows beats walking an ordered
+        # index through the whole table, but SQLite's planner, seeing ORDER BY + LIMIT,
+        # walks the index. An expression (code || '', priority + 0) sorts the same yet
+        # cannot use an index, which leaves the planner the id lookup.
+        hide = by_id and self._unit.storage.dialect == "sqlite"
+        clauses: list[UnaryExpression[Any]] = []
+        for item in query.order_by + (() if "code" in {i.lstrip("-") for i in query.order_by} else ("code",)):
+            field = item.lstrip("-")
+            column: Any = c[field]
+            if hide:
+                column = column + 0 if field == "priority" else column.concat("")
+            descending = item.startswith("-")
+            if field != "code":
+                # Missing values first ascending, last descending, the same on every backend.
+                present = case((column.is_(None), 0), else_=1)
+                clauses.append(present.desc() if descending else present.asc())
+            clauses.append(column.desc() if descending else column.asc())
+        return clauses
+
+    def find(self, query: Query | None = None, /, **filters: Any) -> list[Customer]:
+        query = make_query(query, filters)
+        c = self._t.customers.c
+        with translate_errors():
+            conditions, by_id = self._where(query)
+        statement = select(c.doc).where(*conditions).order_by(*self._order(query, by_id=by_id))
+        if query.limit is not None:
+            statement = statement.limit(query.limit)
+        if query.offset:
+            statement = statement.offset(query.offset)
+        return [from_document(doc) for doc in self._execute(statement).scalars()]
+
+    def count(self, query: Query | None = None, /, **filters: Any) -> int:
+        query = make_query(query, filters)
+        with translate_errors():
+            conditions, _ = self._where(query)
+        statement = select(func.count()).select_from(self._t.customers).where(*conditions)
+        return int(self._execute(statement).scalar_one())
+
+
+class _Sequences:
+    def __init__(self, unit: _Unit) -> None:
+        self._unit = unit
+        self._t = unit.storage.tables.sequences
+
+    def next_value(self, key: str) -> int:
+        t, conn = self._t, self._unit.conn
+        with translate_errors():
+            exists = conn.execute(select(t.c.value).where(t.c.key == key)).first()
+            if exists is None:
+                self._unit.storage.create_counter(key, conn)
+            conn.execute(update(t).where(t.c.key == key).values(value=t.c.value + 1))
+            return int(conn.execute(select(t.c.value).where(t.c.key == key)).scalar_one())
+
+
+class _History:
+    def __init__(self, unit: _Unit) -> None:
+        self._unit = unit
+        self._t = unit.storage.tables.history
+
+    def append(self, entry: HistoryEntry) -> None:
+        with translate_errors():
+            self._unit.conn.execute(
+                insert(self._t).values(
+                    code=entry.code,
+                    version=entry.version,
+                    action=entry.action,
+                    actor=entry.actor,
+                    reason=entry.reason,
+                    at=time_text(entry.at),
+                    changes=dump_json([list(change) for change in entry.changes]),
+                )
+            )
+
+    def list(self, code: str) -> Sequence[HistoryEntry]:
+        t = self._t
+        with translate_errors():
+            rows = self._unit.conn.execute(select(t).where(t.c.code == code).order_by(t.c.id)).all()
+        return tuple(
+            HistoryEntry(
+                code=row.code,
+                version=row.version,
+                action=row.action,
+                actor=row.actor,
+                reason=row.reason,
+                at=parse_time(row.at),
+                changes=tuple(Change(*item) for item in load_json(row.changes)),
+            )
+            for row in rows
+        )
+
+
+    def redact(self, code: str, paths: Iterable[str]) -> int:
+        t = self._t
+        covered = frozenset(paths)
+        changed = 0
+        with translate_errors():
+            rows = self._unit.conn.execute(select(t.c.id, t.c.changes).where(t.c.code == code)).all()
+            for row in rows:
+                redacted = redact_changes((Change(*item) for item in load_json(row.changes)), covered)
+                if redacted is not None:
+                    text = dump_json([list(change) for change in redacted])
+                    self._unit.conn.execute(update(t).where(t.c.id == row.id).values(changes=text))
+                    changed += 1
+        return changed
+
+
+class _Outbox:
+    def __init__(self, unit: _Unit) -> None:
+        self._unit = unit
+        self._t = unit.storage.tables.outbox
+
+    def append(self, event: OutboxEvent) -> None:
+        with translate_errors():
+            self._unit.conn.execute(
+                insert(self._t).values(
+                    id=event.id,
+                    type=event.type,
+                    code=event.code,
+                    payload=dump_json(dict(event.payload)),
+                    created_at=time_text(event.created_at),
+                )
+            )
+
+    def undelivered(self, limit: int | None = None) -> Sequence[OutboxEvent]:
+        t = self._t
+        statement = select(t).where(t.c.delivered_at.is_(None)).order_by(t.c.seq)
+        if limit is not None:
+            statement = statement.limit(limit)
+        with translate_errors():
+            rows = self._unit.conn.execute(statement).all()
+        return tuple(
+            OutboxEvent(
+                id=row.id,
+                type=row.type,
+                code=row.code,
+                payload=load_json(row.payload),
+                created_at=parse_time(row.created_at),
+            )
+            for row in rows
+        )
+
+    def mark_delivered(self, ids: Iterable[str]) -> None:
+        t = self._t
+        now = time_text(self._unit.now())
+        items = iter(ids)
+        with translate_errors():
+            while chunk := list(islice(items, 500)):
+                self._unit.conn.execute(
+                    update(t).where(t.c.id.in_(chunk), t.c.delivered_at.is_(None)).values(delivered_at=now)
+                )
+
+
+    def redact(self, code: str, paths: Iterable[str]) -> int:
+        t = self._t
+        covered = frozenset(paths)
+        changed = 0
+        with translate_errors():
+            rows = self._unit.conn.execute(select(t.c.seq, t.c.payload).where(t.c.code == code)).all()
+            for row in rows:
+                payload = redact_payload(load_json(row.payload), covered)
+                if payload is not None:
+                    text = dump_json(payload)
+                    self._unit.conn.execute(update(t).where(t.c.seq == row.seq).values(payload=text))
+                    changed += 1
+        return changed
+
+
+class _Unit:
+    """One transaction on one connection, with the four ports bound to it."""
+
+    def __init__(self, storage: SqlStorage, conn: Connection) -> None:
+        self.storage = storage
+        self.conn = conn
+        self.now = storage.clock
+        self.customers = _Customers(self)
+        self.sequences = _Sequences(self)
+        self.history = _History(self)
+        self.outbox = _Outbox(self)
+
+
+class _SqlCustomers(AutoCustomers):
+    """Autocommit customers: reads in read-only transactions, iteration one batch per transaction."""
+
+    __slots__ = ("_storage",)
+
+    def __init__(self, storage: SqlStorage) -> None:
+        super().__init__(storage.unit_of_work)
+        self._storage = storage
+
+    def get(self, code: str) -> Customer:
+        with self._storage.reading() as uow:
+            return uow.customers.get(code)
+
+    def get_by_tax_id(self, country: str, tax_id: str) -> Customer:
+        with self._storage.reading() as uow:
+            return uow.customers.get_by_tax_id(country, tax_id)
+
+    def find(self, query: Query | None = None, /, **filters: Any) -> list[Customer]:
+        with self._storage.reading() as uow:
+            return uow.customers.find(make_query(query, filters))
+
+    def count(self, query: Query | None = None, /, **filters: Any) -> int:
+        with self._storage.reading() as uow:
+            return uow.customers.count(make_query(query, filters))
+
+    def iterate(self, *, include_deleted: bool = True) -> Iterator[Customer]:
+        after: str | None = None
+        while True:
+            with self._storage.reading() as uow:
+                page = uow.customers._page(after, include_deleted)
+            yield from page
+            if len(page) < BATCH:
+                return
+            after = page[-1].code
+
+
+class SqlStorage:
+    """Customers, sequences, history and outbox in a SQL database.
+
+    ``url`` is a SQLAlchemy URL or a SQLite file path; ``table_prefix`` names
+    this store's tables (also accepted as a ``?table_prefix=`` URL parameter);
+    ``busy_timeout`` is how long (seconds) a SQLite writer waits for the lock.
+    Opening creates or migrates the schema.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        table_prefix: str | None = None,
+        busy_timeout: float = 30.0,
+        clock: Callable[[], datetime] = utcnow,
+        echo: bool = False,
+        **engine_options: Any,
+    ) -> None:
+        self.clock = clock
+        self._local = threading.local()
+        with translate_errors():
+            parsed, ours = parse_url(url)
+            self.tables: Tables = build_tables(table_prefix or ours.get("table_prefix") or DEFAULT_PREFIX)
+            self.engine: Engine = make_engine(parsed, busy_timeout=busy_timeout, echo=echo, **engine_options)
+            # SQLite has one writer at a time. Threads of this process queue on a lock
+            # rather than in SQLite's busy handler, which polls with sleeps. One shared
+            # in-memory connection cannot even hold two read transactions: all take turns.
+            self._memory = is_memory_sqlite(parsed)
+            self._writer: threading.RLock | None = (
+                threading.RLock() if parsed.get_backend_name() == "sqlite" else None
+            )
+            try:
+                migrate(self.engine, self.tables)
+                self.search = NameSearch(self.engine, self.tables)
+            except BaseException:
+                self.engine.dispose()
+                raise
+        self.dialect = self.engine.dialect.name
+        self.customers = _SqlCustomers(self)
+        self.sequences = AutoSequences(self.unit_of_work)
+        self.history = AutoHistory(self.unit_of_work)
+        self.outbox = AutoOutbox(self.unit_of_work)
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def __repr__(self) -> str:
+        return f"SqlStorage({self.url!r}, prefix={self.tables.prefix!r})"
+
+    @contextmanager
+    def _transaction(self, read_only: bool) -> Iterator[_Unit]:
+        current: _Unit | None = getattr(self._local, "unit", None)
+        if current is not None:
+            yield current
+            return
+        serial = self._writer if self._writer is not None and (self._memory or not read_only) else None
+        with serial or nullcontext():
+            with translate_errors():
+                conn = self.engine.connect()
+                if read_only:
+                    conn = conn.execution_options(**{READ_ONLY: True})
+            try:
+                with translate_errors():
+                    conn.begin()
+                unit = _Unit(self, conn)
+                self._local.unit = unit
+                try:
+                    yield unit
+                except BaseException:
+                    self._local.unit = None
+                    with suppress(Exception):  # the original error matters more
+                        conn.rollback()
+                    raise
+                self._local.unit = None
+                with translate_errors():
+                    conn.commit()
+            finally:
+                self._local.unit = None
+                conn.close()
+
+    def unit_of_work(self) -> AbstractContextManager[_Unit]:
+        """A transaction over every port; nested units on the same thread join the outer one."""
+        return self._transaction(read_only=False)
+
+    def reading(self) -> AbstractContextManager[_Unit]:
+        """A transaction for reads only (SQLite then takes no write lock)."""
+        return self._transaction(read_only=True)
+
+    def create_counter(self, key: str, conn: Connection) -> None:
+        """Create the row of counter ``key`` (value 0), racing safely with other writers.
+
+        SQLite serialises writers, so the row is made inside the caller's
+        transaction. Servers get it from a separate, committed transaction: two
+        writers inserting the same key would otherwise deadlock or abort.
+        """
+        t = self.tables.sequences
+        if self.dialect == "sqlite":
+            conn.execute(insert(t).values(key=key, value=0))
+            return
+        try:
+            with self.engine.begin() as other:
+                other.execute(insert(t).values(key=key, value=0))
+        except IntegrityError:
+            pass  # someone else made it first: fine
+
+    def clear(self) -> None:
+        """Delete every customer, counter, history entry and event (keeps the schema). For tests."""
+        t = self.tables
+        with self.unit_of_work() as uow, translate_errors():
+            for table in (t.tags, t.customers, t.sequences, t.history, t.outbox):
+                uow.conn.execute(delete(table))
+
+    def drop(self) -> None:
+        """Drop this store's tables (all data lost) and close it."""
+        with translate_errors():
+            with self.engine.begin() as conn:
+                if self.dialect == "sqlite":
+                    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self.tables.fts}")
+                self.tables.metadata.drop_all(conn)
+                self.tables.schema_version.drop(conn, checkfirst=True)
+            self.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_sql(url: str, **options: Any) -> SqlStorage:
+    """The registry entry for ``sqlite``, ``postgresql`` and ``mysql``/``mariadb`` URLs and file paths."""
+    return SqlStorage(url, **options)

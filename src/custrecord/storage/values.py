@@ -1,0 +1,250 @@
+"""Values that cross the storage ports: queries, history entries and outbox events.
+
+They are immutable attrs classes holding only JSON-safe or model types, so every
+adapter can store them and every caller can compare them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+import attrs
+
+from custrecord.model import Status
+from custrecord.text import nfkc
+
+__all__ = [
+    "ORDER_FIELDS",
+    "REDACTED",
+    "Change",
+    "HistoryEntry",
+    "OutboxEvent",
+    "Query",
+    "make_query",
+    "name_key",
+    "redact_changes",
+    "redact_entry",
+    "redact_payload",
+    "utcnow",
+]
+
+#: Fields a query may order by; ``-name`` means descending. Ties always break on ``code``.
+ORDER_FIELDS = frozenset(
+    {"code", "name", "category", "region", "status", "priority", "created_at", "updated_at", "tax_id"}
+)
+
+
+def utcnow() -> datetime:
+    """The current time, UTC-aware, the clock every adapter uses by default."""
+    return datetime.now(UTC)
+
+
+def name_key(text: str) -> str:
+    """The form a name is searched in: NFKC and case-folded, so ``acme`` finds ``ACME``."""
+    return nfkc(text).casefold()
+
+
+def _statuses(value: Status | str | Iterable[Status | str] | None) -> frozenset[Status] | None:
+    if value is None:
+        return None
+    if isinstance(value, Status | str):
+        return frozenset({Status(value)})
+    return frozenset(Status(v) for v in value)
+
+
+def _order(value: str | Iterable[str]) -> tuple[str, ...]:
+    items = (value,) if isinstance(value, str) else tuple(value)
+    for item in items:
+        if item.lstrip("-") not in ORDER_FIELDS:
+            raise ValueError(f"cannot order by {item!r}; choose from {', '.join(sorted(ORDER_FIELDS))}")
+    return items
+
+
+def _non_negative(_: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:
+    if value is not None and value < 0:
+        raise ValueError(f"{attribute.name} must be >= 0, not {value}")
+
+
+@attrs.frozen(kw_only=True)
+class Query:
+    """Which customers to find, in which order, which page.
+
+    Every filter given must hold (AND). ``status`` is one status or several;
+    without it, deleted customers are left out unless ``include_deleted``.
+    ``category_prefix`` / ``region_prefix`` match a code and everything under it
+    in its tree. ``name_contains`` is a case-insensitive substring of the name
+    (Chinese or Latin, any length). ``order_by`` names fields of
+    :data:`ORDER_FIELDS` (``-`` for descending); missing values sort first
+    ascending, last descending; ``code`` breaks ties. ``offset`` and ``limit``
+    page the ordered result.
+    """
+
+    status: frozenset[Status] | None = attrs.field(default=None, converter=_statuses)
+    kind: str | None = None
+    country: str | None = None
+    category: str | None = None
+    category_prefix: str | None = None
+    region: str | None = None
+    region_prefix: str | None = None
+    tag: str | None = None
+    name_contains: str | None = None
+    include_deleted: bool = False
+    order_by: tuple[str, ...] = attrs.field(default=("code",), converter=_order)
+    offset: int = attrs.field(default=0, validator=_non_negative)
+    limit: int | None = attrs.field(default=None, validator=_non_negative)
+
+    def statuses(self) -> frozenset[Status] | None:
+        """The statuses allowed, None for any (deleted customers excluded unless asked for)."""
+        if self.status is not None:
+            return self.status
+        if self.include_deleted:
+            return None
+        return frozenset(Status) - {Status.DELETED}
+
+    def fragment(self) -> str | None:
+        """The name fragment in search form, or None when there is none to search."""
+        return name_key(self.name_contains) if self.name_contains else None
+
+    def unpaged(self) -> Query:
+        """The same filters without ``offset`` and ``limit`` (for counting)."""
+        return attrs.evolve(self, offset=0, limit=None)
+
+
+def make_query(query: Query | None, filters: Mapping[str, Any]) -> Query:
+    """``query`` with ``filters`` (Query field names) applied on top."""
+    base = query or Query()
+    return attrs.evolve(base, **filters) if filters else base
+
+
+class Change(NamedTuple):
+    """One changed field of a history entry: a path (``credit.limit``) and JSON-safe values."""
+
+    path: str
+    old: Any
+    new: Any
+
+
+def _changes(value: Iterable[Any]) -> tuple[Change, ...]:
+    out = []
+    for item in value:
+        if isinstance(item, Change):
+            out.append(item)
+        elif isinstance(item, Mapping):
+            out.append(Change(item["path"], item.get("old"), item.get("new")))
+        elif hasattr(item, "path") and hasattr(item, "old") and hasattr(item, "new"):
+            out.append(Change(item.path, item.old, item.new))  # custrecord.diff.FieldChange
+        else:
+            path, old, new = item
+            out.append(Change(path, old, new))
+    return tuple(out)
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("storage times must be timezone-aware (UTC)")
+    return value.astimezone(UTC)
+
+
+def _aware_or_none(value: datetime | None) -> datetime | None:
+    return None if value is None else _aware(value)
+
+
+@attrs.frozen(kw_only=True)
+class HistoryEntry:
+    """One append-only history record: who did what to which customer, when and why.
+
+    ``action`` is a short verb (``add``, ``update``, ``delete``, ``restore``,
+    ``freeze``...); ``changes`` lists ``(path, old, new)`` with JSON-safe values,
+    as :func:`custrecord.diff.changes_between` gives.
+    """
+
+    code: str
+    version: int
+    action: str
+    at: datetime = attrs.field(factory=utcnow, converter=_aware)
+    actor: str | None = None
+    reason: str | None = None
+    changes: tuple[Change, ...] = attrs.field(default=(), converter=_changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict."""
+        return {
+            "code": self.code,
+            "version": self.version,
+            "action": self.action,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "reason": self.reason,
+            "changes": [list(c) for c in self.changes],
+        }
+
+
+def _payload(value: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(value)
+
+
+@attrs.frozen(kw_only=True)
+class OutboxEvent:
+    """An event to publish after the transaction that caused it commits (transactional outbox).
+
+    ``id`` is unique (a UUID by default); ``payload`` is a JSON-safe dict;
+    ``delivered_at`` is None until :meth:`Outbox.mark_delivered`.
+    """
+
+    type: str
+    payload: Mapping[str, Any] = attrs.field(factory=dict, converter=_payload)
+    code: str | None = None
+    id: str = attrs.field(factory=lambda: uuid.uuid4().hex)
+    created_at: datetime = attrs.field(factory=utcnow, converter=_aware)
+    delivered_at: datetime | None = attrs.field(default=None, converter=_aware_or_none)
+
+
+#: What erasure leaves in place of a personal value.
+REDACTED = "[erased]"
+
+
+def _covered(path: Any, paths: frozenset[str]) -> bool:
+    if not isinstance(path, str):
+        return False
+    return any(path == p or path.startswith((p + ".", p + "[")) for p in paths)
+
+
+def _blot(value: Any) -> Any:
+    return None if value is None else REDACTED
+
+
+def redact_changes(changes: Iterable[Change], paths: Iterable[str]) -> tuple[Change, ...] | None:
+    """``changes`` with the values at ``paths`` (or under them) erased; None when none are."""
+    covered = frozenset(paths)
+    before = tuple(changes)
+    after = tuple(
+        Change(c.path, _blot(c.old), _blot(c.new)) if _covered(c.path, covered) else c for c in before
+    )
+    return None if after == before else after
+
+
+def redact_entry(entry: HistoryEntry, paths: Iterable[str]) -> HistoryEntry | None:
+    """``entry`` with the values of changes at ``paths`` (or under them) erased; None when none are."""
+    changes = redact_changes(entry.changes, paths)
+    return None if changes is None else attrs.evolve(entry, changes=changes)
+
+
+def redact_payload(payload: Mapping[str, Any], paths: Iterable[str]) -> dict[str, Any] | None:
+    """A payload with the values at ``paths`` erased, inside its ``changes`` too; None if none are."""
+    covered = frozenset(paths)
+    out: dict[str, Any] = {}
+    for key, value in payload.items():
+        if _covered(key, covered):
+            value = _blot(value)
+        elif key == "changes" and isinstance(value, list | tuple):
+            value = [
+                {**item, "old": _blot(item.get("old")), "new": _blot(item.get("new"))}
+                if isinstance(item, Mapping) and _covered(item.get("path"), covered)
+                else item
+                for item in value
+            ]
+        out[key] = value
+    return None if out == dict(payload) else out

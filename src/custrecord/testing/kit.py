@@ -1,0 +1,668 @@
+"""The storage conformance kit: pytest mixins any adapter's tests combine.
+
+A third-party adapter is checked by one test class::
+
+    import pytest
+    from custrecord.testing import StorageContract
+
+    class TestMyStorage(StorageContract):
+        @pytest.fixture
+        def make_storage(self):
+            return lambda: MyStorage()        # a fresh, empty storage per call
+
+The mixins' names do not start with ``Test``, so pytest collects them only
+through such a class. ``make_storage`` is a factory, not a storage, because
+hypothesis runs many examples inside one function-scoped fixture; each example
+calls it for a clean store. Capability fixtures the class may override:
+``supports_concurrent_writers`` (default True), ``concurrent_writers`` (8),
+``writes_per_writer`` (500) and ``unavailable_storage`` (None: a factory whose
+storage cannot reach its backend, to check ``UnavailableError``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from custrecord.diff import changes_between
+from custrecord.errors import (
+    ConflictError,
+    CustrecordError,
+    DuplicateError,
+    NotFound,
+    StorageError,
+    UnavailableError,
+)
+from custrecord.model import Customer, Kind, Status
+from custrecord.storage.ports import Storage
+from custrecord.storage.values import ORDER_FIELDS, REDACTED, HistoryEntry, OutboxEvent, Query
+from custrecord.testing.light import light_customers
+from custrecord.testing.reference import reference_find, strip_managed
+from custrecord.testing.strategies import customer_lists, customers
+
+__all__ = [
+    "ConcurrencyContract",
+    "CustomerStoreContract",
+    "ErrorContract",
+    "HistoryContract",
+    "OutboxContract",
+    "QueryContract",
+    "SequenceContract",
+    "StorageContract",
+    "StorageFixtures",
+    "UnitOfWorkContract",
+    "queries",
+]
+
+StorageFactory = Callable[[], Storage]
+
+# Function-scoped fixtures are fine here: every example asks the factory for a new store.
+_kit = settings(
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.differing_executors,
+    ]
+)
+# Realistic customers are slow to draw: tests drawing them take fewer examples.
+_rich = settings(_kit, max_examples=max(5, min(settings().max_examples, 15)))
+
+_CUSTOMER = customers(with_code=True, unique_codes=True)
+_LIGHT_LISTS = st.lists(
+    light_customers(), max_size=10, unique_by=(lambda c: c.code, lambda c: c.tax_id or f"none-{id(c)}")
+)
+
+
+def _customer(code: str, name: str = "苏州华信科技有限公司", **fields: object) -> Customer:
+    return Customer(name=name, code=code, **fields)  # type: ignore[arg-type]
+
+
+class StorageFixtures:
+    """The fixtures the contracts use; override ``make_storage`` (required) and any capability."""
+
+    @pytest.fixture
+    def make_storage(self) -> StorageFactory:
+        pytest.fail("define a `make_storage` fixture returning a factory of fresh, empty storages")
+
+    @pytest.fixture
+    def storage(self, make_storage: StorageFactory) -> Storage:
+        return make_storage()
+
+    @pytest.fixture
+    def supports_concurrent_writers(self) -> bool:
+        return True
+
+    @pytest.fixture
+    def concurrent_writers(self) -> int:
+        return 8
+
+    @pytest.fixture
+    def writes_per_writer(self) -> int:
+        return 500
+
+    @pytest.fixture
+    def unavailable_storage(self) -> StorageFactory | None:
+        return None
+
+
+class CustomerStoreContract(StorageFixtures):
+    """Round trips, versions, uniqueness, soft delete and restore."""
+
+    @_rich
+    @given(customer=_CUSTOMER)
+    def test_add_then_get_round_trips(self, make_storage: StorageFactory, customer: Customer) -> None:
+        storage = make_storage()
+        stored = storage.customers.add(customer)
+        assert strip_managed(stored) == customer
+        assert stored.version == 1
+        assert stored.created_at is not None
+        assert stored.created_at.tzinfo is not None
+        assert stored.created_at == stored.updated_at
+        assert storage.customers.get(customer.code or "") == stored
+        if customer.tax_id:
+            assert storage.customers.get_by_tax_id(customer.country, customer.tax_id) == stored
+
+    @_rich
+    @given(batch=customer_lists(max_size=4))
+    def test_add_many_round_trips(self, make_storage: StorageFactory, batch: list[Customer]) -> None:
+        storage = make_storage()
+        assert storage.customers.add_many(batch) == len(batch)
+        for customer in batch:
+            stored = storage.customers.get(customer.code or "")
+            assert strip_managed(stored) == customer
+            assert stored.version == 1
+        listed = list(storage.customers.iterate())
+        assert [c.code for c in listed] == sorted(c.code or "" for c in batch)
+
+    def test_add_without_code_is_refused(self, storage: Storage) -> None:
+        with pytest.raises(StorageError):
+            storage.customers.add(Customer(name="无编码客户"))
+        assert storage.customers.count(include_deleted=True) == 0
+
+    def test_missing_customer_raises_not_found(self, storage: Storage) -> None:
+        with pytest.raises(NotFound):
+            storage.customers.get("NOPE")
+        with pytest.raises(NotFound):
+            storage.customers.get_by_tax_id("CN", "91320000000000000X")
+        with pytest.raises(NotFound):
+            storage.customers.update(_customer("NOPE"), 1)
+        with pytest.raises(NotFound):
+            storage.customers.delete("NOPE")
+        with pytest.raises(NotFound):
+            storage.customers.restore("NOPE")
+
+    def test_update_bumps_version_and_keeps_created_at(self, storage: Storage) -> None:
+        first = storage.customers.add(_customer("C001", remarks="旧"))
+        second = storage.customers.update(attrs.evolve(first, remarks="新", version=99), 1)
+        assert second.version == 2
+        assert second.remarks == "新"
+        assert second.created_at == first.created_at
+        assert second.updated_at is not None
+        assert first.updated_at is not None
+        assert second.updated_at >= first.updated_at
+        assert storage.customers.get("C001") == second
+        third = storage.customers.update(attrs.evolve(second, tags=frozenset({"VIP"})), 2)
+        assert third.version == 3
+        assert storage.customers.find(tag="VIP") == [third]
+
+    def test_stale_update_conflicts_and_names_both_versions(self, storage: Storage) -> None:
+        first = storage.customers.add(_customer("C001"))
+        storage.customers.update(attrs.evolve(first, remarks="A"), 1)
+        with pytest.raises(ConflictError) as caught:
+            storage.customers.update(attrs.evolve(first, remarks="B"), 1)
+        assert (caught.value.expected, caught.value.actual) == (1, 2)
+        assert "1" in str(caught.value)
+        assert "2" in str(caught.value)
+        assert storage.customers.get("C001").remarks == "A"
+
+    def test_duplicate_code_is_refused(self, storage: Storage) -> None:
+        storage.customers.add(_customer("C001", name="甲"))
+        with pytest.raises(DuplicateError):
+            storage.customers.add(_customer("C001", name="乙"))
+        assert storage.customers.get("C001").name == "甲"
+        assert storage.customers.count() == 1
+
+    def test_duplicate_tax_id_is_refused(self, storage: Storage) -> None:
+        storage.customers.add(_customer("C001", tax_id="91320594MA1MXXXX0A"))
+        with pytest.raises(DuplicateError):
+            storage.customers.add(_customer("C002", tax_id="91320594MA1MXXXX0A"))
+        with pytest.raises(NotFound):
+            storage.customers.get("C002")
+        # The same number in another country is another identifier.
+        storage.customers.add(_customer("C003", tax_id="91320594MA1MXXXX0A", country="HK"))
+        other = storage.customers.add(_customer("C004", tax_id="123"))
+        with pytest.raises(DuplicateError):
+            storage.customers.update(attrs.evolve(other, tax_id="91320594MA1MXXXX0A"), 1)
+        assert storage.customers.get("C004").tax_id == "123"
+        # Customers without a tax ID never collide.
+        storage.customers.add(_customer("C005"))
+        storage.customers.add(_customer("C006"))
+
+    def test_add_many_with_a_duplicate_adds_none(self, storage: Storage) -> None:
+        storage.customers.add(_customer("C002"))
+        with pytest.raises(DuplicateError):
+            storage.customers.add_many([_customer("C001"), _customer("C002"), _customer("C003")])
+        assert [c.code for c in storage.customers.iterate()] == ["C002"]
+
+    def test_soft_delete_and_restore(self, storage: Storage) -> None:
+        added = storage.customers.add(_customer("C001", status=Status.FROZEN, tags=frozenset({"VIP"})))
+        deleted = storage.customers.delete("C001", expected_version=1)
+        assert (deleted.status, deleted.version) == (Status.DELETED, 2)
+        assert storage.customers.get("C001") == deleted
+        assert storage.customers.find() == []
+        assert storage.customers.count() == 0
+        assert storage.customers.find(include_deleted=True) == [deleted]
+        assert storage.customers.find(status=Status.DELETED) == [deleted]
+        assert storage.customers.find(tag="VIP") == []
+        assert storage.customers.delete("C001") == deleted  # already deleted: no change
+        with pytest.raises(ConflictError):
+            storage.customers.restore("C001", expected_version=1)
+        restored = storage.customers.restore("C001", expected_version=2)
+        assert (restored.status, restored.version) == (Status.FROZEN, 3)
+        assert strip_managed(restored) == strip_managed(added)
+        assert storage.customers.restore("C001") == restored  # not deleted: no change
+        assert storage.customers.find() == [restored]
+        # A deleted customer keeps its keys, so it can come back.
+        storage.customers.delete("C001")
+        with pytest.raises(DuplicateError):
+            storage.customers.add(_customer("C001"))
+
+    def test_iterate_skips_deleted_when_asked(self, storage: Storage) -> None:
+        for code in ("B", "A", "C"):
+            storage.customers.add(_customer(code))
+        storage.customers.delete("B")
+        assert [c.code for c in storage.customers.iterate()] == ["A", "B", "C"]
+        assert [c.code for c in storage.customers.iterate(include_deleted=False)] == ["A", "C"]
+
+
+_STATUSES = st.sampled_from(list(Status))
+
+
+def queries() -> st.SearchStrategy[Query]:
+    """Queries over the values :func:`custrecord.testing.strategies.customers` draws."""
+    orders = st.lists(
+        st.sampled_from(sorted(ORDER_FIELDS)).flatmap(lambda f: st.sampled_from((f, "-" + f))),
+        max_size=2,
+        unique_by=lambda item: item.lstrip("-"),
+    )
+    return st.builds(
+        Query,
+        status=st.none() | _STATUSES | st.frozensets(_STATUSES, min_size=1, max_size=3),
+        kind=st.none() | st.sampled_from([k.value for k in Kind]),
+        category=st.none() | st.sampled_from(("01", "0101", "RETAIL")),
+        category_prefix=st.none() | st.sampled_from(("0", "01", "0102", "R", "W", "")),
+        region=st.none() | st.sampled_from(("EAST", "320500")),
+        region_prefix=st.none() | st.sampled_from(("3", "32", "E", "S")),
+        tag=st.none() | st.sampled_from(("VIP", "潜在", "KA", "Export", "none")),
+        name_contains=st.none()
+        | st.sampled_from(
+            (
+                "科技",
+                "苏",
+                "有限公司",
+                "acme",
+                "ACME",
+                "Co., Ltd.",
+                "王",
+                "司马",
+                "ü",
+                "%",
+                "_",
+                "o'b",
+                "g ",
+                "Tr",
+            )
+        ),
+        include_deleted=st.booleans(),
+        order_by=orders.map(lambda items: tuple(items) or ("code",)),
+        offset=st.integers(0, 4),
+        limit=st.none() | st.integers(0, 4),
+    )
+
+
+class QueryContract(StorageFixtures):
+    """Filters, ordering, pagination and counting, against a reference implementation."""
+
+    @_kit
+    @given(batch=_LIGHT_LISTS, query=queries())
+    def test_find_agrees_with_reference(
+        self, make_storage: StorageFactory, batch: list[Customer], query: Query
+    ) -> None:
+        storage = make_storage()
+        stored = [storage.customers.add(c) for c in batch]
+        expected = reference_find(stored, query)
+        assert [c.code for c in storage.customers.find(query)] == [c.code for c in expected]
+        assert storage.customers.find(query) == expected
+        assert storage.customers.count(query) == len(reference_find(stored, query.unpaged()))
+
+    def test_pages_partition_the_result(self, storage: Storage) -> None:
+        for i in range(23):
+            storage.customers.add(_customer(f"P{i:03d}", priority=(i % 5) + 1 if i % 4 else None))
+        whole = storage.customers.find(order_by=("-priority",))
+        pages = [storage.customers.find(order_by=("-priority",), offset=o, limit=5) for o in range(0, 25, 5)]
+        assert [c.code for page in pages for c in page] == [c.code for c in whole]
+        assert len(whole) == 23 == storage.customers.count(limit=5, offset=20)
+        assert [c.priority for c in whole[-6:]] == [None] * 6  # missing last when descending
+
+    def test_name_search_is_case_insensitive_and_any_length(self, storage: Storage) -> None:
+        storage.customers.add(_customer("A", name="苏州华信科技有限公司"))
+        storage.customers.add(_customer("B", name="ACME Global Trading Co., Ltd."))
+        storage.customers.add(_customer("C", name="上海恒通贸易有限公司"))
+        storage.customers.add(_customer("D", name="100% Pure_Foods GmbH"))
+
+        def codes(fragment: str) -> list[str | None]:
+            return [c.code for c in storage.customers.find(name_contains=fragment)]
+
+        assert codes("华") == ["A"]
+        assert codes("华信") == ["A"]
+        assert codes("华信科技") == ["A"]
+        assert codes("有限公司") == ["A", "C"]
+        assert codes("acme") == ["B"]
+        assert codes("Global trading") == ["B"]
+        assert codes("Ltd.") == ["B"]
+        assert codes("%") == ["D"]
+        assert codes("_") == ["D"]
+        assert codes("0%") == ["D"]
+        assert codes("e_f") == ["D"]
+        assert codes("科技贸易") == []
+        assert codes("ＡＣＭＥ") == ["B"]  # full-width letters are the same letters (NFKC)
+        assert storage.customers.count(name_contains="公司") == 2
+
+    def test_category_prefix_follows_the_tree(self, storage: Storage) -> None:
+        for code, category in (
+            ("A", "01"),
+            ("B", "0101"),
+            ("C", "0102"),
+            ("D", "02"),
+            ("E", None),
+            ("F", "1"),
+        ):
+            storage.customers.add(_customer(code, category=category))
+        assert [c.code for c in storage.customers.find(category_prefix="01")] == ["A", "B", "C"]
+        assert [c.code for c in storage.customers.find(category_prefix="010")] == ["B", "C"]
+        assert [c.code for c in storage.customers.find(category="01")] == ["A"]
+        assert [c.code for c in storage.customers.find(category_prefix="0", order_by=("-category",))] == [
+            "D",
+            "C",
+            "B",
+            "A",
+        ]
+
+    def test_filters_combine(self, storage: Storage) -> None:
+        storage.customers.add(_customer("A", region="EAST", tags=frozenset({"VIP"}), status=Status.ACTIVE))
+        storage.customers.add(_customer("B", region="EAST", tags=frozenset({"VIP"}), status=Status.FROZEN))
+        storage.customers.add(_customer("C", region="WEST", tags=frozenset({"VIP", "KA"})))
+        storage.customers.add(_customer("D", region="EAST"))
+        found = storage.customers.find(region="EAST", tag="VIP", status=[Status.ACTIVE, Status.FROZEN])
+        assert [c.code for c in found] == ["A", "B"]
+        assert [c.code for c in storage.customers.find(tag="KA")] == ["C"]
+        assert storage.customers.count(region="EAST", status="frozen") == 1
+
+
+class SequenceContract(StorageFixtures):
+    """Counters for customer codes."""
+
+    def test_values_start_at_one_and_count_per_key(self, storage: Storage) -> None:
+        assert [storage.sequences.next_value("customer-code:C") for _ in range(3)] == [1, 2, 3]
+        assert storage.sequences.next_value("customer-code:D") == 1
+        assert storage.sequences.next_value("customer-code:C") == 4
+        with storage.unit_of_work() as uow:
+            assert uow.sequences.next_value("客户编码") == 1
+            assert uow.sequences.next_value("客户编码") == 2
+
+
+class HistoryContract(StorageFixtures):
+    """The append-only change log."""
+
+    @_rich
+    @given(before=_CUSTOMER, after=_CUSTOMER)
+    def test_entries_round_trip_in_order(
+        self, make_storage: StorageFactory, before: Customer, after: Customer
+    ) -> None:
+        storage = make_storage()
+        at = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+        first = HistoryEntry(
+            code="C1", version=1, action="add", actor="张三", at=at, changes=changes_between(None, before)
+        )
+        second = HistoryEntry(
+            code="C1",
+            version=2,
+            action="update",
+            actor=None,
+            reason="客户更名 / rename",
+            at=at + timedelta(seconds=1),
+            changes=changes_between(before, after),
+        )
+        other = HistoryEntry(code="C2", version=1, action="add", at=at)
+        storage.history.append(first)
+        storage.history.append(other)
+        storage.history.append(second)
+        assert list(storage.history.list("C1")) == [first, second]
+        assert list(storage.history.list("C2")) == [other]
+        assert list(storage.history.list("C3")) == []
+
+    def test_times_keep_microseconds_and_become_utc(self, storage: Storage) -> None:
+        shanghai = datetime(2026, 3, 1, 8, 0, 0, 123456, tzinfo=timezone(timedelta(hours=8)))
+        storage.history.append(HistoryEntry(code="C1", version=1, action="freeze", at=shanghai))
+        (entry,) = storage.history.list("C1")
+        assert entry.at == shanghai
+        assert entry.at.utcoffset() == timedelta(0)
+
+    def test_the_log_has_no_way_to_change_entries(self, storage: Storage) -> None:
+        public = {name for name in dir(storage.history) if not name.startswith("_")}
+        assert not public & {"update", "delete", "remove", "clear", "pop"}
+
+    def test_redact_erases_personal_values_only(self, storage: Storage) -> None:
+        contacts = [{"name": "张三", "mobile": "+8613812345678"}]
+        changes: list[tuple[str, object, object]] = [
+            ("name", None, "张三"),
+            ("contacts", [], contacts),
+            ("address.city", None, "苏州市"),
+            ("credit.limit", None, "5000"),
+        ]
+        storage.history.append(HistoryEntry(code="C1", version=1, action="add", changes=changes))
+        storage.history.append(HistoryEntry(code="C2", version=1, action="add", changes=changes[:1]))
+        assert storage.history.redact("C1", ["name", "contacts", "address"]) == 1
+        (entry,) = storage.history.list("C1")
+        assert [tuple(c) for c in entry.changes] == [
+            ("name", None, REDACTED), ("contacts", REDACTED, REDACTED),
+            ("address.city", None, REDACTED), ("credit.limit", None, "5000"),
+        ]
+        assert [tuple(c) for c in storage.history.list("C2")[0].changes] == [("name", None, "张三")]
+        assert storage.history.redact("C1", ["name"]) == 0  # nothing left to erase
+
+
+class OutboxContract(StorageFixtures):
+    """The transactional outbox."""
+
+    def test_append_list_and_mark_delivered(self, storage: Storage) -> None:
+        events = [
+            OutboxEvent(
+                type="customer.added", code=f"C{i}", payload={"code": f"C{i}", "n": i, "名": ["甲", None]}
+            )
+            for i in range(5)
+        ]
+        for event in events:
+            storage.outbox.append(event)
+        assert list(storage.outbox.undelivered()) == events
+        assert list(storage.outbox.undelivered(limit=2)) == events[:2]
+        storage.outbox.mark_delivered([events[0].id, events[3].id, "unknown"])
+        assert list(storage.outbox.undelivered()) == [events[1], events[2], events[4]]
+        storage.outbox.mark_delivered([events[0].id])  # again: ignored
+        assert len(storage.outbox.undelivered()) == 3
+
+    def test_redact_erases_payload_values(self, storage: Storage) -> None:
+        change = {"path": "contacts", "old": None, "new": [{"mobile": "+8613812345678"}]}
+        kept = {"path": "priority", "old": None, "new": 1}
+        payload = {"changes": [change, kept], "name": "张三"}
+        mine = OutboxEvent(type="CustomerChanged", code="C1", payload=payload)
+        sent = OutboxEvent(type="CustomerRegistered", code="C1", payload={"name": "张三"})
+        other = OutboxEvent(type="CustomerChanged", code="C2", payload={"name": "李四"})
+        for event in (sent, mine, other):
+            storage.outbox.append(event)
+        storage.outbox.mark_delivered([sent.id])
+        assert storage.outbox.redact("C1", ["contacts", "name"]) == 2  # delivered or not
+        erased = {"changes": [{**change, "new": REDACTED}, kept], "name": REDACTED}
+        assert list(storage.outbox.undelivered()) == [attrs.evolve(mine, payload=erased), other]
+        assert storage.outbox.redact("C1", ["contacts", "name"]) == 0
+
+    def test_duplicate_event_id_is_refused(self, storage: Storage) -> None:
+        event = OutboxEvent(type="customer.added", payload={})
+        storage.outbox.append(event)
+        with pytest.raises(DuplicateError):
+            storage.outbox.append(event)
+        assert list(storage.outbox.undelivered()) == [event]
+
+
+class _Boom(Exception):
+    pass
+
+
+class UnitOfWorkContract(StorageFixtures):
+    """All ports commit together or roll back together."""
+
+    def _seed(self, storage: Storage) -> Customer:
+        with storage.unit_of_work() as uow:
+            uow.sequences.next_value("k")
+            return uow.customers.add(_customer("KEEP", remarks="原值"))
+
+    def _unchanged(self, storage: Storage, kept: Customer) -> None:
+        assert [c.code for c in storage.customers.iterate()] == ["KEEP"]
+        assert storage.customers.get("KEEP") == kept
+        assert list(storage.history.list("NEW")) == []
+        assert list(storage.outbox.undelivered()) == []
+        assert storage.sequences.next_value("k") == 2  # the value drawn inside was given back
+        assert storage.sequences.next_value("other") == 1
+
+    def test_an_exception_rolls_back_every_port(self, storage: Storage) -> None:
+        kept = self._seed(storage)
+        with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012 - the whole unit must fail
+            uow.sequences.next_value("k")
+            uow.sequences.next_value("other")
+            new = uow.customers.add(_customer("NEW", tags=frozenset({"VIP"})))
+            uow.customers.update(attrs.evolve(kept, remarks="改了"), 1)
+            uow.customers.delete("NEW")
+            uow.history.append(
+                HistoryEntry(code="NEW", version=1, action="add", changes=changes_between(None, new))
+            )
+            uow.outbox.append(OutboxEvent(type="customer.added", code="NEW", payload={"code": "NEW"}))
+            assert uow.customers.get("NEW").status is Status.DELETED  # visible inside
+            raise _Boom
+        self._unchanged(storage, kept)
+        assert storage.customers.find(tag="VIP", include_deleted=True) == []
+
+    def test_a_storage_error_inside_rolls_back_too(self, storage: Storage) -> None:
+        kept = self._seed(storage)
+        with pytest.raises(DuplicateError), storage.unit_of_work() as uow:  # noqa: PT012 - the whole unit
+            uow.sequences.next_value("k")
+            uow.customers.add(_customer("NEW"))
+            uow.history.append(HistoryEntry(code="NEW", version=1, action="add"))
+            uow.customers.add(_customer("KEEP"))  # taken
+        self._unchanged(storage, kept)
+
+    def test_a_clean_exit_commits_every_port(self, storage: Storage) -> None:
+        with storage.unit_of_work() as uow:
+            value = uow.sequences.next_value("k")
+            added = uow.customers.add(_customer(f"C{value:03d}"))
+            uow.history.append(HistoryEntry(code="C001", version=1, action="add"))
+            uow.outbox.append(OutboxEvent(type="customer.added", code="C001", payload={}))
+        assert storage.customers.get("C001") == added
+        assert len(storage.history.list("C001")) == 1
+        assert len(storage.outbox.undelivered()) == 1
+        assert storage.sequences.next_value("k") == 2
+
+    def test_storage_calls_inside_a_unit_join_it(self, storage: Storage) -> None:
+        with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012 - the whole unit must fail
+            uow.customers.add(_customer("C001"))
+            assert storage.customers.get("C001").code == "C001"
+            storage.customers.add(_customer("C002"))
+            raise _Boom
+        assert storage.customers.count() == 0
+
+
+class ErrorContract(StorageFixtures):
+    """Callers meet custrecord errors only, never a driver's."""
+
+    def test_failures_are_custrecord_errors(self, storage: Storage) -> None:
+        storage.customers.add(_customer("C001", tax_id="T1"))
+        attempts: list[Callable[[], object]] = [
+            lambda: storage.customers.add(_customer("C001")),
+            lambda: storage.customers.add(_customer("C002", tax_id="T1")),
+            lambda: storage.customers.add_many([_customer("C003"), _customer("C003")]),
+            lambda: storage.customers.update(_customer("C001"), 7),
+            lambda: storage.customers.get("C404"),
+            lambda: storage.customers.delete("C404"),
+        ]
+        for attempt in attempts:
+            with pytest.raises(CustrecordError) as caught:
+                attempt()
+            assert isinstance(caught.value, StorageError)
+
+    def test_unreachable_backend_raises_unavailable(self, unavailable_storage: StorageFactory | None) -> None:
+        if unavailable_storage is None:
+            pytest.skip("the adapter provides no `unavailable_storage` fixture")
+        with pytest.raises(UnavailableError):  # noqa: PT012 - opening or the first call may fail
+            storage = unavailable_storage()
+            storage.customers.add(_customer("C001"))
+
+
+class ConcurrencyContract(StorageFixtures):
+    """Concurrent writers lose nothing and overwrite nothing."""
+
+    def test_concurrent_adds_with_sequence_codes(
+        self,
+        storage: Storage,
+        supports_concurrent_writers: bool,
+        concurrent_writers: int,
+        writes_per_writer: int,
+    ) -> None:
+        if not supports_concurrent_writers:
+            pytest.skip("the adapter does not support concurrent writers")
+        errors: list[BaseException] = []
+
+        def writer(n: int) -> None:
+            try:
+                for i in range(writes_per_writer):
+                    for attempt in range(5):
+                        try:
+                            with storage.unit_of_work() as uow:
+                                serial = uow.sequences.next_value("customer-code:K")
+                                uow.customers.add(_customer(f"K{serial:06d}", name=f"并发客户 {n}-{i}"))
+                            break
+                        except ConflictError:  # a lost race the backend asks to retry
+                            if attempt == 4:
+                                raise
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(concurrent_writers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        total = concurrent_writers * writes_per_writer
+        codes = [c.code for c in storage.customers.iterate()]
+        assert codes == [f"K{i:06d}" for i in range(1, total + 1)]
+        names = {c.name for c in storage.customers.iterate()}
+        assert len(names) == total
+
+    def test_two_writers_one_wins_one_conflicts(
+        self, storage: Storage, supports_concurrent_writers: bool
+    ) -> None:
+        if not supports_concurrent_writers:
+            pytest.skip("the adapter does not support concurrent writers")
+        for round_ in range(10):
+            code = f"R{round_:02d}"
+            base = storage.customers.add(_customer(code))
+            barrier = threading.Barrier(2)
+            outcomes: dict[str, object] = {}
+
+            def write(
+                label: str,
+                base: Customer = base,
+                barrier: threading.Barrier = barrier,
+                outcomes: dict[str, object] = outcomes,
+            ) -> None:
+                barrier.wait()
+                try:
+                    outcomes[label] = storage.customers.update(attrs.evolve(base, remarks=label), 1)
+                except ConflictError as exc:
+                    outcomes[label] = exc
+
+            threads = [threading.Thread(target=write, args=(label,)) for label in ("left", "right")]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            winners = [label for label, out in outcomes.items() if isinstance(out, Customer)]
+            losers = [out for out in outcomes.values() if isinstance(out, ConflictError)]
+            assert len(winners) == 1, outcomes
+            assert len(losers) == 1, outcomes
+            assert (losers[0].expected, losers[0].actual) == (1, 2)
+            stored = storage.customers.get(code)
+            assert (stored.remarks, stored.version) == (winners[0], 2)
+
+
+class StorageContract(
+    CustomerStoreContract,
+    QueryContract,
+    SequenceContract,
+    HistoryContract,
+    OutboxContract,
+    UnitOfWorkContract,
+    ErrorContract,
+    ConcurrencyContract,
+):
+    """Every contract, plus the state machine comparing the adapter with a model."""
+
+    def test_state_machine_agrees_with_model(self, make_storage: StorageFactory) -> None:
+        from custrecord.testing.machine import run_storage_machine
+
+        run_storage_machine(make_storage)

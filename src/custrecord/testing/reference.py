@@ -1,0 +1,82 @@
+"""A deliberately simple reference of storage semantics for the conformance kit.
+
+Written independently of every adapter (and of :mod:`custrecord.storage.matching`),
+plainly and slowly, so that a disagreement points at a real bug.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+from custrecord.model import Customer, Status
+from custrecord.storage.values import Query
+
+__all__ = ["reference_find", "strip_managed"]
+
+
+def strip_managed(customer: Customer) -> Customer:
+    """``customer`` without the fields storage manages (version and times)."""
+    return attrs.evolve(customer, version=0, created_at=None, updated_at=None)
+
+
+def _passes(query: Query, c: Customer) -> bool:
+    if query.status is not None:
+        if c.status not in query.status:
+            return False
+    elif not query.include_deleted and c.status == Status.DELETED:
+        return False
+    checks: list[tuple[Any, Any]] = [
+        (query.kind, c.kind),
+        (query.country, c.country),
+        (query.category, c.category),
+        (query.region, c.region),
+    ]
+    for wanted, actual in checks:
+        if wanted is not None and wanted != actual:
+            return False
+    if query.category_prefix is not None and (
+        c.category is None or not c.category.startswith(query.category_prefix)
+    ):
+        return False
+    if query.region_prefix is not None and (c.region is None or not c.region.startswith(query.region_prefix)):
+        return False
+    if query.tag is not None and query.tag not in c.tags:
+        return False
+    if query.name_contains:
+        import unicodedata
+
+        fragment = unicodedata.normalize("NFKC", query.name_contains).casefold()
+        if fragment not in unicodedata.normalize("NFKC", c.name).casefold():
+            return False
+    return True
+
+
+def _compare(order_by: tuple[str, ...], a: Customer, b: Customer) -> int:
+    for item in (*order_by, "code"):
+        field = item.lstrip("-")
+        sign = -1 if item.startswith("-") else 1
+        x, y = getattr(a, field), getattr(b, field)
+        if isinstance(x, Status):
+            x = x.value
+        if isinstance(y, Status):
+            y = y.value
+        if x == y:
+            continue
+        if x is None:
+            return -sign
+        if y is None:
+            return sign
+        return -sign if x < y else sign
+    return 0
+
+
+def reference_find(customers: Iterable[Customer], query: Query) -> list[Customer]:
+    """What ``find(query)`` must return over ``customers``."""
+    hits = [c for c in customers if _passes(query, c)]
+    hits.sort(key=functools.cmp_to_key(functools.partial(_compare, query.order_by)))
+    end = None if query.limit is None else query.offset + query.limit
+    return hits[query.offset : end]

@@ -1,0 +1,242 @@
+"""A complete custom storage adapter over plain dicts of JSON rows (the docs' example).
+
+Copy-on-write transactions: a unit of work edits a private copy of the rows
+and swaps it in on success; an exception simply drops the copy.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import attrs
+
+import custrecord
+from custrecord import Customer, Status
+from custrecord.errors import ConflictError, DuplicateError, NotFound, StorageError
+from custrecord.storage import HistoryEntry, OutboxEvent, Query
+from custrecord.storage.autocommit import AutoCustomers, AutoHistory, AutoOutbox, AutoSequences
+from custrecord.storage.matching import matches, order_and_page
+from custrecord.storage.values import make_query, redact_entry, redact_payload, utcnow
+
+
+@attrs.define
+class Rows:
+    """Everything the store holds, as JSON-safe rows."""
+
+    customers: dict[str, str] = attrs.Factory(dict)  # code -> JSON document
+    prior: dict[str, str] = attrs.Factory(dict)  # code -> status before soft delete
+    counters: dict[str, int] = attrs.Factory(dict)
+    history: list[HistoryEntry] = attrs.Factory(list)
+    outbox: dict[str, OutboxEvent] = attrs.Factory(dict)
+
+
+def _dump(customer: Customer) -> str:
+    return json.dumps(custrecord.unstructure(customer), ensure_ascii=False)
+
+
+def _load(text: str) -> Customer:
+    return custrecord.load(json.loads(text))
+
+
+class DictCustomers:
+    def __init__(self, rows: Rows) -> None:
+        self.rows = rows
+
+    def _all(self) -> list[Customer]:
+        return [_load(doc) for doc in self.rows.customers.values()]
+
+    def get(self, code: str) -> Customer:
+        if code not in self.rows.customers:
+            raise NotFound(f"no customer with code {code!r}")
+        return _load(self.rows.customers[code])
+
+    def get_by_tax_id(self, country: str, tax_id: str) -> Customer:
+        for customer in self._all():
+            if (customer.country, customer.tax_id) == (country, tax_id):
+                return customer
+        raise NotFound(f"no customer with tax ID {country} {tax_id}")
+
+    def _check_tax_id(self, customer: Customer) -> None:
+        if customer.tax_id is None:
+            return
+        for other in self._all():
+            if other.code != customer.code and (other.country, other.tax_id) == (
+                customer.country,
+                customer.tax_id,
+            ):
+                raise DuplicateError(f"tax ID {customer.tax_id} is taken by {other.code}")
+
+    def add(self, customer: Customer) -> Customer:
+        if not customer.code:
+            raise StorageError("cannot store a customer without a code")
+        if customer.code in self.rows.customers:
+            raise DuplicateError(f"customer code {customer.code!r} is taken")
+        self._check_tax_id(customer)
+        now = utcnow()
+        stored = attrs.evolve(customer, version=1, created_at=now, updated_at=now)
+        self.rows.customers[customer.code] = _dump(stored)
+        return stored
+
+    def add_many(self, customers: Iterable[Customer]) -> int:
+        return len([self.add(customer) for customer in customers])
+
+    def _replace(self, old: Customer, new: Customer) -> Customer:
+        stored = attrs.evolve(new, version=old.version + 1, created_at=old.created_at, updated_at=utcnow())
+        code = stored.code or ""
+        if stored.status is Status.DELETED and old.status is not Status.DELETED:
+            self.rows.prior[code] = old.status.value
+        elif stored.status is not Status.DELETED:
+            self.rows.prior.pop(code, None)
+        self.rows.customers[code] = _dump(stored)
+        return stored
+
+    def _check(self, old: Customer, expected: int | None) -> None:
+        if expected is not None and old.version != expected:
+            raise ConflictError(
+                f"customer {old.code!r}: expected version {expected}, found {old.version}",
+                expected=expected,
+                actual=old.version,
+            )
+
+    def update(self, customer: Customer, expected_version: int) -> Customer:
+        old = self.get(customer.code or "")
+        self._check(old, expected_version)
+        self._check_tax_id(customer)
+        return self._replace(old, customer)
+
+    def delete(self, code: str, *, expected_version: int | None = None) -> Customer:
+        old = self.get(code)
+        self._check(old, expected_version)
+        if old.status is Status.DELETED:
+            return old
+        return self._replace(old, attrs.evolve(old, status=Status.DELETED))
+
+    def restore(self, code: str, *, expected_version: int | None = None) -> Customer:
+        old = self.get(code)
+        self._check(old, expected_version)
+        if old.status is not Status.DELETED:
+            return old
+        status = Status(self.rows.prior.get(code, "active"))
+        return self._replace(old, attrs.evolve(old, status=status))
+
+    def iterate(self, *, include_deleted: bool = True) -> Iterator[Customer]:
+        rows = sorted(self._all(), key=lambda c: c.code or "")
+        return iter([c for c in rows if include_deleted or c.status is not Status.DELETED])
+
+    def find(self, query: Query | None = None, /, **filters: Any) -> list[Customer]:
+        query = make_query(query, filters)
+        return order_and_page(query, [c for c in self._all() if matches(query, c)])
+
+    def count(self, query: Query | None = None, /, **filters: Any) -> int:
+        query = make_query(query, filters)
+        return sum(1 for c in self._all() if matches(query, c))
+
+
+class DictSequences:
+    def __init__(self, rows: Rows) -> None:
+        self.rows = rows
+
+    def next_value(self, key: str) -> int:
+        self.rows.counters[key] = self.rows.counters.get(key, 0) + 1
+        return self.rows.counters[key]
+
+
+class DictHistory:
+    def __init__(self, rows: Rows) -> None:
+        self.rows = rows
+
+    def append(self, entry: HistoryEntry) -> None:
+        self.rows.history.append(entry)
+
+    def list(self, code: str) -> Sequence[HistoryEntry]:
+        return [entry for entry in self.rows.history if entry.code == code]
+
+    def redact(self, code: str, paths: Iterable[str]) -> int:
+        changed = 0
+        for i, entry in enumerate(self.rows.history):
+            redacted = redact_entry(entry, paths) if entry.code == code else None
+            if redacted is not None:
+                self.rows.history[i] = redacted
+                changed += 1
+        return changed
+
+
+class DictOutbox:
+    def __init__(self, rows: Rows) -> None:
+        self.rows = rows
+
+    def append(self, event: OutboxEvent) -> None:
+        if event.id in self.rows.outbox:
+            raise DuplicateError(f"outbox event {event.id!r} exists")
+        self.rows.outbox[event.id] = event
+
+    def undelivered(self, limit: int | None = None) -> Sequence[OutboxEvent]:
+        pending = [e for e in self.rows.outbox.values() if e.delivered_at is None]
+        return pending if limit is None else pending[:limit]
+
+    def mark_delivered(self, ids: Iterable[str]) -> None:
+        for ident in ids:
+            event = self.rows.outbox.get(ident)
+            if event is not None and event.delivered_at is None:
+                self.rows.outbox[ident] = attrs.evolve(event, delivered_at=utcnow())
+
+    def redact(self, code: str, paths: Iterable[str]) -> int:
+        changed = 0
+        for ident, event in list(self.rows.outbox.items()):
+            payload = redact_payload(event.payload, paths) if event.code == code else None
+            if payload is not None:
+                self.rows.outbox[ident] = attrs.evolve(event, payload=payload)
+                changed += 1
+        return changed
+
+
+class DictUnit:
+    def __init__(self, rows: Rows) -> None:
+        self.rows = rows
+        self.customers = DictCustomers(rows)
+        self.sequences = DictSequences(rows)
+        self.history = DictHistory(rows)
+        self.outbox = DictOutbox(rows)
+
+
+class DictStorage:
+    """A :class:`custrecord.storage.Storage` keeping JSON rows in dicts."""
+
+    url = "dict://"
+
+    def __init__(self) -> None:
+        self._rows = Rows()
+        self._lock = threading.RLock()
+        self._local = threading.local()
+        self.customers = AutoCustomers(self.unit_of_work)
+        self.sequences = AutoSequences(self.unit_of_work)
+        self.history = AutoHistory(self.unit_of_work)
+        self.outbox = AutoOutbox(self.unit_of_work)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[DictUnit]:
+        current = getattr(self._local, "unit", None)
+        if current is not None:  # nested: join the outer unit
+            yield current
+            return
+        with self._lock:
+            unit = DictUnit(copy.deepcopy(self._rows))  # copy on write
+            self._local.unit = unit
+            try:
+                yield unit
+            finally:
+                self._local.unit = None
+            self._rows = unit.rows  # reached only without an exception: commit
+
+    def close(self) -> None:
+        pass
+
+
+def open_dict(url: str, **options: Any) -> DictStorage:
+    """Factory for ``dict://`` URLs, for the registry or an entry point."""
+    return DictStorage()

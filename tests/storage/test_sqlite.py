@@ -1,0 +1,96 @@
+"""The SQL adapter on SQLite (file) passes the conformance kit, and its SQLite specifics."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from custrecord import Customer, UnavailableError
+from custrecord.storage import Storage, open_storage
+from custrecord.storage.sql import SqlStorage
+from custrecord.testing import StorageContract
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqlStorage]:
+    storage = SqlStorage(str(tmp_path_factory.mktemp("sqlite") / "kit.db"))
+    yield storage
+    storage.close()
+
+
+class TestSqliteStorage(StorageContract):
+    @pytest.fixture
+    def make_storage(self, shared: SqlStorage) -> Callable[[], Storage]:
+        def fresh() -> Storage:
+            shared.clear()
+            return shared
+
+        return fresh
+
+    @pytest.fixture
+    def writes_per_writer(self) -> int:
+        return 500
+
+    @pytest.fixture
+    def unavailable_storage(self, tmp_path: Path) -> Callable[[], Storage]:
+        return lambda: open_storage(str(tmp_path / "missing-dir" / "x.db"))
+
+
+def test_file_is_in_wal_mode_with_the_schema_versioned(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    storage = open_storage(str(path))
+    assert isinstance(storage, SqlStorage)
+    assert storage.search.method == "fts5-trigram"
+    storage.customers.add(Customer(name="苏州华信科技有限公司", code="C1"))
+    storage.close()
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert raw.execute("SELECT version FROM custrecord_schema_version").fetchall() == [(1,)]
+    again = open_storage(f"sqlite:///{path}")  # reopening migrates nothing and keeps data
+    assert again.customers.get("C1").name == "苏州华信科技有限公司"
+    again.close()
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    open_storage(str(path)).close()
+    with sqlite3.connect(path) as raw:
+        raw.execute("INSERT INTO custrecord_schema_version VALUES (99, 'x', 'from the future')")
+    with pytest.raises(Exception, match="newer than this custrecord"):
+        open_storage(str(path))
+
+
+def test_table_prefix_separates_stores(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    one = open_storage(url + "?table_prefix=one_")
+    two = open_storage(url, table_prefix="two_")
+    one.customers.add(Customer(name="甲", code="C1"))
+    assert two.customers.count() == 0
+    assert one.customers.count() == 1
+    one.close()
+    two.close()
+
+
+def test_in_memory_sqlite_works_across_threads() -> None:
+    import threading
+
+    storage = open_storage("sqlite://")
+    threads = [
+        threading.Thread(
+            target=lambda n=n: [storage.customers.add(Customer(name="x", code=f"{n}-{i}")) for i in range(20)]
+        )
+        for n in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert storage.customers.count() == 80
+
+
+def test_unwritable_location_is_unavailable(tmp_path: Path) -> None:
+    with pytest.raises(UnavailableError):
+        open_storage(str(tmp_path / "no" / "such" / "dir" / "c.db"))

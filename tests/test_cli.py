@@ -1,0 +1,178 @@
+"""The command line end to end, through subprocess: exit codes, output, files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from custrecord.data import sample_path
+
+HEADER = "客户名称,税号,联系人,手机,邮编\n"
+ROWS = (
+    "苏州甲科技有限公司,91110000600037341L,王经理,13812345678,215000\n"
+    ",91110000600037341M,李,1381234567,2150\n"
+)
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "custrecord", *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
+
+
+@pytest.fixture
+def small_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "small.csv"
+    path.write_text(HEADER + ROWS, encoding="utf-8-sig")
+    return path
+
+
+def test_validate_json_is_exactly_spec(small_csv: Path) -> None:
+    result = run("validate", str(small_csv), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"rows", "valid", "invalid", "problems"}
+    assert (data["rows"], data["valid"], data["invalid"]) == (2, 1, 1)
+    assert {(p["row"], p["path"], p["code"]) for p in data["problems"]} == {
+        (3, "name", "required"),
+        (3, "tax_id", "invalid_checksum"),
+        (3, "contacts[0].mobile", "invalid_phone"),
+        (3, "address.postcode", "invalid_postcode"),
+    }
+    assert all(set(p) == {"row", "path", "code", "message"} for p in data["problems"])
+
+
+def test_validate_text_in_chinese(small_csv: Path) -> None:
+    result = run("validate", str(small_csv), "--lang", "zh")
+    assert result.returncode == 1
+    assert "客户名称不能为空" in result.stdout
+    assert "2 rows: 1 valid, 1 invalid" in result.stdout
+
+
+def test_validate_clean_file_exits_zero(tmp_path: Path) -> None:
+    path = tmp_path / "ok.csv"
+    path.write_text(HEADER + ROWS.splitlines()[0] + "\n", encoding="utf-8")
+    assert run("validate", str(path)).returncode == 0
+
+
+def test_missing_file_is_exit_2_without_traceback(tmp_path: Path) -> None:
+    result = run("validate", str(tmp_path / "nope.csv"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "nope.csv" in result.stderr
+
+
+def test_usage_error_is_exit_2() -> None:
+    result = run("import")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert run("frobnicate").returncode == 2
+
+
+def test_unreachable_database_is_exit_2(small_csv: Path) -> None:
+    result = run("import", str(small_csv), "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_import_export_reimport(tmp_path: Path, small_csv: Path) -> None:
+    db = tmp_path / "c.db"
+    errors = tmp_path / "errors.csv"
+    result = run("import", str(small_csv), "--db", str(db), "--errors", str(errors), "--quiet")
+    assert result.returncode == 1, result.stderr
+    assert "1 added" in result.stdout
+    assert "1 invalid" in result.stdout
+    with errors.open(encoding="utf-8-sig") as f:
+        bad = list(csv.DictReader(f))
+    # one line per bad row; its problems are joined, one per line of the cell
+    assert len(bad) == 1
+    assert set(bad[0]["error_code"].splitlines()) >= {"required", "invalid_checksum"}
+    assert all(r["error_row"] == "3" for r in bad)
+
+    again = run("import", str(small_csv), "--db", str(db), "--quiet")
+    assert "1 unchanged" in again.stdout
+
+    out = tmp_path / "export.csv"
+    assert run("export", str(out), "--db", str(db), "--headers", "zh").returncode == 0
+    reimport = run("import", str(out), "--db", str(db), "--quiet")
+    assert reimport.returncode == 0, reimport.stdout + reimport.stderr
+    assert "1 unchanged" in reimport.stdout
+
+    shown = run("show", "C000001", "--db", str(db), "--format", "json")
+    assert json.loads(shown.stdout)["tax_id"] == "91110000600037341L"
+    history = run("history", "C000001", "--db", str(db), "--format", "json")
+    assert [e["action"] for e in json.loads(history.stdout)] == ["add"]
+    report = run("report", "--db", str(db), "--format", "json")
+    assert json.loads(report.stdout)["summary"]["customers"] == 1
+
+
+def test_dry_run_stores_nothing(tmp_path: Path, small_csv: Path) -> None:
+    db = tmp_path / "c.db"
+    result = run("import", str(small_csv), "--db", str(db), "--dry-run", "--quiet")
+    assert "1 would be added" in result.stdout
+    report = run("report", "--db", str(db), "--format", "json")
+    assert json.loads(report.stdout)["summary"]["customers"] == 0
+
+
+def test_show_unknown_code_is_exit_2(tmp_path: Path) -> None:
+    result = run("show", "NOPE", "--db", str(tmp_path / "c.db"))
+    assert result.returncode == 2
+    assert "NOPE" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_runs_and_reruns(tmp_path: Path) -> None:
+    first = run("demo", "--quiet", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    for heading in ("import", "codes", "duplicate", "credit", "summary"):
+        assert heading in first.stdout
+    assert (tmp_path / "custrecord-demo.db").exists()
+    assert (tmp_path / "custrecord-demo-errors.csv").exists()
+    second = run("demo", "--quiet", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "reused" in second.stdout
+    assert " added" not in second.stdout.split("\n== 2.")[0].split("==\n", 2)[-1].split("\n")[1]
+
+
+def test_validate_bundled_sample_json() -> None:
+    result = run("validate", str(sample_path()), "--format", "json")
+    data = json.loads(result.stdout)
+    assert data["rows"] == 400
+    assert data["invalid"] > 0
+
+
+def test_template_and_card(tmp_path: Path, small_csv: Path) -> None:
+    settings = tmp_path / "s.toml"
+    settings.write_text(
+        '[categories]\nscheme = "2-2"\nnodes = { "01" = "经销商", "0101" = "一级" }\n'
+        '[credit.grades.A]\nlimit = "100"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "template.xlsx"
+    result = run("template", str(out), "--settings", str(settings))
+    assert result.returncode == 0, result.stderr
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(out).active
+    assert sheet is not None
+    assert "客户名称" in [c.value for c in sheet[1]]
+    db = tmp_path / "c.db"
+    run("import", str(small_csv), "--db", str(db), "--quiet")
+    card = run("show", "C000001", "--db", str(db), "--format", "html")
+    assert card.returncode == 0
+    assert "<html" in card.stdout.lower()
+    assert "苏州甲科技有限公司" in card.stdout
+
+
+def test_bad_settings_file_is_exit_2(tmp_path: Path, small_csv: Path) -> None:
+    settings = tmp_path / "s.toml"
+    settings.write_text("profle = 1\n", encoding="utf-8")
+    result = run("validate", str(small_csv), "--settings", str(settings))
+    assert result.returncode == 2
+    assert "profle" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,46 @@
+"""The package surface: sorted __all__, lazy extras, py.typed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import custrecord
+
+
+def test_all_is_sorted_and_resolvable() -> None:
+    assert custrecord.__all__ == sorted(custrecord.__all__)
+    for name in custrecord.__all__:
+        assert getattr(custrecord, name) is not None, name
+
+
+def test_import_stays_light() -> None:
+    code = (
+        "import sys, custrecord; "
+        "heavy = [m for m in sys.modules if m.split('.')[0] in "
+        "('sqlalchemy', 'openpyxl', 'rich', 'rapidfuzz', 'hypothesis', 'psycopg', 'pymysql')]; "
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_open_in_memory_is_lazy_and_works() -> None:
+    code = (
+        "import sys, custrecord; book = custrecord.open(); book.add({'name': 'x'}); "
+        "print(','.join(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'openpyxl', 'rich')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_py_typed_is_shipped() -> None:
+    assert (Path(custrecord.__file__).parent / "py.typed").exists()
+
+
+def test_unknown_attribute_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no_such_thing"):
+        custrecord.no_such_thing  # noqa: B018

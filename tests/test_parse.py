@@ -1,0 +1,334 @@
+"""Tolerant parsing: nested and flat input, normalisation, coercion, never an exception."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import custrecord
+from custrecord import Address, Contact, Customer, Kind, Status
+from custrecord.parse import BadValue, parse, parse_date, parse_decimal, parse_int, parse_text, split_tags
+
+
+def codes(data: Any, **kwargs: Any) -> dict[str, list[str]]:
+    _, problems = parse(data, **kwargs)
+    return {p.path: [q.code for q in problems if q.path == p.path] for p in problems}
+
+
+# -- normalisation ---------------------------------------------------------
+
+
+def test_text_is_trimmed_nfkc_and_collapsed() -> None:
+    customer, problems = parse({"name": "  苏州　示例（科技）  有限公司\t", "remarks": "   "})
+    assert problems == []
+    assert customer.name == "苏州 示例(科技) 有限公司"
+    assert customer.remarks is None
+
+
+def test_full_width_code_tax_id_and_phone_become_half_width() -> None:
+    c = custrecord.structure(
+        {
+            "name": "x",
+            "code": " ｃｕｓｔ－００１ ",
+            "tax_id": "９１１１００００６０００３７３４１ｌ",
+            "contacts": [
+                {
+                    "name": "王伟",
+                    "mobile": "１３８ １２３４ ５６７８",
+                    "phone": "（０５１２）６５２０１２３４",
+                }
+            ],
+            "address": {"postcode": "２１５０００"},
+        }
+    )
+    assert c.code == "CUST-001"
+    assert c.tax_id == "91110000600037341L"
+    assert c.contacts[0].mobile == "+8613812345678"
+    assert c.contacts[0].phone == "+8651265201234"
+    assert c.address.postcode == "215000"
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind"),
+    [
+        ("企业", Kind.ENTERPRISE),
+        ("个人", Kind.INDIVIDUAL),
+        ("Individual", Kind.INDIVIDUAL),
+        (" company ", Kind.ENTERPRISE),
+        ("ＰＥＲＳＯＮ", Kind.INDIVIDUAL),
+        (Kind.INDIVIDUAL, Kind.INDIVIDUAL),
+    ],
+)
+def test_kind_aliases(raw: Any, kind: Kind) -> None:
+    customer, problems = parse({"name": "x", "kind": raw})
+    assert problems == []
+    assert customer.kind is kind
+
+
+def test_unknown_kind_is_invalid_choice_and_blank_kind_is_default() -> None:
+    assert codes({"name": "x", "kind": "partner"}) == {"kind": ["invalid_choice"]}
+    assert codes({"name": "x", "kind": 1}) == {"kind": ["invalid_choice"]}
+    customer, problems = parse({"name": "x", "kind": "  "})
+    assert problems == []
+    assert customer.kind is Kind.ENTERPRISE
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"), [("冻结", Status.FROZEN), ("已审核", Status.ACTIVE), ("DRAFT", Status.DRAFT)]
+)
+def test_status_aliases(raw: str, status: Status) -> None:
+    assert parse({"name": "x", "status": raw})[0].status is status
+
+
+@pytest.mark.parametrize(
+    ("raw", "cc"), [("中国", "CN"), ("cn", "CN"), ("UK", "GB"), ("美国", "US"), (" de ", "DE")]
+)
+def test_country_aliases(raw: str, cc: str) -> None:
+    assert parse({"name": "x", "country": raw})[0].country == cc
+
+
+def test_categories_regions_and_grades_are_upper_cased() -> None:
+    c, _ = parse(
+        {"name": "x", "category": " retail ", "region": "east", "credit": {"grade": "aa", "currency": "usd"}}
+    )
+    assert (c.category, c.region, c.credit.grade, c.credit.currency) == ("RETAIL", "EAST", "AA", "USD")
+
+
+# -- flat form ---------------------------------------------------------------
+
+
+def test_flat_form_english_columns() -> None:
+    row = {
+        "name": "苏州示例科技有限公司",
+        "kind": "企业",
+        "tax_id": "91110000600037341L",
+        "province": "江苏省",
+        "city": "苏州市",
+        "street": "星湖街328号",
+        "postcode": "215000",
+        "contact_name": "王伟",
+        "contact_mobile": "13812345678",
+        "contact_email": "wang@example.com",
+        "credit_limit": "500,000.00",
+        "credit_days": "30天",
+        "credit_valid_from": "2025/1/1",
+        "credit_valid_until": "2025年12月31日",
+        "credit_currency": "cny",
+        "tags": "VIP，潜在;KA",
+        "priority": "2",
+    }
+    c = custrecord.structure(row)
+    assert c.address == Address(province="江苏省", city="苏州市", street="星湖街328号", postcode="215000")
+    assert c.contacts == (Contact(name="王伟", mobile="+8613812345678", email="wang@example.com"),)
+    assert c.credit.limit == Decimal("500000.00")
+    assert c.credit.days == 30
+    assert (c.credit.valid_from, c.credit.valid_until) == (date(2025, 1, 1), date(2025, 12, 31))
+    assert c.tags == {"VIP", "潜在", "KA"}
+    assert c.priority == 2
+
+
+def test_flat_form_chinese_headers() -> None:
+    row = {
+        "客户名称": "张三",
+        "客户类型": "个人",
+        "税号": "360426199101010071",
+        "手机": "13812345678",
+        "联系人": "张三",
+        "信用额度": "5万",
+        "邮编": "215000",
+        "所属分类": "0101",
+    }
+    c = custrecord.structure(row)
+    assert c.kind is Kind.INDIVIDUAL
+    assert c.tax_id == "360426199101010071"
+    assert c.contacts[0].mobile == "+8613812345678"
+    assert c.credit.limit == Decimal("50000")
+    assert c.address.postcode == "215000"
+    assert c.category == "0101"
+
+
+def test_flat_and_nested_equal() -> None:
+    nested = {
+        "name": "x",
+        "address": {"city": "苏州市"},
+        "credit": {"limit": "100"},
+        "contacts": [{"name": "王伟", "mobile": "13812345678"}],
+    }
+    flat = {
+        "name": "x",
+        "city": "苏州市",
+        "credit_limit": "100",
+        "contact_name": "王伟",
+        "contact_mobile": "13812345678",
+    }
+    assert custrecord.structure(nested) == custrecord.structure(flat)
+
+
+def test_flat_contact_comes_first_and_nested_ones_follow() -> None:
+    c, problems = parse({"name": "x", "contact_name": "A", "contacts": [{"name": "B"}, {"name": "C"}]})
+    assert problems == []
+    assert [k.name for k in c.contacts] == ["A", "B", "C"]
+
+
+def test_single_contact_mapping_and_one_line_address() -> None:
+    c, problems = parse({"name": "x", "contacts": {"name": "A"}, "address": "苏州市星湖街328号"})
+    assert problems == []
+    assert c.contacts == (Contact(name="A"),)
+    assert c.address.street == "苏州市星湖街328号"
+
+
+def test_unknown_columns_are_reported_unless_declared() -> None:
+    assert codes({"name": "x", "旧编码": "A1"}) == {"旧编码": ["unknown_column"]}
+    c, problems = parse({"name": "x", "旧编码": "A1"}, custom_fields=["旧编码"])
+    assert problems == []
+    assert c.extra == {"旧编码": "A1"}
+    assert codes({"name": "x", "address": {"planet": "Mars"}}) == {"address.planet": ["unknown_column"]}
+
+
+def test_extra_keeps_json_scalars() -> None:
+    c, problems = parse(
+        {
+            "name": "x",
+            "extra": {
+                "s": "t",
+                "i": 1,
+                "f": 1.5,
+                "b": True,
+                "n": None,
+                "d": Decimal("1.10"),
+                "day": date(2025, 1, 2),
+            },
+        }
+    )
+    assert problems == []
+    assert c.extra == {"s": "t", "i": 1, "f": 1.5, "b": True, "n": None, "d": "1.10", "day": "2025-01-02"}
+
+
+def test_empty_contacts_are_dropped_and_paths_follow_the_record() -> None:
+    c, problems = parse({"name": "x", "contacts": [{}, {"name": " "}, {"name": "B", "mobile": ["x"]}]})
+    assert len(c.contacts) == 1
+    assert [p.path for p in problems] == ["contacts[0].mobile"]
+    report = custrecord.validate({"name": "x", "contacts": [{}, {"name": "B", "mobile": "123"}]})
+    assert report.codes() == {"contacts[0].mobile": ["invalid_phone"]}
+
+
+def test_placeholders_in_identifier_fields_mean_none() -> None:
+    for placeholder in ("/", "-", "N/A", "无", "暂无"):
+        c = custrecord.structure(
+            {
+                "name": "x",
+                "tax_id": placeholder,
+                "bank_account": placeholder,
+                "address": {"postcode": placeholder},
+                "contacts": [
+                    {"name": "A", "phone": placeholder, "mobile": placeholder, "email": placeholder}
+                ],
+            }
+        )
+        assert c.tax_id is None
+        assert c.bank_account is None
+        assert c.address.postcode is None
+        assert c.contacts == (Contact(name="A"),)
+
+
+def test_customer_input_is_normalised_like_its_dict() -> None:
+    raw = Customer(name="  x  ", code="ab 1", contacts=[Contact(name="A", mobile="138 1234 5678")])
+    c = custrecord.structure(raw)
+    assert c.name == "x"
+    assert c.code == "AB1"
+    assert c.contacts[0].mobile == "+8613812345678"
+    assert custrecord.structure(c) == c
+
+
+def test_timestamps_become_aware() -> None:
+    c, problems = parse({"name": "x", "created_at": "2025-01-02T03:04:05", "version": "3"})
+    assert problems == []
+    assert c.created_at == datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert c.version == 3
+
+
+def test_non_mapping_input_is_one_problem() -> None:
+    for junk in (None, "x", 3, ["name"], b"name"):
+        c, problems = parse(junk)
+        assert [p.code for p in problems] == ["invalid_format"]
+        assert c == Customer(name="")
+
+
+# -- scalar coercers -----------------------------------------------------------
+
+
+def test_parse_text_numbers_from_spreadsheets() -> None:
+    assert parse_text(13812345678) == "13812345678"
+    assert parse_text(1.3812345678e10) == "13812345678"
+    assert parse_text(Decimal("215000")) == "215000"
+    assert parse_text(Decimal("1.5")) == "1.5"
+    for bad in (True, 1.5, float("nan"), 10**50, Decimal("NaN"), Decimal("1E+60"), [1], b"x"):
+        with pytest.raises(BadValue):
+            parse_text(bad)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("1,000.50", Decimal("1000.50")),
+        ("¥2000", Decimal(2000)),
+        ("50万", Decimal(500000)),
+        ("３００元", Decimal(300)),
+        (1.25, Decimal("1.25")),
+        (7, Decimal(7)),
+        ("  ", None),
+        (None, None),
+        ("-5", Decimal(-5)),
+    ],
+)
+def test_parse_decimal(raw: Any, value: Decimal | None) -> None:
+    assert parse_decimal(raw) == value
+
+
+@pytest.mark.parametrize(
+    "raw", ["abc", "1e999", float("inf"), True, {"a": 1}, "9" * 50, Decimal("NaN"), 10**40]
+)
+def test_parse_decimal_rejects(raw: Any) -> None:
+    with pytest.raises(BadValue):
+        parse_decimal(raw)
+
+
+def test_parse_int() -> None:
+    assert parse_int("30天") == 30
+    assert parse_int(" 45 days") == 45
+    assert parse_int(30.0) == 30
+    assert parse_int("") is None
+    for bad in ("3.5", 3.5, True, "x", 2**40, "9" * 30, [1]):
+        with pytest.raises(BadValue):
+            parse_int(bad)
+
+
+def test_parse_date() -> None:
+    assert parse_date("2025-01-31") == date(2025, 1, 31)
+    assert parse_date("2025/1/31") == date(2025, 1, 31)
+    assert parse_date("2025年1月31日") == date(2025, 1, 31)
+    assert parse_date("20250131") == date(2025, 1, 31)
+    assert parse_date("2025-01-31T10:00:00") == date(2025, 1, 31)
+    assert parse_date(datetime(2025, 1, 31, 10)) == date(2025, 1, 31)
+    assert parse_date(" ") is None
+    for bad in ("2025-02-30", "31/01/2025", 20250131, "x" * 1000):
+        with pytest.raises(BadValue):
+            parse_date(bad)
+
+
+def test_split_tags() -> None:
+    assert split_tags("VIP，潜在;KA；x、y") == {"VIP", "潜在", "KA", "x", "y"}
+    assert split_tags(["VIP", " ", "KA"]) == {"VIP", "KA"}
+    assert split_tags(None) == frozenset()
+    with pytest.raises(BadValue):
+        split_tags([1])
+    with pytest.raises(BadValue):
+        split_tags(5)
+
+
+def test_every_kind_of_white_space_is_collapsed() -> None:
+    for space in ("\t", "\n", "\r\n", "\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\u3000", "\u00a0", "\u2003"):
+        assert parse_text(f" a{space}{space}b{space}") == "a b", repr(space)

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+
+import custrecord
+from custrecord.permissions import (
+    Action,
+    Actor,
+    PermissionDenied,
+    RolePolicy,
+    Visibility,
+    mask_customer,
+    mask_middle,
+)
+from custrecord.testing.strategies import customers
+
+POLICY = RolePolicy()
+FINANCE = Actor("li", {"finance"})
+SALES = Actor("wang", {"sales"})
+VIEWER = Actor("zhao", {"viewer"})
+
+
+def test_default_roles_actions() -> None:
+    assert POLICY.allows(SALES, Action.CREATE)
+    assert not POLICY.allows(SALES, Action.APPROVE)
+    assert POLICY.allows(FINANCE, Action.APPROVE)
+    assert not POLICY.allows(VIEWER, Action.EDIT)
+    assert not POLICY.allows(Actor("nobody"), Action.VIEW)
+    assert POLICY.allows(Actor("boss", {"admin"}), Action.ERASE)
+
+
+def test_sales_may_not_edit_credit_or_bank() -> None:
+    assert POLICY.may_edit(SALES, "name")
+    assert POLICY.may_edit(SALES, "contacts")
+    assert not POLICY.may_edit(SALES, "credit.limit")
+    assert not POLICY.may_edit(SALES, "bank_account")
+    assert POLICY.may_edit(FINANCE, "credit.limit")
+    assert not POLICY.may_edit(VIEWER, "name")
+
+
+def test_roles_combine() -> None:
+    both = Actor("zhou", {"sales", "finance"})
+    assert POLICY.may_edit(both, "credit.limit")
+    assert POLICY.visibility(both, "bank_account") is Visibility.FULL
+
+
+def test_mask_middle() -> None:
+    assert mask_middle("6222021234567891234") == "6222***********1234"
+    assert mask_middle("320505199001011234") == "3205**********1234"
+    assert mask_middle("1234") == "****"
+    assert mask_middle(None) is None
+
+
+def test_masking_by_role() -> None:
+    person = custrecord.structure(
+        {
+            "name": "张三",
+            "kind": "个人",
+            "tax_id": "360426199101010071",
+            "bank_account": "6222021234567891234",
+            "contacts": [{"name": "张三", "mobile": "13812345678", "email": "zhang@example.com"}],
+        }
+    )
+    assert mask_customer(person, FINANCE, POLICY) == person
+    seen_by_sales = mask_customer(person, SALES, POLICY)
+    assert seen_by_sales.bank_account == "6222***********1234"
+    assert seen_by_sales.tax_id == "3604**********0071"
+    assert seen_by_sales.contacts[0].mobile == "+8613812345678"
+    seen_by_viewer = mask_customer(person, VIEWER, POLICY)
+    assert seen_by_viewer.contacts[0].mobile == "+86138****5678"
+    assert seen_by_viewer.contacts[0].email == "z***@example.com"
+
+
+def test_company_tax_id_is_not_personal_data() -> None:
+    company = custrecord.structure({"name": "ACME", "tax_id": "91110000600037341L"})
+    assert mask_customer(company, VIEWER, POLICY).tax_id == "91110000600037341L"
+
+
+@given(customers())
+def test_restricted_view_never_shows_sensitive_values(customer: custrecord.Customer) -> None:
+    seen = mask_customer(customer, VIEWER, POLICY)
+    if customer.bank_account and len(customer.bank_account) > 8:
+        assert seen.bank_account != customer.bank_account
+    for original, masked in zip(customer.contacts, seen.contacts, strict=True):
+        for field in ("phone", "mobile", "email"):
+            if getattr(original, field):
+                assert getattr(masked, field) != getattr(original, field)
+
+
+def test_permission_denied_message() -> None:
+    err = PermissionDenied(SALES, "edit", "credit.limit")
+    assert "wang (roles: sales) may not edit on credit.limit" in str(err)
+    assert isinstance(err, custrecord.CustrecordError)
+
+
+def test_actor_roles_from_a_string() -> None:
+    assert Actor("a", "admin").roles == frozenset({"admin"})
+
+
+@pytest.mark.parametrize("role", ["admin", "finance", "sales", "viewer"])
+def test_every_default_role_may_view(role: str) -> None:
+    assert POLICY.allows(Actor("x", {role}), Action.VIEW)
