@@ -25,10 +25,32 @@ from custrecord.identifiers import uscc
 from custrecord.io.pipeline import validate_rows
 from custrecord.io.reader import open_table
 
-HEADERS = ["客户名称", "客户简称", "客户类型", "税号", "所属行业", "省份", "城市", "地址", "邮编",
-           "联系人", "手机", "电子邮箱", "信用等级", "信用额度", "信用期限", "标签", "优先级", "备注"]
-CITIES = [("江苏省", "苏州市", "215000", "320505"), ("广东省", "深圳市", "518000", "440305"),
-          ("上海市", "上海市", "200000", "310115"), ("浙江省", "杭州市", "310000", "330106")]
+HEADERS = [
+    "客户名称",
+    "客户简称",
+    "客户类型",
+    "税号",
+    "所属行业",
+    "省份",
+    "城市",
+    "地址",
+    "邮编",
+    "联系人",
+    "手机",
+    "电子邮箱",
+    "信用等级",
+    "信用额度",
+    "信用期限",
+    "标签",
+    "优先级",
+    "备注",
+]
+CITIES = [
+    ("江苏省", "苏州市", "215000", "320505"),
+    ("广东省", "深圳市", "518000", "440305"),
+    ("上海市", "上海市", "200000", "310115"),
+    ("浙江省", "杭州市", "310000", "330106"),
+]
 WORDS = ["华", "鑫", "泰", "源", "达", "盛", "恒", "远", "创", "通", "瑞", "丰", "德", "信", "宏", "博"]
 TRADES = ["科技", "贸易", "机械", "电子", "物流", "化工", "材料", "医疗"]
 ALPHABET = uscc.ALPHABET
@@ -53,10 +75,28 @@ def write_csv(path: Path, n: int, seed: int = 7) -> None:
             tax = _uscc(rng, region)
             if rng.random() < 0.03:
                 tax = tax[:-1] + ("0" if tax[-1] != "0" else "1")  # wrong check character
-            out.writerow([name, core[:8], "企业", tax, rng.choice(TRADES), province, city,
-                          f"{rng.randrange(1, 999)}号", postcode, "王经理", mobile, f"sales{i}@example.com",
-                          rng.choice("ABCD"), rng.randrange(1, 200) * 10_000, rng.choice([30, 45, 60]),
-                          rng.choice(["", "VIP", "重点"]), rng.randrange(1, 6), ""])
+            out.writerow(
+                [
+                    name,
+                    core[:8],
+                    "企业",
+                    tax,
+                    rng.choice(TRADES),
+                    province,
+                    city,
+                    f"{rng.randrange(1, 999)}号",
+                    postcode,
+                    "王经理",
+                    mobile,
+                    f"sales{i}@example.com",
+                    rng.choice("ABCD"),
+                    rng.randrange(1, 200) * 10_000,
+                    rng.choice([30, 45, 60]),
+                    rng.choice(["", "VIP", "重点"]),
+                    rng.randrange(1, 6),
+                    "",
+                ]
+            )
 
 
 def validate_only(path: Path) -> tuple[int, float]:
@@ -72,8 +112,12 @@ def validate_only(path: Path) -> tuple[int, float]:
 def import_child(path: Path, db: Path) -> tuple[float, float, str]:
     """CPU seconds, peak RSS (MB) and output of ``custrecord import`` in a child process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result = subprocess.run([sys.executable, "-m", "custrecord", "import", str(path), "--db", str(db), "--quiet"],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "custrecord", "import", str(path), "--db", str(db), "--quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if result.returncode not in (0, 1):
@@ -82,7 +126,9 @@ def import_child(path: Path, db: Path) -> tuple[float, float, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=100_000, help="rows to generate (default 100000)")
     parser.add_argument("--target", type=float, default=0.5, help="minimum import/validate ratio")
     args = parser.parse_args()
@@ -90,14 +136,18 @@ def main() -> None:
         path = Path(tmp) / "customers.csv"
         started = time.perf_counter()
         write_csv(path, args.n)
-        print(f"generated {args.n:,} rows ({path.stat().st_size / 2**20:.0f} MB) "
-              f"in {time.perf_counter() - started:.1f} s")
+        print(
+            f"generated {args.n:,} rows ({path.stat().st_size / 2**20:.0f} MB) "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
         rows, seconds = validate_only(path)
         validate_rate = rows / seconds
         print(f"validate only (read + validate)   : {validate_rate:>10,.0f} rows/s  ({seconds:.1f} s CPU)")
         cpu, rss, summary = import_child(path, Path(tmp) / "import.db")
         import_rate = rows / cpu
-        print(f"import into SQLite (custrecord)   : {import_rate:>10,.0f} rows/s  ({cpu:.1f} s CPU; {summary})")
+        print(
+            f"import into SQLite (custrecord)   : {import_rate:>10,.0f} rows/s  ({cpu:.1f} s CPU; {summary})"
+        )
         ratio = import_rate / validate_rate
         print(f"ratio import / validate           : {ratio:>10.2f}x  (target >= {args.target}x)")
         print(f"import peak RSS                   : {rss:>10.0f} MB  (target < 300 MB)")

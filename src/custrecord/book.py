@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from custrecord.codes import assign_code, normalise_code
+from custrecord.codes import assign_code, normalise_code, sequence_key
 from custrecord.convert import unstructure
 from custrecord.diff import BLANK, FieldChange, apply_changes, changes_between
 from custrecord.errors import CustrecordError, DuplicateError, NotFound, StorageError, ValidationError
@@ -43,7 +43,7 @@ from custrecord.permissions import (
 )
 from custrecord.problems import Problem, ProblemCode, Severity, make_problem
 from custrecord.settings import Settings
-from custrecord.storage.ports import Storage, UnitOfWork
+from custrecord.storage.ports import Sequences, Storage, UnitOfWork
 from custrecord.storage.values import REDACTED, HistoryEntry, OutboxEvent, Query, utcnow
 from custrecord.validation.engine import run
 
@@ -87,6 +87,27 @@ class ImportOutcome:
 
 class _DryRun(Exception):
     """Raised to roll back a dry-run chunk."""
+
+
+class _RowByRow(Exception):
+    """Raised when a chunk must be imported record by record."""
+
+
+class _Reserved:
+    """A sequence source that reserves each key's expected count in one call, then hands them out."""
+
+    def __init__(self, sequences: Sequences, budget: Mapping[str, int]) -> None:
+        self._sequences = sequences
+        self._budget = dict(budget)
+        self._blocks: dict[str, Iterator[int]] = {}
+
+    def next_value(self, key: str) -> int:
+        block = self._blocks.get(key)
+        if block is None:
+            block = self._blocks[key] = iter(self._sequences.next_values(key, self._budget.pop(key, 0)))
+        # Beyond the reservation (a serial skipped as taken), one at a time.
+        value = next(block, None)
+        return value if value is not None else self._sequences.next_value(key)
 
 
 #: Import columns that select a customer rather than change it.
@@ -248,12 +269,7 @@ class CustomerBook:
     def _commit(self, work: Callable[[UnitOfWork], tuple[Customer, list[Event]]]) -> Customer:
         with self.storage.unit_of_work() as uow:
             customer, events = work(uow)
-            for event in events:
-                uow.outbox.append(
-                    OutboxEvent(
-                        type=event.type, code=event.code, payload=_payload(event), created_at=event.at
-                    )
-                )
+            uow.outbox.append_many(_outbox_event(e) for e in events)
         for event in events:
             self.events.publish(event)
         return customer
@@ -337,9 +353,10 @@ class CustomerBook:
         report = run(data, self.settings.profile, today=self._today())
         assert report.customer is not None
         customer = report.customer
-        for change in changes_between(None, customer):
-            if not self.settings.policy.may_edit(who, change.path) and change.path != "kind":
-                raise PermissionDenied(who, "set", change.path)
+        if who is not SYSTEM:  # the library's own identity may set every field
+            for change in changes_between(None, customer):
+                if not self.settings.policy.may_edit(who, change.path) and change.path != "kind":
+                    raise PermissionDenied(who, "set", change.path)
         return customer, list(report.problems)
 
     def _register(
@@ -670,17 +687,11 @@ class CustomerBook:
         dry_run: bool,
         reason: str | None,
     ) -> list[ImportOutcome]:
-        events: list[Event] = []
         try:
-            with self.storage.unit_of_work() as uow:
-                outcomes = [
-                    self._import_one(uow, row, data, who, update_existing, dry_run, reason, events)
-                    for row, data in chunk
-                ]
-                if dry_run:
-                    raise _DryRun
-        except _DryRun:
-            return outcomes
+            return self._import_unit(chunk, who, update_existing, dry_run, reason, bulk=len(chunk) > 1)
+        except _RowByRow:
+            # Two rows of the chunk are one new customer: record by record, the second sees the first.
+            return self._import_unit(chunk, who, update_existing, dry_run, reason, bulk=False)
         except StorageError:
             if len(chunk) == 1:
                 raise
@@ -688,6 +699,32 @@ class CustomerBook:
             return [
                 o for item in chunk for o in self._import_chunk([item], who, update_existing, dry_run, reason)
             ]
+
+    def _import_unit(
+        self,
+        chunk: Sequence[tuple[int, Mapping[str, Any]]],
+        who: Actor,
+        update_existing: bool,
+        dry_run: bool,
+        reason: str | None,
+        *,
+        bulk: bool,
+    ) -> list[ImportOutcome]:
+        """One unit of work over the chunk; events are published after it commits."""
+        events: list[Event] = []
+        try:
+            with self.storage.unit_of_work() as uow:
+                if bulk:
+                    outcomes = self._import_bulk(uow, chunk, who, update_existing, reason, events)
+                else:
+                    outcomes = [
+                        self._import_one(uow, row, data, who, update_existing, reason, events)
+                        for row, data in chunk
+                    ]
+                if dry_run:
+                    raise _DryRun
+        except _DryRun:
+            return outcomes
         for event in events:
             self.events.publish(event)
         return outcomes
@@ -699,15 +736,19 @@ class CustomerBook:
         data: Mapping[str, Any],
         who: Actor,
         update_existing: bool,
-        dry_run: bool,
         reason: str | None,
         events: list[Event],
     ) -> ImportOutcome:
         try:
             customer, problems = self._prepare(data, who)
-            if any(p.is_error for p in problems) and not self.settings.profile.lenient:
-                return ImportOutcome(row, "invalid", customer.code, tuple(problems))
-            existing = self._existing(uow, customer)
+        except PermissionDenied as exc:
+            return ImportOutcome(row, "invalid", None, (_denied(exc),))
+        if any(p.is_error for p in problems) and not self.settings.profile.lenient:
+            return ImportOutcome(row, "invalid", customer.code, tuple(problems))
+        # The code an outcome names: the stored customer's, else the one the row gave.
+        existing = self._existing(uow, customer)
+        named = existing.code if existing is not None else customer.code
+        try:
             if existing is None:
                 stored, new_events = self._register(uow, customer, problems, who, _given_status(data))
                 action = "added"
@@ -718,16 +759,163 @@ class CustomerBook:
                 stored, new_events = self._apply_update(uow, existing, changes, who, reason, existing.version)
                 action = "updated" if new_events else "unchanged"
         except ValidationError as exc:
-            return ImportOutcome(row, "invalid", None, exc.problems)
+            return ImportOutcome(row, "invalid", named, exc.problems)
         except PermissionDenied as exc:
-            problem = make_problem(exc.what or "", "permission_denied", hint=str(exc))
-            return ImportOutcome(row, "invalid", None, (problem,))
-        for event in new_events:
-            uow.outbox.append(
-                OutboxEvent(type=event.type, code=event.code, payload=_payload(event), created_at=event.at)
-            )
-        events.extend(new_events)
+            return ImportOutcome(row, "invalid", named, (_denied(exc),))
+        self._queue_events(uow, new_events, events)
         return ImportOutcome(row, action, stored.code, tuple(problems))
+
+    def _import_bulk(
+        self,
+        uow: UnitOfWork,
+        chunk: Sequence[tuple[int, Mapping[str, Any]]],
+        who: Actor,
+        update_existing: bool,
+        reason: str | None,
+        events: list[Event],
+    ) -> list[ImportOutcome]:
+        """One chunk with set-wise reads and writes: the same outcomes as record by record.
+
+        Raises :class:`_RowByRow` when two new rows of the chunk are one customer (the
+        caller then imports the chunk record by record, which sees the first one stored).
+        """
+        outcomes: list[ImportOutcome | None] = []
+        ready: list[tuple[int, int, Mapping[str, Any], Customer, list[Problem]]] = []
+        for row, data in chunk:
+            try:
+                customer, problems = self._prepare(data, who)
+            except PermissionDenied as exc:
+                outcomes.append(ImportOutcome(row, "invalid", None, (_denied(exc),)))
+                continue
+            if any(p.is_error for p in problems) and not self.settings.profile.lenient:
+                outcomes.append(ImportOutcome(row, "invalid", customer.code, tuple(problems)))
+                continue
+            ready.append((len(outcomes), row, data, customer, problems))
+            outcomes.append(None)
+        store = uow.customers
+        by_code = store.get_many([c.code for _, _, _, c, _ in ready if c.code])
+        by_tax = store.get_many_by_tax_id([(c.country, c.tax_id) for _, _, _, c, _ in ready if c.tax_id])
+        # First sort rows into updates and new customers, writing nothing, so that a chunk
+        # that must go record by record (two rows of one new customer) is left untouched.
+        new: list[tuple[int, int, Mapping[str, Any], Customer, list[Problem]]] = []
+        updates: list[tuple[int, int, Mapping[str, Any], Customer, list[Problem]]] = []
+        new_codes: set[str] = set()
+        new_taxes: set[tuple[str, str]] = set()
+        for index, row, data, customer, problems in ready:
+            tax = (customer.country, customer.tax_id) if customer.tax_id else None
+            existing = by_code.get(customer.code) if customer.code else None
+            if existing is None and tax is not None:
+                existing = by_tax.get(tax)
+            if existing is not None:
+                updates.append((index, row, data, existing, problems))
+                continue
+            if (customer.code and customer.code in new_codes) or (tax is not None and tax in new_taxes):
+                raise _RowByRow
+            if customer.code:
+                new_codes.add(customer.code)
+            if tax is not None:
+                new_taxes.add(tax)
+            new.append((index, row, data, customer, problems))
+        seen_updates: set[str] = set()
+        for index, row, data, existing, problems in updates:
+            if existing.code in seen_updates:
+                raise _RowByRow  # two rows update one customer: the second needs the first's version
+            seen_updates.add(_code(existing))
+            if not update_existing:
+                outcomes[index] = ImportOutcome(row, "skipped", existing.code, tuple(problems))
+                continue
+            changes = {k: v for k, v in data.items() if not _blank(v) and k not in _NOT_UPDATED}
+            try:
+                stored, changed = self._apply_update(uow, existing, changes, who, reason, existing.version)
+            except ValidationError as exc:
+                outcomes[index] = ImportOutcome(row, "invalid", existing.code, exc.problems)
+                continue
+            except PermissionDenied as exc:
+                outcomes[index] = ImportOutcome(row, "invalid", existing.code, (_denied(exc),))
+                continue
+            self._queue_events(uow, changed, events)
+            outcomes[index] = ImportOutcome(
+                row, "updated" if changed else "unchanged", stored.code, tuple(problems)
+            )
+        added = self._add_new(uow, new, who)
+        for index, outcome, _ in added:
+            outcomes[index] = outcome
+        stored_new = [attrs.evolve(c, version=1) for _, _, c in added if c is not None]
+        if stored_new:
+            # History records what was set, not the storage-managed fields, so the customers
+            # need not be read back; the entries take the book's clock.
+            at = self._clock()
+            uow.history.append_many(
+                HistoryEntry(
+                    code=_code(c),
+                    version=1,
+                    action="add",
+                    at=at,
+                    actor=who.name,
+                    changes=changes_between(None, c),
+                )
+                for c in stored_new
+            )
+            new_events: list[Event] = [
+                CustomerRegistered(code=_code(c), at=at, actor=who.name, status=c.status.value)
+                for c in stored_new
+            ]
+            uow.outbox.append_many(_outbox_event(e) for e in new_events)
+            events.extend(new_events)
+        assert all(o is not None for o in outcomes)
+        return [o for o in outcomes if o is not None]
+
+    def _add_new(
+        self,
+        uow: UnitOfWork,
+        new: Sequence[tuple[int, int, Mapping[str, Any], Customer, list[Problem]]],
+        who: Actor,
+    ) -> list[tuple[int, ImportOutcome, Customer | None]]:
+        """Codes for the chunk's new customers (serials reserved per series in one go), then one insert."""
+        rule = self.settings.code_rule
+        today = self._today()
+        prepared: list[tuple[int, int, Customer, list[Problem], Status | None]] = []
+        results: list[tuple[int, ImportOutcome, Customer | None]] = []
+        budget: dict[str, int] = {}
+        for index, row, data, customer, problems in new:
+            customer = self._apply_defaults(customer)
+            try:
+                if self.settings.profile.unique_short_names:
+                    self._raise_errors(self._uniqueness_problems(uow, customer, None), customer, False)
+                if not customer.code:
+                    key = sequence_key(rule.series(customer, today))
+                    budget[key] = budget.get(key, 0) + 1
+            except ValidationError as exc:
+                results.append((index, ImportOutcome(row, "invalid", customer.code, exc.problems), None))
+                continue
+            prepared.append((index, row, customer, problems, _given_status(data)))
+        sequences = _Reserved(uow.sequences, budget)
+        taken: set[str] = set()
+        limit = self.settings.profile.max_lengths.get("code")
+        batch: list[Customer] = []
+        for index, row, customer, problems, status in prepared:
+            try:
+                customer = assign_code(
+                    customer, rule, sequences, is_taken=taken.__contains__, today=today, max_length=limit
+                )
+            except ValidationError as exc:
+                results.append((index, ImportOutcome(row, "invalid", customer.code, exc.problems), None))
+                continue
+            taken.add(_code(customer))
+            if self.settings.require_approval:
+                status = Status.PENDING
+            customer = attrs.evolve(customer, status=status or Status.ACTIVE)
+            batch.append(customer)
+            results.append((index, ImportOutcome(row, "added", customer.code, tuple(problems)), customer))
+        # A generated code that a manual one already took raises DuplicateError: the chunk then
+        # goes record by record, where the allocation skips taken codes.
+        uow.customers.add_many(batch)
+        return results
+
+    def _queue_events(self, uow: UnitOfWork, new_events: Sequence[Event], events: list[Event]) -> None:
+        for event in new_events:
+            uow.outbox.append(_outbox_event(event))
+        events.extend(new_events)
 
     def _existing(self, uow: UnitOfWork, customer: Customer) -> Customer | None:
         if customer.code:
@@ -1234,6 +1422,19 @@ class CustomerBook:
         groups.sort(key=lambda g: (-g.score, g.codes))
         return groups
 
+    def review_due(self, *, on: date | None = None, actor: Actor | None = None) -> list[Customer]:
+        """Customers whose ``review_date`` is on or before ``on`` (default today), earliest first."""
+        who = actor or SYSTEM
+        self._require(who, Action.VIEW)
+        day = on or self._today()
+        due = [
+            c
+            for c in self.storage.customers.iterate(include_deleted=False)
+            if c.review_date is not None and c.review_date <= day
+        ]
+        due.sort(key=lambda c: (c.review_date or day, c.code or ""))
+        return [self._view(c, who) for c in due]
+
     def expiring_credit(self, within_days: int, *, actor: Actor | None = None) -> list[Customer]:
         """Customers whose credit profile ends within ``within_days`` from today (and not yet ended)."""
         who = actor or SYSTEM
@@ -1275,6 +1476,14 @@ def _replay(entries: Sequence[HistoryEntry]) -> Customer:
             state, [FieldChange(c.path, c.old, c.new) for c in entry.changes if c.path != "merged"]
         )
     return state
+
+
+def _outbox_event(event: Event) -> OutboxEvent:
+    return OutboxEvent(type=event.type, code=event.code, payload=_payload(event), created_at=event.at)
+
+
+def _denied(exc: PermissionDenied) -> Problem:
+    return make_problem(exc.what or "", "permission_denied", hint=str(exc))
 
 
 def _memory_ledger() -> CreditLedger:

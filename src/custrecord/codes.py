@@ -37,6 +37,7 @@ __all__ = [
     "check_code",
     "code_shape_rule",
     "normalise_code",
+    "sequence_key",
 ]
 
 #: SPEC 1: codes are at most 30 characters (the ``yonyou`` profile says 20).
@@ -82,6 +83,11 @@ class CounterSequence:
         """The last value handed out for ``key``, or None."""
         with self._lock:
             return self._last.get(key)
+
+
+def sequence_key(series: str) -> str:
+    """The sequence-port key that counts the serials of a code series (``C2026#####``)."""
+    return f"customer-code:{series}"
 
 
 class CodeRuleError(CustrecordError, ValueError):
@@ -264,7 +270,7 @@ class CodeRule:
                                   record=repr(customer.name) if customer.name else None)
         head, _, tail = series.partition("#" * width)
         for _ in range(_MAX_DRAWS):
-            serial = sequence.next_value(f"customer-code:{series}")
+            serial = sequence.next_value(sequence_key(series))
             if serial >= 10**width:
                 raise CodeRuleError(f"code series {series} is exhausted: widen {{seq:{width}}}")
             code = f"{head}{serial:0{width}d}{tail}"

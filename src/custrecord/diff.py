@@ -61,7 +61,7 @@ def changes_between(old: Customer | None, new: Customer) -> tuple[FieldChange, .
     so a new customer's changes are exactly what it sets, and replaying them on a
     blank record with :func:`apply_changes` gives it back.
     """
-    before = flat_paths(unstructure(old if old is not None else BLANK))
+    before = flat_paths(unstructure(old)) if old is not None else _BLANK_PATHS
     after = flat_paths(unstructure(new))
     return tuple(
         FieldChange(path, before.get(path), value)
@@ -83,3 +83,6 @@ def apply_changes(customer: Customer, changes: Iterable[FieldChange | Mapping[st
         else:
             data[head] = value
     return load(data)
+
+
+_BLANK_PATHS = flat_paths(unstructure(BLANK))

@@ -68,6 +68,7 @@ FIELDS: tuple[Field, ...] = (
     _f("priority", "优先级", "priority"),
     _f("status", "状态", "status"),
     _f("remarks", "备注", "remarks"),
+    _f("review_date", "复核日期", "review date"),
 )
 
 _BY_PATH = {f.path: f for f in FIELDS}

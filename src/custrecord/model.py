@@ -188,6 +188,8 @@ class Customer:
     priority: int | None = None
     status: Status = Status.ACTIVE
     remarks: str | None = None
+    #: When the customer's data is next due for review (复核日期); see ``CustomerBook.review_due``.
+    review_date: date | None = None
     #: The code of the customer this one was merged into (合并); lookups follow it.
     replaced_by: str | None = None
     extra: FrozenMap = attrs.field(factory=FrozenMap, converter=_frozen_map)

@@ -381,6 +381,7 @@ _TOP: dict[str, Callable[[Any], Any]] = {
     "priority": parse_int,
     "status": _choice(STATUS_ALIASES, ", ".join(s.value for s in Status)),
     "remarks": parse_text,
+    "review_date": parse_date,
     "replaced_by": _code,
     "version": parse_int,
     "created_at": parse_datetime,

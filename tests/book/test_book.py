@@ -381,3 +381,13 @@ def test_erasure_follows_the_merge_chain(book: CustomerBook) -> None:
         assert customer.name == "[erased]"
         assert customer.contacts == ()
         assert "13812345678" not in str(book.history(code))
+
+
+def test_review_due(book: CustomerBook) -> None:
+    book.add({"name": "甲", "review_date": "2026-01-31"})
+    book.add({"name": "乙", "复核日期": "2026年3月1日"})
+    book.add({"name": "丙"})
+    from datetime import date
+
+    assert [c.name for c in book.review_due(on=date(2026, 2, 1))] == ["甲"]
+    assert [c.name for c in book.review_due(on=date(2026, 3, 1))] == ["甲", "乙"]

@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import custrecord
 from custrecord.book import CustomerBook
 
 ROWS = [
@@ -65,3 +71,50 @@ def test_chunks_commit_independently(book: CustomerBook) -> None:
     outcomes = list(book.import_records(rows, chunk_size=3))
     assert len({o.code for o in outcomes}) == 7
     assert book.count() == 7
+
+
+NAMES = ["苏州甲科技有限公司", "上海乙贸易有限公司", "深圳丙电子有限公司", ""]
+TAX_IDS = ["91110000600037341L", "91110000600037341M", "/", ""]
+rows_strategy = st.lists(
+    st.fixed_dictionaries(
+        {
+            "客户名称": st.sampled_from(NAMES),
+            "税号": st.sampled_from(TAX_IDS),
+            "客户编码": st.sampled_from(["", "", "C900001", "C900002", "BAD CODE"]),
+            "备注": st.sampled_from(["", "甲", "乙"]),
+            "所属分类": st.sampled_from(["", "0101"]),
+        }
+    ),
+    max_size=12,
+)
+
+
+@settings(settings.default, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=rows_strategy)
+def test_bulk_import_equals_record_by_record(
+    make_book: Callable[..., CustomerBook], rows: list[dict[str, str]]
+) -> None:
+    numbered = [(i + 2, row) for i, row in enumerate(rows)]
+    bulk, single = make_book(), make_book()
+    for _ in range(2):  # the second pass updates or leaves unchanged
+        got_bulk = [
+            (o.row, o.action, o.code, [p.code for p in o.problems]) for o in bulk.import_records(numbered)
+        ]
+        got_single = [
+            (o.row, o.action, o.code, [p.code for p in o.problems])
+            for o in single.import_records(numbered, chunk_size=1)
+        ]
+        assert got_bulk == got_single
+
+    def stored(book: CustomerBook) -> list[dict[str, object]]:
+        out = []
+        for c in book.all(include_deleted=True):
+            data = custrecord.unstructure(c)
+            for key in ("created_at", "updated_at"):
+                data.pop(key)
+            out.append(data)
+        return out
+
+    assert stored(bulk) == stored(single)
+    for customer in bulk.all():
+        assert bulk.history(customer.code or "")[0].action == "add"

@@ -61,6 +61,13 @@ class DictCustomers:
                 return customer
         raise NotFound(f"no customer with tax ID {country} {tax_id}")
 
+    def get_many(self, codes: Iterable[str]) -> dict[str, Customer]:
+        return {code: self.get(code) for code in codes if code in self.rows.customers}
+
+    def get_many_by_tax_id(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Customer]:
+        index = {(c.country, c.tax_id or ""): c for c in self._all() if c.tax_id is not None}
+        return {key: index[key] for key in keys if key in index}
+
     def _check_tax_id(self, customer: Customer) -> None:
         if customer.tax_id is None:
             return
@@ -83,7 +90,22 @@ class DictCustomers:
         return stored
 
     def add_many(self, customers: Iterable[Customer]) -> int:
-        return len([self.add(customer) for customer in customers])
+        # All or none: check every key first (one pass over the store), then write.
+        batch = list(customers)
+        codes = [customer.code or "" for customer in batch]
+        keys = [(c.country, c.tax_id) for c in batch if c.tax_id is not None]
+        taken = {(c.country, c.tax_id) for c in self._all() if c.tax_id is not None}
+        if not all(codes):
+            raise StorageError("cannot store a customer without a code")
+        if len(set(codes)) < len(codes) or any(code in self.rows.customers for code in codes):
+            raise DuplicateError("a customer code is taken or repeats")
+        if len(set(keys)) < len(keys) or taken & set(keys):
+            raise DuplicateError("a tax ID is taken or repeats")
+        now = utcnow()
+        for code, customer in zip(codes, batch, strict=True):
+            stored = attrs.evolve(customer, version=1, created_at=now, updated_at=now)
+            self.rows.customers[code] = _dump(stored)
+        return len(batch)
 
     def _replace(self, old: Customer, new: Customer) -> Customer:
         stored = attrs.evolve(new, version=old.version + 1, created_at=old.created_at, updated_at=utcnow())
@@ -145,6 +167,14 @@ class DictSequences:
         self.rows.counters[key] = self.rows.counters.get(key, 0) + 1
         return self.rows.counters[key]
 
+    def next_values(self, key: str, count: int) -> range:
+        if count < 0:
+            raise ValueError(f"cannot reserve {count} values")
+        first = self.rows.counters.get(key, 0) + 1
+        if count:
+            self.rows.counters[key] = first + count - 1
+        return range(first, first + count)
+
 
 class DictHistory:
     def __init__(self, rows: Rows) -> None:
@@ -152,6 +182,10 @@ class DictHistory:
 
     def append(self, entry: HistoryEntry) -> None:
         self.rows.history.append(entry)
+
+    def append_many(self, entries: Iterable[HistoryEntry]) -> None:
+        for entry in entries:
+            self.append(entry)
 
     def list(self, code: str) -> Sequence[HistoryEntry]:
         return [entry for entry in self.rows.history if entry.code == code]
@@ -174,6 +208,14 @@ class DictOutbox:
         if event.id in self.rows.outbox:
             raise DuplicateError(f"outbox event {event.id!r} exists")
         self.rows.outbox[event.id] = event
+
+    def append_many(self, events: Iterable[OutboxEvent]) -> None:
+        batch = list(events)
+        ids = [event.id for event in batch]
+        if len(set(ids)) < len(ids) or any(ident in self.rows.outbox for ident in ids):
+            raise DuplicateError("an outbox event id exists or repeats")
+        for event in batch:
+            self.rows.outbox[event.id] = event
 
     def undelivered(self, limit: int | None = None) -> Sequence[OutboxEvent]:
         pending = [e for e in self.rows.outbox.values() if e.delivered_at is None]

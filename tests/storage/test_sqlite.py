@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from custrecord import Customer, UnavailableError
+from custrecord import Customer, DuplicateError, UnavailableError
 from custrecord.storage import Storage, open_storage
 from custrecord.storage.sql import SqlStorage
 from custrecord.testing import StorageContract
@@ -94,3 +94,45 @@ def test_in_memory_sqlite_works_across_threads() -> None:
 def test_unwritable_location_is_unavailable(tmp_path: Path) -> None:
     with pytest.raises(UnavailableError):
         open_storage(str(tmp_path / "no" / "such" / "dir" / "c.db"))
+
+
+def _batch(n: int, start: int = 0) -> list[Customer]:
+    return [Customer(name=f"批量客户{i}", code=f"B{i:05d}", tax_id=f"T{i}") for i in range(start, start + n)]
+
+
+def test_get_many_runs_one_query_per_batch_of_codes() -> None:
+    from sqlalchemy import event
+
+    storage = SqlStorage("sqlite://")
+    storage.customers.add_many(_batch(1200))
+    selects: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    event.listen(storage.engine, "before_cursor_execute", count)
+    assert len(storage.customers.get_many(f"B{i:05d}" for i in range(1300))) == 1200
+    assert len(selects) == 3  # 1300 codes, 500 per IN list
+    selects.clear()
+    assert len(storage.customers.get_many_by_tax_id(("CN", f"T{i}") for i in range(1200))) == 1200
+    assert len(selects) == 3
+    storage.close()
+
+
+def test_add_many_failing_in_a_later_chunk_leaves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from custrecord.storage.sql import adapter
+
+    storage = SqlStorage("sqlite://")
+    storage.customers.add(Customer(name="已有客户", code="B02500"))
+    # Skip the checks, as a writer racing between check and insert would: the insert
+    # itself fails, in the second chunk, and the savepoint undoes the first.
+    monkeypatch.setattr(adapter._Customers, "_check_new", lambda self, batch: None)
+    with storage.unit_of_work() as uow:
+        with pytest.raises(DuplicateError):
+            uow.customers.add_many(_batch(3000))
+        uow.customers.add(Customer(name="后来的客户", code="Z1"))
+    assert [c.code for c in storage.customers.iterate()] == ["B02500", "Z1"]
+    assert storage.customers.find(name_contains="批量客户") == []
+    assert storage.customers.count(name_contains="客户") == 2
+    storage.close()

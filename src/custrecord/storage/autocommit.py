@@ -43,6 +43,14 @@ class AutoCustomers(_Auto):
         with self._unit() as uow:
             return uow.customers.get_by_tax_id(country, tax_id)
 
+    def get_many(self, codes: Iterable[str]) -> dict[str, Customer]:
+        with self._unit() as uow:
+            return uow.customers.get_many(codes)
+
+    def get_many_by_tax_id(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Customer]:
+        with self._unit() as uow:
+            return uow.customers.get_many_by_tax_id(keys)
+
     def add(self, customer: Customer) -> Customer:
         with self._unit() as uow:
             return uow.customers.add(customer)
@@ -93,6 +101,10 @@ class AutoSequences(_Auto):
         with self._unit() as uow:
             return uow.sequences.next_value(key)
 
+    def next_values(self, key: str, count: int) -> range:
+        with self._unit() as uow:
+            return uow.sequences.next_values(key, count)
+
 
 class AutoHistory(_Auto):
     """:class:`~custrecord.storage.ports.History` with one transaction per call."""
@@ -102,6 +114,10 @@ class AutoHistory(_Auto):
     def append(self, entry: HistoryEntry) -> None:
         with self._unit() as uow:
             uow.history.append(entry)
+
+    def append_many(self, entries: Iterable[HistoryEntry]) -> None:
+        with self._unit() as uow:
+            uow.history.append_many(entries)
 
     def list(self, code: str) -> Sequence[HistoryEntry]:
         with self._unit() as uow:
@@ -120,6 +136,10 @@ class AutoOutbox(_Auto):
     def append(self, event: OutboxEvent) -> None:
         with self._unit() as uow:
             uow.outbox.append(event)
+
+    def append_many(self, events: Iterable[OutboxEvent]) -> None:
+        with self._unit() as uow:
+            uow.outbox.append_many(events)
 
     def undelivered(self, limit: int | None = None) -> Sequence[OutboxEvent]:
         with self._unit() as uow:

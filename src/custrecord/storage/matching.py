@@ -33,11 +33,11 @@ def compile_filter(query: Query, *, name_checked: bool = False) -> Callable[[Cus
             return False
         if category is not None and c.category != category:
             return False
-        if category_prefix is not None and not (c.category or "\0").startswith(category_prefix):
+        if category_prefix is not None and (c.category is None or not c.category.startswith(category_prefix)):
             return False
         if region is not None and c.region != region:
             return False
-        if region_prefix is not None and not (c.region or "\0").startswith(region_prefix):
+        if region_prefix is not None and (c.region is None or not c.region.startswith(region_prefix)):
             return False
         if tag is not None and tag not in c.tags:
             return False

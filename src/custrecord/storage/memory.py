@@ -24,6 +24,7 @@ import attrs
 from custrecord.errors import ConflictError, DuplicateError, NotFound, StorageError
 from custrecord.model import Customer, Status
 from custrecord.storage.autocommit import AutoCustomers, AutoHistory, AutoOutbox, AutoSequences
+from custrecord.storage.batch import check_new, check_new_events
 from custrecord.storage.matching import compile_filter, order_and_page
 from custrecord.storage.ngram import NgramIndex
 from custrecord.storage.values import (
@@ -217,6 +218,19 @@ class _Customers:
             raise NotFound(f"no customer with tax ID {country} {tax_id}")
         return self._state.customers[code]
 
+    def get_many(self, codes: Iterable[str]) -> dict[str, Customer]:
+        customers = self._state.customers
+        return {code: customers[code] for code in codes if code in customers}
+
+    def get_many_by_tax_id(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Customer]:
+        customers, tax_ids = self._state.customers, self._state.tax_ids
+        found: dict[tuple[str, str], Customer] = {}
+        for country, tax_id in keys:
+            code = tax_ids.get((country, tax_id))
+            if code is not None:
+                found[(country, tax_id)] = customers[code]
+        return found
+
     def add(self, customer: Customer) -> Customer:
         code = customer.code
         if not code:
@@ -230,11 +244,24 @@ class _Customers:
         return stored
 
     def add_many(self, customers: Iterable[Customer]) -> int:
-        count = 0
-        for customer in customers:
-            self.add(customer)
-            count += 1
-        return count
+        batch = list(customers)
+        check_new(batch, self._state.customers, self._state.tax_ids)
+        now = self._unit.now()
+        state = self._state
+        added: list[str] = []
+
+        def undo() -> None:
+            for code in reversed(added):
+                state.put(code, None)
+
+        # Checked first, so nothing below can fail half-way: one undo entry for the batch.
+        self._unit.log(undo)
+        for customer in batch:
+            code = customer.code
+            assert code is not None
+            state.put(code, attrs.evolve(customer, version=1, created_at=now, updated_at=now))
+            added.append(code)
+        return len(batch)
 
     def update(self, customer: Customer, expected_version: int) -> Customer:
         code = customer.code
@@ -370,6 +397,25 @@ class _Sequences:
         self._unit.log(undo)
         return value
 
+    def next_values(self, key: str, count: int) -> range:
+        if count < 0:
+            raise ValueError(f"cannot reserve a negative number of values ({count})")
+        if count == 0:
+            return range(0)
+        values = self._unit.state.sequences
+        old = values.get(key)
+        first = (old or 0) + 1
+        values[key] = first + count - 1
+
+        def undo() -> None:
+            if old is None:
+                del values[key]
+            else:
+                values[key] = old
+
+        self._unit.log(undo)
+        return range(first, first + count)
+
 
 class _History:
     def __init__(self, unit: _Unit) -> None:
@@ -383,6 +429,20 @@ class _History:
             entries.pop()
 
         self._unit.log(undo)
+
+    def append_many(self, entries: Iterable[HistoryEntry]) -> None:
+        history = self._unit.state.history
+        appended: list[list[HistoryEntry]] = []
+
+        def undo() -> None:
+            for same in reversed(appended):
+                same.pop()
+
+        self._unit.log(undo)
+        for entry in entries:
+            same = history.setdefault(entry.code, [])
+            same.append(entry)
+            appended.append(same)
 
     def list(self, code: str) -> Sequence[HistoryEntry]:
         return tuple(self._unit.state.history.get(code, ()))
@@ -410,6 +470,19 @@ class _Outbox:
             raise DuplicateError(f"outbox event {event.id!r} exists")
         events[event.id] = attrs.evolve(event, delivered_at=None)
         self._unit.log(lambda: events.__delitem__(event.id))
+
+    def append_many(self, events: Iterable[OutboxEvent]) -> None:
+        stored = self._unit.state.outbox
+        batch = [attrs.evolve(event, delivered_at=None) for event in events]
+        check_new_events(batch, stored)
+
+        def undo() -> None:
+            for event in batch:
+                del stored[event.id]
+
+        for event in batch:
+            stored[event.id] = event
+        self._unit.log(undo)
 
     def undelivered(self, limit: int | None = None) -> Sequence[OutboxEvent]:
         pending = [e for e in self._unit.state.outbox.values() if e.delivered_at is None]

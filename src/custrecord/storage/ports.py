@@ -42,6 +42,14 @@ class CustomerStore(Protocol):
         """The customer with this tax ID in ``country``; raises ``NotFound``."""
         ...
 
+    def get_many(self, codes: Iterable[str]) -> dict[str, Customer]:
+        """The customers with these codes (deleted ones too), by code; unknown codes are absent."""
+        ...
+
+    def get_many_by_tax_id(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Customer]:
+        """The customers with these ``(country, tax_id)`` keys, by key; unknown keys are absent."""
+        ...
+
     def add(self, customer: Customer) -> Customer:
         """Store a new customer; returns it with ``version=1`` and ``created_at=updated_at=now``.
 
@@ -51,7 +59,11 @@ class CustomerStore(Protocol):
         ...
 
     def add_many(self, customers: Iterable[Customer]) -> int:
-        """Add many customers at once (all or none); returns how many. Same errors as :meth:`add`."""
+        """Add many customers at once (all or none); returns how many. Same errors as :meth:`add`.
+
+        A code or tax ID taken by a stored customer or repeated in the batch raises
+        ``DuplicateError`` before anything is stored.
+        """
         ...
 
     def update(self, customer: Customer, expected_version: int) -> Customer:
@@ -98,6 +110,15 @@ class Sequences(Protocol):
         """The next value of ``key``: 1 first, then 2, 3... Rolled back with its unit of work."""
         ...
 
+    def next_values(self, key: str, count: int) -> range:
+        """Reserve ``count`` consecutive values of ``key`` at once, as ``count`` calls of
+        :meth:`next_value` would; the next :meth:`next_value` continues after them.
+
+        ``count`` 0 gives an empty range; a negative one raises ``ValueError``.
+        Rolled back with its unit of work.
+        """
+        ...
+
 
 @runtime_checkable
 class History(Protocol):
@@ -105,6 +126,10 @@ class History(Protocol):
 
     def append(self, entry: HistoryEntry) -> None:
         """Record ``entry``; entries are never changed or removed."""
+        ...
+
+    def append_many(self, entries: Iterable[HistoryEntry]) -> None:
+        """Record ``entries`` in order, as :meth:`append` of each would."""
         ...
 
     def list(self, code: str) -> Sequence[HistoryEntry]:
@@ -126,6 +151,12 @@ class Outbox(Protocol):
 
     def append(self, event: OutboxEvent) -> None:
         """Record ``event``; raises ``DuplicateError`` when its ``id`` exists."""
+        ...
+
+    def append_many(self, events: Iterable[OutboxEvent]) -> None:
+        """Record ``events`` in order (all or none); raises ``DuplicateError`` when an ``id``
+        exists or repeats among them.
+        """
         ...
 
     def undelivered(self, limit: int | None = None) -> Sequence[OutboxEvent]:

@@ -210,6 +210,71 @@ class CustomerStoreContract(StorageFixtures):
             storage.customers.add_many([_customer("C001"), _customer("C002"), _customer("C003")])
         assert [c.code for c in storage.customers.iterate()] == ["C002"]
 
+    def test_add_many_checks_every_key_before_writing(self, storage: Storage) -> None:
+        storage.customers.add(_customer("C002", tax_id="T2"))
+        refused: list[list[Customer]] = [
+            [_customer("C001"), _customer("C002")],  # code taken
+            [_customer("C001"), _customer("C003", tax_id="T2")],  # tax ID taken
+            [_customer("C001", tax_id="T1"), _customer("C003", tax_id="T1")],  # tax ID repeated
+            [_customer("C001"), _customer("C001", name="乙")],  # code repeated
+        ]
+        with storage.unit_of_work() as uow:
+            # Refused batches leave nothing behind, so the unit may go on and commit.
+            for batch in refused:
+                with pytest.raises(DuplicateError):
+                    uow.customers.add_many(batch)
+            with pytest.raises(StorageError):
+                uow.customers.add_many([_customer("C001"), Customer(name="无编码客户")])
+            uow.customers.add(_customer("C009"))
+        assert [c.code for c in storage.customers.iterate()] == ["C002", "C009"]
+        assert storage.customers.add_many([]) == 0
+        assert storage.customers.add_many(iter([_customer("C001", tax_id="T1")])) == 1
+        assert storage.customers.get_by_tax_id("CN", "T1").code == "C001"
+
+    def test_get_many_returns_the_known_codes(self, storage: Storage) -> None:
+        for code in ("A", "B", "C"):
+            storage.customers.add(_customer(code))
+        deleted = storage.customers.delete("B")
+        found = storage.customers.get_many(iter(["C", "X", "A", "B", "A"]))
+        assert found == {
+            "A": storage.customers.get("A"),
+            "B": deleted,
+            "C": storage.customers.get("C"),
+        }
+        assert storage.customers.get_many([]) == {}
+        assert storage.customers.get_many(["X", "Y"]) == {}
+        with storage.unit_of_work() as uow:
+            assert set(uow.customers.get_many(["A", "Z"])) == {"A"}
+
+    def test_get_many_by_tax_id_returns_the_known_keys(self, storage: Storage) -> None:
+        storage.customers.add(_customer("A", tax_id="T1"))
+        storage.customers.add(_customer("B", tax_id="T1", country="HK"))
+        storage.customers.add(_customer("C"))
+        storage.customers.add(_customer("D", tax_id="T2"))
+        deleted = storage.customers.delete("D")
+        keys = [("CN", "T1"), ("HK", "T1"), ("CN", "T9"), ("US", "T1"), ("CN", "T2"), ("CN", "T1")]
+        found = storage.customers.get_many_by_tax_id(iter(keys))
+        assert found == {
+            ("CN", "T1"): storage.customers.get("A"),
+            ("HK", "T1"): storage.customers.get("B"),
+            ("CN", "T2"): deleted,
+        }
+        assert storage.customers.get_many_by_tax_id([]) == {}
+        with storage.unit_of_work() as uow:
+            assert list(uow.customers.get_many_by_tax_id([("HK", "T1")])) == [("HK", "T1")]
+
+    def test_get_many_of_a_large_batch(self, storage: Storage) -> None:
+        # More keys than one IN list of a SQL adapter holds.
+        batch = [_customer(f"M{i:04d}", name=f"批量客户{i}", tax_id=f"T{i}") for i in range(1200)]
+        storage.customers.add_many(batch)
+        codes = [f"M{i:04d}" for i in range(1300)]
+        by_code = storage.customers.get_many(codes)
+        assert sorted(by_code) == [c.code for c in batch]
+        assert all(by_code[c.code or ""].name == c.name for c in batch)
+        by_tax_id = storage.customers.get_many_by_tax_id(("CN", f"T{i}") for i in range(1300))
+        assert len(by_tax_id) == 1200
+        assert by_tax_id[("CN", "T1199")].code == "M1199"
+
     def test_soft_delete_and_restore(self, storage: Storage) -> None:
         added = storage.customers.add(_customer("C001", status=Status.FROZEN, tags=frozenset({"VIP"})))
         deleted = storage.customers.delete("C001", expected_version=1)
@@ -376,6 +441,24 @@ class SequenceContract(StorageFixtures):
             assert uow.sequences.next_value("客户编码") == 1
             assert uow.sequences.next_value("客户编码") == 2
 
+    def test_next_values_reserve_a_block(self, storage: Storage) -> None:
+        sequences = storage.sequences
+        assert sequences.next_value("k") == 1
+        assert sequences.next_values("k", 3) == range(2, 5)
+        assert sequences.next_value("k") == 5
+        assert list(sequences.next_values("new", 2)) == [1, 2]
+        assert len(sequences.next_values("k", 0)) == 0
+        assert len(sequences.next_values("never", 0)) == 0
+        assert sequences.next_value("k") == 6
+        with pytest.raises(ValueError):
+            sequences.next_values("k", -1)
+        assert sequences.next_value("k") == 7
+        with storage.unit_of_work() as uow:
+            block = uow.sequences.next_values("k", 1000)
+            assert (block.start, block.stop, block.step) == (8, 1008, 1)
+            assert uow.sequences.next_value("k") == 1008
+        assert sequences.next_value("never") == 1
+
 
 class HistoryContract(StorageFixtures):
     """The append-only change log."""
@@ -406,6 +489,20 @@ class HistoryContract(StorageFixtures):
         assert list(storage.history.list("C1")) == [first, second]
         assert list(storage.history.list("C2")) == [other]
         assert list(storage.history.list("C3")) == []
+
+    def test_append_many_keeps_the_order(self, storage: Storage) -> None:
+        at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+        first = HistoryEntry(code="C1", version=1, action="add", at=at)
+        storage.history.append(first)
+        batch = [
+            HistoryEntry(code="C1", version=2, action="update", at=at, changes=[("remarks", None, "甲")]),
+            HistoryEntry(code="C2", version=1, action="add", at=at, actor="张三"),
+            HistoryEntry(code="C1", version=3, action="freeze", at=at, reason="逾期"),
+        ]
+        storage.history.append_many(iter(batch))
+        storage.history.append_many([])
+        assert list(storage.history.list("C1")) == [first, batch[0], batch[2]]
+        assert list(storage.history.list("C2")) == [batch[1]]
 
     def test_times_keep_microseconds_and_become_utc(self, storage: Storage) -> None:
         shanghai = datetime(2026, 3, 1, 8, 0, 0, 123456, tzinfo=timezone(timedelta(hours=8)))
@@ -472,6 +569,22 @@ class OutboxContract(StorageFixtures):
         assert list(storage.outbox.undelivered()) == [attrs.evolve(mine, payload=erased), other]
         assert storage.outbox.redact("C1", ["contacts", "name"]) == 0
 
+    def test_append_many_in_order_refusing_duplicate_ids(self, storage: Storage) -> None:
+        events = [OutboxEvent(type="customer.added", code=f"C{i}", payload={"n": i}) for i in range(4)]
+        storage.outbox.append_many(iter(events))
+        storage.outbox.append_many([])
+        assert list(storage.outbox.undelivered()) == events
+        fresh = OutboxEvent(type="customer.changed", code="C9", payload={})
+        with storage.unit_of_work() as uow:
+            # Refused batches store nothing, so the unit may go on and commit.
+            with pytest.raises(DuplicateError):
+                uow.outbox.append_many([fresh, events[2]])  # an id that exists
+            with pytest.raises(DuplicateError):
+                uow.outbox.append_many([fresh, fresh])  # an id repeated
+        assert list(storage.outbox.undelivered()) == events
+        storage.outbox.append_many([fresh])
+        assert list(storage.outbox.undelivered()) == [*events, fresh]
+
     def test_duplicate_event_id_is_refused(self, storage: Storage) -> None:
         event = OutboxEvent(type="customer.added", payload={})
         storage.outbox.append(event)
@@ -516,6 +629,23 @@ class UnitOfWorkContract(StorageFixtures):
             raise _Boom
         self._unchanged(storage, kept)
         assert storage.customers.find(tag="VIP", include_deleted=True) == []
+
+    def test_bulk_calls_roll_back_with_the_unit(self, storage: Storage) -> None:
+        kept = self._seed(storage)
+        with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012 - the whole unit must fail
+            assert uow.sequences.next_values("k", 5) == range(2, 7)
+            assert len(uow.sequences.next_values("other", 3)) == 3
+            uow.customers.add_many([_customer("NEW", tax_id="T1"), _customer("N2", tags=frozenset({"VIP"}))])
+            assert set(uow.customers.get_many(["NEW", "N2", "KEEP"])) == {"NEW", "N2", "KEEP"}
+            assert list(uow.customers.get_many_by_tax_id([("CN", "T1")])) == [("CN", "T1")]
+            uow.history.append_many(HistoryEntry(code="NEW", version=1, action="add") for _ in range(3))
+            uow.outbox.append_many([OutboxEvent(type="customer.added", code="NEW", payload={})])
+            raise _Boom
+        self._unchanged(storage, kept)
+        assert storage.customers.get_many(["NEW", "N2"]) == {}
+        assert storage.customers.get_many_by_tax_id([("CN", "T1")]) == {}
+        assert storage.customers.find(tag="VIP", include_deleted=True) == []
+        assert storage.customers.find(name_contains="苏州华信", include_deleted=True) == [kept]
 
     def test_a_storage_error_inside_rolls_back_too(self, storage: Storage) -> None:
         kept = self._seed(storage)

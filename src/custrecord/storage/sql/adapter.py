@@ -40,12 +40,14 @@ from custrecord.convert import unstructure
 from custrecord.errors import ConflictError, NotFound, StorageError
 from custrecord.model import Customer, Status
 from custrecord.storage.autocommit import BATCH, AutoCustomers, AutoHistory, AutoOutbox, AutoSequences
+from custrecord.storage.batch import check_new, check_new_events, chunks, tax_key
 from custrecord.storage.documents import dump_json, from_document, load_json, parse_time, time_text
 from custrecord.storage.sql.engine import READ_ONLY, is_memory_sqlite, make_engine, parse_url
 from custrecord.storage.sql.errors import translate_errors
 from custrecord.storage.sql.migrations import migrate
 from custrecord.storage.sql.schema import DEFAULT_PREFIX, Tables, build_tables
 from custrecord.storage.sql.search import NameSearch
+from custrecord.storage.sql.statements import IN_BATCH, Statements
 from custrecord.storage.values import (
     Change,
     HistoryEntry,
@@ -114,43 +116,69 @@ class _Customers:
         self._unit = unit
         self._conn = unit.conn
         self._t = unit.storage.tables
+        self._s = unit.storage.statements
 
     def _execute(self, statement: Any, params: Any = None) -> Any:
         with translate_errors():
             return self._conn.execute(statement, params)
 
     def _locked(self, code: str) -> Row[Any]:
-        c = self._t.customers.c
-        row = self._execute(
-            select(c.id, c.version, c.status, c.prior_status, c.created_at, c.doc)
-            .where(c.code == code)
-            .with_for_update()
-        ).first()
+        row = self._execute(self._s.locked, {"p_code": code}).first()
         if row is None:
             raise NotFound(f"no customer with code {code!r}")
         return row  # type: ignore[no-any-return]
 
     def _write_tags(self, code: str, tags: Iterable[str], *, replace: bool) -> None:
-        t = self._t.tags
         if replace:
-            self._execute(delete(t).where(t.c.code == code))
+            self._execute(self._s.delete_tags, {"p_code": code})
         rows = [{"code": code, "tag": tag} for tag in sorted(tags)]
         if rows:
-            self._execute(insert(t), rows)
+            self._execute(self._s.insert_tags, rows)
 
     def get(self, code: str) -> Customer:
-        c = self._t.customers.c
-        doc = self._execute(select(c.doc).where(c.code == code)).scalar()
+        doc = self._execute(self._s.doc_by_code, {"p_code": code}).scalar()
         if doc is None:
             raise NotFound(f"no customer with code {code!r}")
         return from_document(doc)
 
     def get_by_tax_id(self, country: str, tax_id: str) -> Customer:
-        c = self._t.customers.c
-        doc = self._execute(select(c.doc).where(c.country == country, c.tax_id == tax_id)).scalar()
+        doc = self._execute(self._s.doc_by_tax_id, {"p_country": country, "p_tax_id": tax_id}).scalar()
         if doc is None:
             raise NotFound(f"no customer with tax ID {country} {tax_id}")
         return from_document(doc)
+
+    def get_many(self, codes: Iterable[str]) -> dict[str, Customer]:
+        wanted = list(dict.fromkeys(codes))
+        found: dict[str, Customer] = {}
+        for part in chunks(wanted, IN_BATCH):
+            for code, doc in self._execute(self._s.docs_by_codes, {"p_codes": part}):
+                found[code] = from_document(doc)
+        return {code: found[code] for code in wanted if code in found}
+
+    def get_many_by_tax_id(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Customer]:
+        wanted = list(dict.fromkeys((country, tax_id) for country, tax_id in keys))
+        found: dict[tuple[str, str], Customer] = {}
+        for country, tax_ids in _by_country(wanted).items():
+            for part in chunks(tax_ids, IN_BATCH):
+                params = {"p_country": country, "p_tax_ids": part}
+                for row in self._execute(self._s.docs_by_tax_ids, params):
+                    found[(row.country, row.tax_id)] = from_document(row.doc)
+        return {key: found[key] for key in wanted if key in found}
+
+    def _check_new(self, batch: list[Customer]) -> None:
+        """Raise, before anything is written, what inserting ``batch`` would refuse."""
+        codes = [c.code for c in batch if c.code]
+        taken: set[str] = set()
+        for part in chunks(dict.fromkeys(codes), IN_BATCH):
+            taken.update(self._execute(self._s.codes_taken, {"p_codes": part}).scalars())
+        keys = [key for key in map(tax_key, batch) if key is not None]
+        holders: dict[tuple[str, str], str | None] = {}
+        for country, tax_ids in _by_country(dict.fromkeys(keys)).items():
+            for part in chunks(tax_ids, IN_BATCH):
+                params = {"p_country": country, "p_tax_ids": part}
+                for row in self._execute(self._s.tax_ids_taken, params):
+                    holders[(row.country, row.tax_id)] = row.code
+        check_new(batch, taken, holders)
 
     def add(self, customer: Customer) -> Customer:
         code = customer.code
@@ -161,33 +189,39 @@ class _Customers:
         search = self._unit.storage.search
         with translate_errors():
             after = search.last_id(self._conn)
-            self._conn.execute(insert(self._t.customers), [_row(stored, code)])
+            self._conn.execute(self._s.insert_customer, _row(stored, code))
             search.index_new(self._conn, after)
         self._write_tags(code, stored.tags, replace=False)
         return stored
 
     def add_many(self, customers: Iterable[Customer]) -> int:
+        items = iter(customers)
+        chunk = list(islice(items, _CHUNK))
+        if not chunk:
+            return 0
         now = self._unit.now()
         stamps = (1, time_text(now), time_text(now))
         search = self._unit.storage.search
-        with translate_errors():
-            after = search.last_id(self._conn)
         count = 0
-        items = iter(customers)
-        while chunk := list(islice(items, _CHUNK)):
-            rows: list[dict[str, Any]] = []
-            tags: list[dict[str, str]] = []
-            for customer in chunk:
-                code = customer.code
-                if not code:
-                    raise StorageError("cannot store a customer without a code: assign one first")
-                rows.append(_row(customer, code, stamps))
-                tags.extend({"code": code, "tag": tag} for tag in customer.tags)
-            self._insert_many(self._t.customers, rows)
-            if tags:
-                self._insert_many(self._t.tags, tags)
-            count += len(rows)
-        with translate_errors():
+        # Each chunk is checked against what is stored (earlier chunks included) before
+        # it is written; the savepoint undoes earlier chunks when a later one fails, so
+        # the batch is all or nothing even for a caller who goes on in the same unit.
+        with translate_errors(), self._conn.begin_nested():
+            after = search.last_id(self._conn)
+            while chunk:
+                self._check_new(chunk)
+                rows: list[dict[str, Any]] = []
+                tags: list[dict[str, str]] = []
+                for customer in chunk:
+                    code = customer.code
+                    assert code is not None  # checked
+                    rows.append(_row(customer, code, stamps))
+                    tags.extend({"code": code, "tag": tag} for tag in customer.tags)
+                self._unit.insert_rows(self._t.customers, rows)
+                if tags:
+                    self._unit.insert_rows(self._t.tags, tags)
+                count += len(rows)
+                chunk = list(islice(items, _CHUNK))
             search.index_new(self._conn, after)
         if count >= _ANALYZE_AFTER and self._unit.storage.dialect == "postgresql":
             # Fresh statistics let the planner choose between the trigram index and an
@@ -195,21 +229,6 @@ class _Customers:
             with translate_errors():
                 self._conn.exec_driver_sql(f'ANALYZE "{self._t.customers.name}"')
         return count
-
-    def _insert_many(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        """``executemany`` of a Core INSERT compiled once, rows straight to the driver.
-
-        Every value is already a plain str, int or None, so SQLAlchemy's per-row
-        parameter processing (a quarter of the bulk time) has nothing to do.
-        """
-        compiled = insert(table).compile(dialect=self._conn.dialect, column_keys=list(rows[0]))
-        if compiled.positional:
-            order = compiled.positiontup or []
-            params: list[Any] = [tuple(row[key] for key in order) for row in rows]
-        else:
-            params = rows
-        with translate_errors():
-            self._conn.exec_driver_sql(compiled.string, params)
 
     def _store(self, row: Row[Any], new: Customer, old_status: Status, *, tags_changed: bool) -> None:
         code = new.code
@@ -220,7 +239,8 @@ class _Customers:
         elif new.status is not Status.DELETED:
             values["prior_status"] = None
         del values["code"]
-        self._execute(update(self._t.customers).where(self._t.customers.c.id == row.id).values(**values))
+        values["p_id"] = row.id
+        self._execute(self._s.update_customer, values)
         if tags_changed:
             self._write_tags(code, new.tags, replace=True)
 
@@ -354,16 +374,39 @@ class _Customers:
 class _Sequences:
     def __init__(self, unit: _Unit) -> None:
         self._unit = unit
-        self._t = unit.storage.tables.sequences
+        self._s = unit.storage.statements
+
+    def _advance(self, key: str, count: int) -> int:
+        """Add ``count`` to counter ``key`` under its row lock; returns the new value."""
+        s, conn, params = self._s, self._unit.conn, {"p_key": key}
+        with translate_errors():
+            if conn.execute(s.counter, params).first() is None:
+                self._unit.storage.create_counter(key, conn)
+            conn.execute(s.bump, {"p_key": key, "p_count": count})
+            return int(conn.execute(s.counter, params).scalar_one())
 
     def next_value(self, key: str) -> int:
-        t, conn = self._t, self._unit.conn
-        with translate_errors():
-            exists = conn.execute(select(t.c.value).where(t.c.key == key)).first()
-            if exists is None:
-                self._unit.storage.create_counter(key, conn)
-            conn.execute(update(t).where(t.c.key == key).values(value=t.c.value + 1))
-            return int(conn.execute(select(t.c.value).where(t.c.key == key)).scalar_one())
+        return self._advance(key, 1)
+
+    def next_values(self, key: str, count: int) -> range:
+        if count < 0:
+            raise ValueError(f"cannot reserve a negative number of values ({count})")
+        if count == 0:
+            return range(0)
+        last = self._advance(key, count)
+        return range(last - count + 1, last + 1)
+
+
+def _history_row(entry: HistoryEntry) -> dict[str, Any]:
+    return {
+        "code": entry.code,
+        "version": entry.version,
+        "action": entry.action,
+        "actor": entry.actor,
+        "reason": entry.reason,
+        "at": time_text(entry.at),
+        "changes": dump_json([list(change) for change in entry.changes]),
+    }
 
 
 class _History:
@@ -373,17 +416,11 @@ class _History:
 
     def append(self, entry: HistoryEntry) -> None:
         with translate_errors():
-            self._unit.conn.execute(
-                insert(self._t).values(
-                    code=entry.code,
-                    version=entry.version,
-                    action=entry.action,
-                    actor=entry.actor,
-                    reason=entry.reason,
-                    at=time_text(entry.at),
-                    changes=dump_json([list(change) for change in entry.changes]),
-                )
-            )
+            self._unit.conn.execute(self._unit.storage.statements.insert_history, _history_row(entry))
+
+    def append_many(self, entries: Iterable[HistoryEntry]) -> None:
+        for part in chunks(entries, _CHUNK):
+            self._unit.insert_rows(self._t, [_history_row(entry) for entry in part])
 
     def list(self, code: str) -> Sequence[HistoryEntry]:
         t = self._t
@@ -418,22 +455,40 @@ class _History:
         return changed
 
 
+def _event_row(event: OutboxEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "type": event.type,
+        "code": event.code,
+        "payload": dump_json(dict(event.payload)),
+        "created_at": time_text(event.created_at),
+    }
+
+
 class _Outbox:
     def __init__(self, unit: _Unit) -> None:
         self._unit = unit
         self._t = unit.storage.tables.outbox
+        self._s = unit.storage.statements
 
     def append(self, event: OutboxEvent) -> None:
         with translate_errors():
-            self._unit.conn.execute(
-                insert(self._t).values(
-                    id=event.id,
-                    type=event.type,
-                    code=event.code,
-                    payload=dump_json(dict(event.payload)),
-                    created_at=time_text(event.created_at),
-                )
-            )
+            self._unit.conn.execute(self._s.insert_event, _event_row(event))
+
+    def append_many(self, events: Iterable[OutboxEvent]) -> None:
+        batch = list(events)
+        if not batch:
+            return
+        conn = self._unit.conn
+        taken: set[str] = set()
+        with translate_errors():
+            for part in chunks(dict.fromkeys(event.id for event in batch), IN_BATCH):
+                taken.update(conn.execute(self._s.event_ids_taken, {"p_ids": part}).scalars())
+        check_new_events(batch, taken)
+        # The savepoint keeps the batch all or nothing should a concurrent writer win a race.
+        with translate_errors(), conn.begin_nested():
+            for rows in chunks(batch, _CHUNK):
+                self._unit.insert_rows(self._t, [_event_row(event) for event in rows])
 
     def undelivered(self, limit: int | None = None) -> Sequence[OutboxEvent]:
         t = self._t
@@ -491,6 +546,26 @@ class _Unit:
         self.history = _History(self)
         self.outbox = _Outbox(self)
 
+    def insert_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """``executemany`` of a Core INSERT compiled once per store, rows straight to the driver.
+
+        Every value is already a plain str, int or None, so SQLAlchemy's per-row
+        parameter processing (a quarter of the bulk time) has nothing to do.
+        """
+        if not rows:
+            return
+        sql, order = self.storage.compiled_insert(table, tuple(rows[0]))
+        params: list[Any] = rows if order is None else [tuple(row[key] for key in order) for row in rows]
+        with translate_errors():
+            self.conn.exec_driver_sql(sql, params)
+
+
+def _by_country(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for country, tax_id in keys:
+        grouped.setdefault(country, []).append(tax_id)
+    return grouped
+
 
 class _SqlCustomers(AutoCustomers):
     """Autocommit customers: reads in read-only transactions, iteration one batch per transaction."""
@@ -508,6 +583,14 @@ class _SqlCustomers(AutoCustomers):
     def get_by_tax_id(self, country: str, tax_id: str) -> Customer:
         with self._storage.reading() as uow:
             return uow.customers.get_by_tax_id(country, tax_id)
+
+    def get_many(self, codes: Iterable[str]) -> dict[str, Customer]:
+        with self._storage.reading() as uow:
+            return uow.customers.get_many(codes)
+
+    def get_many_by_tax_id(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Customer]:
+        with self._storage.reading() as uow:
+            return uow.customers.get_many_by_tax_id(keys)
 
     def find(self, query: Query | None = None, /, **filters: Any) -> list[Customer]:
         with self._storage.reading() as uow:
@@ -567,6 +650,8 @@ class SqlStorage:
                 self.engine.dispose()
                 raise
         self.dialect = self.engine.dialect.name
+        self.statements = Statements(self.tables)
+        self._inserts: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...] | None]] = {}
         self.customers = _SqlCustomers(self)
         self.sequences = AutoSequences(self.unit_of_work)
         self.history = AutoHistory(self.unit_of_work)
@@ -618,6 +703,18 @@ class SqlStorage:
         """A transaction for reads only (SQLite then takes no write lock)."""
         return self._transaction(read_only=True)
 
+    def compiled_insert(self, table: Table, keys: tuple[str, ...]) -> tuple[str, tuple[str, ...] | None]:
+        """The driver SQL of an INSERT of ``keys`` into ``table``, and the key order for a
+        positional paramstyle (None when the driver takes named parameters).
+        """
+        cache_key = (table.name, keys)
+        found = self._inserts.get(cache_key)
+        if found is None:
+            compiled = insert(table).compile(dialect=self.engine.dialect, column_keys=list(keys))
+            order = tuple(compiled.positiontup or ()) if compiled.positional else None
+            found = self._inserts[cache_key] = (compiled.string, order)
+        return found
+
     def create_counter(self, key: str, conn: Connection) -> None:
         """Create the row of counter ``key`` (value 0), racing safely with other writers.
 
@@ -625,13 +722,13 @@ class SqlStorage:
         transaction. Servers get it from a separate, committed transaction: two
         writers inserting the same key would otherwise deadlock or abort.
         """
-        t = self.tables.sequences
+        row = {"key": key, "value": 0}
         if self.dialect == "sqlite":
-            conn.execute(insert(t).values(key=key, value=0))
+            conn.execute(self.statements.insert_counter, row)
             return
         try:
             with self.engine.begin() as other:
-                other.execute(insert(t).values(key=key, value=0))
+                other.execute(self.statements.insert_counter, row)
         except IntegrityError:
             pass  # someone else made it first: fine
 

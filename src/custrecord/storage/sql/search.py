@@ -19,7 +19,19 @@ from __future__ import annotations
 
 import warnings
 
-from sqlalchemy import ColumnElement, Connection, Engine, and_, column, false, func, select, table, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    column,
+    false,
+    func,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.exc import SQLAlchemyError
 
 from custrecord.storage.sql.schema import Tables
@@ -33,6 +45,12 @@ class NameSearch:
     def __init__(self, engine: Engine, tables: Tables) -> None:
         self._tables = tables
         self.dialect = engine.dialect.name
+        # Built once: adding a customer runs both.
+        customers = tables.customers
+        fts = table(tables.fts, column("rowid"), column("name_key"))
+        self._last_id = select(func.coalesce(func.max(customers.c.id), 0))
+        new_rows = select(customers.c.id, customers.c.name_key).where(customers.c.id > bindparam("p_after"))
+        self._index_new = fts.insert().from_select(["rowid", "name_key"], new_rows)
         self.method = "like"
         if self.dialect == "sqlite" and self._sqlite_has_fts(engine):
             self.method = "fts5-trigram"
@@ -80,17 +98,13 @@ class NameSearch:
         """Before inserting customers: the highest id so far (None when no index needs it)."""
         if self.method != "fts5-trigram":
             return None
-        customers = self._tables.customers
-        return int(conn.execute(select(func.coalesce(func.max(customers.c.id), 0))).scalar_one())
+        return int(conn.execute(self._last_id).scalar_one())
 
     def index_new(self, conn: Connection, after: int | None) -> None:
         """After inserting customers: index the names of rows with ids above ``after``."""
         if after is None:
             return
-        customers = self._tables.customers
-        fts = table(self._tables.fts, column("rowid"), column("name_key"))
-        rows = select(customers.c.id, customers.c.name_key).where(customers.c.id > after)
-        conn.execute(fts.insert().from_select(["rowid", "name_key"], rows))
+        conn.execute(self._index_new, {"p_after": after})
 
     def condition(self, fragment: str, conn: Connection) -> tuple[ColumnElement[bool], bool]:
         """Rows whose search name contains ``fragment`` (in search form), and whether by id list.
