@@ -1027,10 +1027,7 @@ class CustomerBook:
 
     def reject(self, code: str, *, reason: str, actor: Actor | None = None) -> Customer:
         """Refuse a pending customer or change (审核不通过), with a reason."""
-        if not reason or not reason.strip():
-            raise ValidationError(
-                [make_problem("reason", ProblemCode.REQUIRED, label="reason", label_zh="原因")]
-            )
+        _require_reason(reason)
         return self._transition(code, Transition.REJECT, Action.APPROVE, actor, reason)
 
     def freeze(self, code: str, *, actor: Actor | None = None, reason: str | None = None) -> Customer:
@@ -1302,10 +1299,7 @@ class CustomerBook:
         """
         who = actor or SYSTEM
         self._require(who, Action.ERASE)
-        if not reason or not reason.strip():
-            raise ValidationError(
-                [make_problem("reason", ProblemCode.REQUIRED, label="reason", label_zh="原因")]
-            )
+        _require_reason(reason)
         key = normalise_code(code)
 
         def work(uow: UnitOfWork) -> tuple[Customer, list[Event]]:
@@ -1476,6 +1470,11 @@ def _replay(entries: Sequence[HistoryEntry]) -> Customer:
             state, [FieldChange(c.path, c.old, c.new) for c in entry.changes if c.path != "merged"]
         )
     return state
+
+
+def _require_reason(reason: str | None) -> None:
+    if not reason or not reason.strip():
+        raise ValidationError([make_problem("reason", ProblemCode.REQUIRED, label="reason", label_zh="原因")])
 
 
 def _outbox_event(event: Event) -> OutboxEvent:

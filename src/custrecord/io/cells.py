@@ -19,6 +19,7 @@ __all__ = [
     "EXACT_INT_LIMIT",
     "Cell",
     "Row",
+    "cell_text",
     "column_letter",
     "escape_ooxml",
     "from_spreadsheet",
@@ -89,3 +90,18 @@ def unescape_ooxml(text: str) -> str:
     if "_x" not in text:
         return text
     return _ESCAPED.sub(lambda m: chr(int(m[1], 16)), text)
+
+
+def cell_text(value: Cell) -> str:
+    """A cell as CSV text: blank for None, ISO dates, ``TRUE``/``FALSE`` as Excel writes them."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)

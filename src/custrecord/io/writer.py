@@ -12,10 +12,9 @@ import csv
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 
-from custrecord.io.cells import Cell
+from custrecord.io.cells import Cell, cell_text
 from custrecord.io.errors import FileError, FileFormatError
 from custrecord.io.sniff import CSV_SUFFIXES, XLSX_SUFFIXES
 
@@ -30,21 +29,6 @@ def output_format(path: str | os.PathLike[str]) -> str:
     if suffix in XLSX_SUFFIXES:
         return "xlsx"
     raise FileFormatError(path, f"cannot be written: '{suffix or 'no extension'}' is neither .csv nor .xlsx")
-
-
-def cell_text(value: Cell) -> str:
-    """A cell as CSV text: blank for None, ISO dates, ``TRUE``/``FALSE`` as Excel writes them."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
 
 
 @contextmanager

@@ -14,7 +14,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from custrecord.io.cells import EXACT_INT_LIMIT, Cell, column_letter, escape_ooxml, from_spreadsheet
+from custrecord.io.cells import (
+    EXACT_INT_LIMIT,
+    Cell,
+    cell_text,
+    column_letter,
+    escape_ooxml,
+    from_spreadsheet,
+)
 from custrecord.io.errors import FileError, FileFormatError, MissingDependencyError
 
 __all__ = ["XLSX_TEXT_LIMIT", "fits_xlsx_number", "openpyxl_module", "read_xlsx", "write_xlsx"]
@@ -179,7 +186,7 @@ def _cell(factory: Any, sheet: Any, value: Cell, *, as_text: bool) -> Any:
     if isinstance(value, str):
         return _text_cell(factory, sheet, value, text_format=as_text)
     if as_text:
-        return _text_cell(factory, sheet, _as_text(value), text_format=True)
+        return _text_cell(factory, sheet, cell_text(value), text_format=True)
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float) and not fits_xlsx_number(value):
@@ -202,13 +209,3 @@ def _cell(factory: Any, sheet: Any, value: Cell, *, as_text: bool) -> Any:
         cell.number_format = "yyyy-mm-dd"
         return cell
     return _text_cell(factory, sheet, str(value))  # pragma: no cover - Cell has no other types
-
-
-def _as_text(value: Cell) -> str:
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)

@@ -383,19 +383,7 @@ class _Sequences:
         self._unit = unit
 
     def next_value(self, key: str) -> int:
-        values = self._unit.state.sequences
-        old = values.get(key)
-        value = (old or 0) + 1
-        values[key] = value
-
-        def undo() -> None:
-            if old is None:
-                del values[key]
-            else:
-                values[key] = old
-
-        self._unit.log(undo)
-        return value
+        return self.next_values(key, 1)[0]
 
     def next_values(self, key: str, count: int) -> range:
         if count < 0:
