@@ -45,6 +45,7 @@ from custrecord.problems import Problem, ProblemCode, Severity, make_problem
 from custrecord.settings import Settings
 from custrecord.storage.ports import Sequences, Storage, UnitOfWork
 from custrecord.storage.values import REDACTED, HistoryEntry, OutboxEvent, Query, utcnow
+from custrecord.text import is_placeholder
 from custrecord.validation.engine import run
 
 if TYPE_CHECKING:
@@ -115,7 +116,11 @@ _NOT_UPDATED = frozenset({"code", "客户编码", "status", "状态"})
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    """A cell that leaves a stored value as it is: empty, or a placeholder such as ``/`` or ``无``.
+
+    On import a placeholder means "not given", never "erase what is stored".
+    """
+    return value is None or (isinstance(value, str) and (not value.strip() or is_placeholder(value)))
 
 
 @attrs.frozen
@@ -801,16 +806,25 @@ class CustomerBook:
         updates: list[tuple[int, int, Mapping[str, Any], Customer, list[Problem]]] = []
         new_codes: set[str] = set()
         new_taxes: set[tuple[str, str]] = set()
+        new_names: set[str] = set()
         for index, row, data, customer, problems in ready:
             tax = (customer.country, customer.tax_id) if customer.tax_id else None
             existing = by_code.get(customer.code) if customer.code else None
             if existing is None and tax is not None:
                 existing = by_tax.get(tax)
+            named = not customer.code and tax is None
+            if existing is None and named:
+                existing = _by_name(uow, customer)
             if existing is not None:
                 updates.append((index, row, data, existing, problems))
                 continue
-            if (customer.code and customer.code in new_codes) or (tax is not None and tax in new_taxes):
+            if (
+                (customer.code and customer.code in new_codes)
+                or (tax is not None and tax in new_taxes)
+                or (named and customer.name in new_names)
+            ):
                 raise _RowByRow
+            new_names.add(customer.name)  # a later row with only this name is this customer
             if customer.code:
                 new_codes.add(customer.code)
             if tax is not None:
@@ -918,6 +932,12 @@ class CustomerBook:
         events.extend(new_events)
 
     def _existing(self, uow: UnitOfWork, customer: Customer) -> Customer | None:
+        """The stored customer an imported record is: by code, else by tax ID, else by exact name.
+
+        The name is used only for a record with neither code nor tax ID, and only when exactly
+        one stored customer of the same kind and country has it; otherwise re-importing such a
+        record would add it again.
+        """
         if customer.code:
             try:
                 return uow.customers.get(customer.code)
@@ -928,7 +948,8 @@ class CustomerBook:
                 return uow.customers.get_by_tax_id(customer.country, customer.tax_id)
             except NotFound:
                 pass
-        return None
+            return None
+        return None if customer.code else _by_name(uow, customer)
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -1470,6 +1491,18 @@ def _replay(entries: Sequence[HistoryEntry]) -> Customer:
             state, [FieldChange(c.path, c.old, c.new) for c in entry.changes if c.path != "merged"]
         )
     return state
+
+
+def _by_name(uow: UnitOfWork, customer: Customer) -> Customer | None:
+    """The one stored customer with exactly this name, kind and country, or None."""
+    if not customer.name:
+        return None
+    found = [
+        c
+        for c in uow.customers.find(Query(name_contains=customer.name, include_deleted=True, limit=50))
+        if c.name == customer.name and c.kind == customer.kind and c.country == customer.country
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def _require_reason(reason: str | None) -> None:

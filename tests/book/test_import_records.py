@@ -41,8 +41,9 @@ def test_reimport_is_idempotent(book: CustomerBook) -> None:
     first = list(book.import_records(ROWS[:1] + ROWS[2:3]))
     again = list(book.import_records(ROWS[:1] + ROWS[2:3]))
     assert [o.action for o in first] == ["added", "added"]
-    # row 4 has no code or tax ID: it cannot be matched, so it is added again
-    assert [o.action for o in again] == ["unchanged", "added"]
+    # row 4 has no code or tax ID: it is matched by its exact name
+    assert [o.action for o in again] == ["unchanged", "unchanged"]
+    assert book.count() == 2
     codes = [o.code for o in first]
     assert book.get(codes[0] or "").version == 1
 
@@ -118,3 +119,14 @@ def test_bulk_import_equals_record_by_record(
     assert stored(bulk) == stored(single)
     for customer in bulk.all():
         assert bulk.history(customer.code or "")[0].action == "add"
+
+
+def test_placeholder_in_a_reimport_never_erases(book: CustomerBook) -> None:
+    list(
+        book.import_records(
+            [(2, {"客户名称": "甲", "税号": "91110000600037341L", "手机": "13812345678", "联系人": "王"})]
+        )
+    )
+    again = list(book.import_records([(2, {"客户名称": "甲", "税号": "91110000600037341L", "手机": "无"})]))
+    assert [o.action for o in again] == ["unchanged"]
+    assert book.get(again[0].code or "").contacts[0].mobile == "+8613812345678"
