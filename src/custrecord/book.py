@@ -854,7 +854,7 @@ class CustomerBook:
         added = self._add_new(uow, new, who)
         for index, outcome, _ in added:
             outcomes[index] = outcome
-        stored_new = [attrs.evolve(c, version=1) for _, _, c in added if c is not None]
+        stored_new = [c for _, _, c in added if c is not None]
         if stored_new:
             # History records what was set, not the storage-managed fields, so the customers
             # need not be read back; the entries take the book's clock.

@@ -7,9 +7,7 @@ a change can be stored in any history backend and replayed exactly.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 from custrecord.convert import load, unstructure
 from custrecord.model import Customer
@@ -23,9 +21,12 @@ _NESTED = ("address", "credit")
 BLANK = Customer(name="")
 
 
-@attrs.frozen
-class FieldChange:
-    """One changed field: ``path`` (``credit.limit``), old and new JSON-safe values."""
+class FieldChange(NamedTuple):
+    """One changed field: ``path`` (``credit.limit``), old and new JSON-safe values.
+
+    A named tuple, so history entries store it as it is (it is also
+    :class:`custrecord.storage.values.Change`).
+    """
 
     path: str
     old: Any

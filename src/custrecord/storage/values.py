@@ -9,10 +9,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, TypeAlias
 
 import attrs
 
+from custrecord.diff import FieldChange
 from custrecord.model import Status
 from custrecord.text import nfkc
 
@@ -119,23 +120,19 @@ def make_query(query: Query | None, filters: Mapping[str, Any]) -> Query:
     return attrs.evolve(base, **filters) if filters else base
 
 
-class Change(NamedTuple):
-    """One changed field of a history entry: a path (``credit.limit``) and JSON-safe values."""
-
-    path: str
-    old: Any
-    new: Any
+#: One changed field of a history entry: a path (``credit.limit``) and JSON-safe values.
+Change: TypeAlias = FieldChange
 
 
 def _changes(value: Iterable[Any]) -> tuple[Change, ...]:
     out = []
     for item in value:
-        if isinstance(item, Change):
+        if isinstance(item, FieldChange):
             out.append(item)
         elif isinstance(item, Mapping):
             out.append(Change(item["path"], item.get("old"), item.get("new")))
         elif hasattr(item, "path") and hasattr(item, "old") and hasattr(item, "new"):
-            out.append(Change(item.path, item.old, item.new))  # custrecord.diff.FieldChange
+            out.append(Change(item.path, item.old, item.new))
         else:
             path, old, new = item
             out.append(Change(path, old, new))
