@@ -750,25 +750,44 @@ class CustomerBook:
             return ImportOutcome(row, "invalid", None, (_denied(exc),))
         if any(p.is_error for p in problems) and not self.settings.profile.lenient:
             return ImportOutcome(row, "invalid", customer.code, tuple(problems))
-        # The code an outcome names: the stored customer's, else the one the row gave.
         existing = self._existing(uow, customer)
-        named = existing.code if existing is not None else customer.code
+        if existing is not None:
+            return self._import_update(
+                uow, row, data, existing, problems, who, update_existing, reason, events
+            )
         try:
-            if existing is None:
-                stored, new_events = self._register(uow, customer, problems, who, _given_status(data))
-                action = "added"
-            elif not update_existing:
-                return ImportOutcome(row, "skipped", existing.code, tuple(problems))
-            else:
-                changes = {k: v for k, v in data.items() if not _blank(v) and k not in _NOT_UPDATED}
-                stored, new_events = self._apply_update(uow, existing, changes, who, reason, existing.version)
-                action = "updated" if new_events else "unchanged"
+            stored, new_events = self._register(uow, customer, problems, who, _given_status(data))
         except ValidationError as exc:
-            return ImportOutcome(row, "invalid", named, exc.problems)
+            return ImportOutcome(row, "invalid", customer.code, exc.problems)
         except PermissionDenied as exc:
-            return ImportOutcome(row, "invalid", named, (_denied(exc),))
+            return ImportOutcome(row, "invalid", customer.code, (_denied(exc),))
         self._queue_events(uow, new_events, events)
-        return ImportOutcome(row, action, stored.code, tuple(problems))
+        return ImportOutcome(row, "added", stored.code, tuple(problems))
+
+    def _import_update(
+        self,
+        uow: UnitOfWork,
+        row: int,
+        data: Mapping[str, Any],
+        existing: Customer,
+        problems: Sequence[Problem],
+        who: Actor,
+        update_existing: bool,
+        reason: str | None,
+        events: list[Event],
+    ) -> ImportOutcome:
+        """An imported record that is a stored customer: skip it, or update it with its non-blank cells."""
+        if not update_existing:
+            return ImportOutcome(row, "skipped", existing.code, tuple(problems))
+        changes = {k: v for k, v in data.items() if not _blank(v) and k not in _NOT_UPDATED}
+        try:
+            stored, new_events = self._apply_update(uow, existing, changes, who, reason, existing.version)
+        except ValidationError as exc:
+            return ImportOutcome(row, "invalid", existing.code, exc.problems)
+        except PermissionDenied as exc:
+            return ImportOutcome(row, "invalid", existing.code, (_denied(exc),))
+        self._queue_events(uow, new_events, events)
+        return ImportOutcome(row, "updated" if new_events else "unchanged", stored.code, tuple(problems))
 
     def _import_bulk(
         self,
@@ -835,21 +854,8 @@ class CustomerBook:
             if existing.code in seen_updates:
                 raise _RowByRow  # two rows update one customer: the second needs the first's version
             seen_updates.add(_code(existing))
-            if not update_existing:
-                outcomes[index] = ImportOutcome(row, "skipped", existing.code, tuple(problems))
-                continue
-            changes = {k: v for k, v in data.items() if not _blank(v) and k not in _NOT_UPDATED}
-            try:
-                stored, changed = self._apply_update(uow, existing, changes, who, reason, existing.version)
-            except ValidationError as exc:
-                outcomes[index] = ImportOutcome(row, "invalid", existing.code, exc.problems)
-                continue
-            except PermissionDenied as exc:
-                outcomes[index] = ImportOutcome(row, "invalid", existing.code, (_denied(exc),))
-                continue
-            self._queue_events(uow, changed, events)
-            outcomes[index] = ImportOutcome(
-                row, "updated" if changed else "unchanged", stored.code, tuple(problems)
+            outcomes[index] = self._import_update(
+                uow, row, data, existing, problems, who, update_existing, reason, events
             )
         added = self._add_new(uow, new, who)
         for index, outcome, _ in added:
