@@ -37,7 +37,10 @@ from custrecord.permissions import (
     Action,
     Actor,
     PermissionDenied,
+    Policy,
     Visibility,
+    check_edit,
+    mask_contact_data,
     mask_customer,
     mask_middle,
 )
@@ -535,11 +538,13 @@ class CustomerBook:
             ):
                 change = change._replace(old=_mask_value(change.old), new=_mask_value(change.new))
                 masked = True
-            elif (
-                change.path == "contacts" and policy.visibility(actor, "contacts.mobile") is Visibility.MASKED
-            ):
-                change = change._replace(old=_mask_contacts(change.old), new=_mask_contacts(change.new))
-                masked = True
+            elif change.path == "contacts":
+                masked_change = change._replace(
+                    old=_mask_contacts(change.old, actor, policy),
+                    new=_mask_contacts(change.new, actor, policy),
+                )
+                masked = masked or masked_change != change
+                change = masked_change
             changes.append(change)
         return attrs.evolve(entry, changes=tuple(changes)) if masked else entry
 
@@ -621,9 +626,7 @@ class CustomerBook:
             updated_at=current.updated_at,
         )
         diff = changes_between(current, new)
-        for change in diff:
-            if not self.settings.policy.may_edit(who, change.path):
-                raise PermissionDenied(who, "edit", change.path)
+        check_edit(who, self.settings.policy, diff)
         problems = list(report.problems) + self._uniqueness_problems(uow, new, current.code)
         self._raise_errors(problems, new, self.settings.profile.lenient)
         if not diff:
@@ -1603,20 +1606,11 @@ def _mask_value(value: Any) -> Any:
     return mask_middle(value) if isinstance(value, str) else value
 
 
-def _mask_contacts(value: Any) -> Any:
+def _mask_contacts(value: Any, actor: Actor, policy: Policy) -> Any:
+    """A contact list as history stores it, masked for ``actor``."""
     if not isinstance(value, list):
         return value
-    out = []
-    for item in value:
-        if isinstance(item, Mapping):
-            item = {
-                **item,
-                **{
-                    k: mask_middle(item[k], keep_start=3) for k in ("phone", "mobile", "email") if item.get(k)
-                },
-            }
-        out.append(item)
-    return out
+    return [mask_contact_data(item, actor, policy) if isinstance(item, Mapping) else item for item in value]
 
 
 def open_book(url: str | os.PathLike[str] | None = None, *, settings: Settings | None = None) -> CustomerBook:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 import attrs
 
@@ -27,6 +27,7 @@ __all__ = [
     "Policy",
     "RolePolicy",
     "Visibility",
+    "mask_contact_data",
     "mask_customer",
     "mask_middle",
 ]
@@ -206,13 +207,27 @@ def mask_customer(customer: Customer, actor: Actor, policy: Policy) -> Customer:
     return attrs.evolve(customer, **changes) if changes else customer  # type: ignore[arg-type]
 
 
+_CONTACT_MASKERS = (("phone", _mask_phone), ("mobile", _mask_phone), ("email", _mask_email))
+
+
+def mask_contact_data(data: Mapping[str, Any], actor: Actor, policy: Policy) -> dict[str, Any]:
+    """A contact given as a mapping (as history stores it), masked for ``actor`` like ``mask_customer``."""
+    masked = dict(data)
+    for field, masker in _CONTACT_MASKERS:
+        value = masked.get(field)
+        if (
+            isinstance(value, str)
+            and value
+            and policy.visibility(actor, f"contacts.{field}") is Visibility.MASKED
+        ):
+            masked[field] = masker(value)
+    return masked
+
+
 def _mask_contact(contact: Contact, actor: Actor, policy: Policy) -> Contact:
-    changes: dict[str, str | None] = {}
-    for field, masker in (("phone", _mask_phone), ("mobile", _mask_phone), ("email", _mask_email)):
-        value = getattr(contact, field)
-        if value and policy.visibility(actor, f"contacts.{field}") is Visibility.MASKED:
-            changes[field] = masker(value)
-    return attrs.evolve(contact, **changes) if changes else contact
+    fields = {field: getattr(contact, field) for field, _ in _CONTACT_MASKERS}
+    masked = mask_contact_data(fields, actor, policy)
+    return contact if masked == fields else attrs.evolve(contact, **masked)
 
 
 def check_edit(actor: Actor, policy: Policy, changes: Iterable[FieldChange]) -> None:
