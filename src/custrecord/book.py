@@ -915,6 +915,8 @@ class CustomerBook:
         sequences = _Reserved(uow.sequences, budget)
         taken: set[str] = set()
         limit = self.settings.profile.max_lengths.get("code")
+        if limit is not None and limit != rule.max_length:
+            rule = attrs.evolve(rule, max_length=limit)  # once, not per record in assign_code
         batch: list[Customer] = []
         for index, row, customer, problems, status in prepared:
             try:
@@ -927,7 +929,9 @@ class CustomerBook:
             taken.add(_code(customer))
             if self.settings.require_approval:
                 status = Status.PENDING
-            customer = attrs.evolve(customer, status=status or Status.ACTIVE)
+            status = status or Status.ACTIVE
+            if customer.status is not status:
+                customer = attrs.evolve(customer, status=status)
             batch.append(customer)
             results.append((index, ImportOutcome(row, "added", customer.code, tuple(problems)), customer))
         # A generated code that a manual one already took raises DuplicateError: the chunk then
@@ -1579,13 +1583,16 @@ def _merge_changes(
 
     ``changes`` uses nested keys (``credit: {limit: ...}``), flat columns
     (``credit_limit``, ``contact_phone``) or Chinese headers (``信用额度``);
-    flat contact columns change the primary contact. Unknown keys are passed
-    on, so validation reports them.
+    flat contact columns change the primary contact, and the other-contacts column
+    replaces the ones after it. Unknown keys are passed on, so validation reports them.
     """
     data = unstructure(current)
     for key in ("code", "status", "version", "created_at", "updated_at"):
         data.pop(key, None)
     top, address, credit, contact, nested, extra, unknown = _split_flat(changes, custom_fields)
+    if "other_contacts" in nested:
+        # The other-contacts column stands for every contact after the primary one.
+        data["contacts"] = data["contacts"][:1]
     for key, value in {**top, **nested}.items():
         if key in ("address", "credit", "extra") and isinstance(value, Mapping):
             data[key] = {**data[key], **value}

@@ -26,6 +26,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+_COMMON = frozenset({"code", "at", "actor"})
 
 
 @attrs.frozen(kw_only=True)
@@ -39,9 +40,7 @@ class Event:
 
     def payload(self) -> dict[str, Any]:
         """JSON-safe fields of the event (without ``code``, ``at`` and ``actor``)."""
-        return {
-            k: v for k, v in attrs.asdict(self, recurse=False).items() if k not in {"code", "at", "actor"}
-        }
+        return {a.name: getattr(self, a.name) for a in attrs.fields(type(self)) if a.name not in _COMMON}
 
 
 @attrs.frozen(kw_only=True)

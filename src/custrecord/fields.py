@@ -10,7 +10,11 @@ import re
 
 import attrs
 
-__all__ = ["FIELDS", "Field", "column_for", "field_for_column", "label"]
+__all__ = ["FIELDS", "OTHER_CONTACTS", "Field", "column_for", "field_for_column", "label"]
+
+#: The column holding the contacts after the primary one, as a JSON list (the flat form
+#: holds one contact in its ``contact_*`` columns); by header language.
+OTHER_CONTACTS: dict[str, str] = {"en": "other_contacts", "zh": "其他联系人"}
 
 
 @attrs.frozen

@@ -72,6 +72,8 @@ class FrozenMap(Mapping[str, Scalar]):
         return self._hash
 
     def __eq__(self, other: object) -> bool:
+        if isinstance(other, FrozenMap):
+            return self._data == other._data
         if isinstance(other, Mapping):
             return self._data == dict(other)
         return NotImplemented
@@ -176,12 +178,13 @@ class Customer:
     category: str | None = None
     region: str | None = None
     industry: str | None = None
-    address: Address = attrs.field(factory=Address)
+    # Shared immutable defaults: nothing to build per customer, and cheap to compare.
+    address: Address = attrs.field(default=Address())
     contacts: tuple[Contact, ...] = attrs.field(default=(), converter=_tuple_of_contacts)
     bank_name: str | None = None
     bank_account: str | None = None
     legal_representative: str | None = None
-    credit: CreditProfile = attrs.field(factory=CreditProfile)
+    credit: CreditProfile = attrs.field(default=CreditProfile())
     settlement_method: str | None = None
     payment_terms: str | None = None
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=_frozenset_of_str)
@@ -192,7 +195,7 @@ class Customer:
     review_date: date | None = None
     #: The code of the customer this one was merged into (合并); lookups follow it.
     replaced_by: str | None = None
-    extra: FrozenMap = attrs.field(factory=FrozenMap, converter=_frozen_map)
+    extra: FrozenMap = attrs.field(default=FrozenMap(), converter=_frozen_map)
     version: int = 0
     created_at: datetime | None = None
     updated_at: datetime | None = None

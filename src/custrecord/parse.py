@@ -9,6 +9,7 @@ default, so the remaining fields are still parsed and checked.
 from __future__ import annotations
 
 import functools
+import json
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -18,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from custrecord.fields import field_for_column
+from custrecord.fields import OTHER_CONTACTS, field_for_column
 from custrecord.model import Address, Contact, CreditProfile, Customer, Kind, Status
 from custrecord.problems import Problem, ProblemCode, make_problem
 from custrecord.text import PLACEHOLDERS, clean_text, has_unstorable, nfkc
@@ -410,6 +411,8 @@ _CREDIT: dict[str, Callable[[Any], Any]] = {
     "valid_until": parse_date,
 }
 _NESTED = {"address", "contacts", "credit", "extra"}
+#: The other-contacts column (a JSON list) in either language.
+_OTHER_CONTACTS = frozenset(OTHER_CONTACTS.values())
 
 
 def _problem(path: str, exc: BadValue, value: Any) -> Problem:
@@ -479,6 +482,33 @@ class _Parser:
                 contacts.append(contact)
         return tuple(contacts)
 
+    def other_contacts(self, value: Any) -> list[Any]:
+        """The contacts of an other-contacts cell: a JSON list of contact objects, or blank."""
+        if value is None or (isinstance(value, str) and (not value.strip() or value.strip() in PLACEHOLDERS)):
+            return []
+        if isinstance(value, list | tuple):
+            return list(value)  # already structured: checked like any contacts
+        data: Any = None
+        if isinstance(value, str):
+            try:
+                data = json.loads(value)
+            except (ValueError, RecursionError):
+                data = None
+        if isinstance(data, list) and all(isinstance(item, Mapping) for item in data):
+            return data
+        self.problems.append(
+            make_problem(
+                "contacts",
+                ProblemCode.INVALID_FORMAT,
+                value=value,
+                label="other contacts",
+                label_zh="其他联系人",
+                hint='a JSON list such as [{"name": "Li Lei", "mobile": "13812345678"}]',
+                hint_zh='应为JSON列表，如 [{"name": "李雷", "mobile": "13812345678"}]',
+            )
+        )
+        return []
+
     def extra(self, data: Any, flat_extra: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if data is not None:
@@ -520,6 +550,8 @@ def _route(key: str) -> tuple[int, str] | None:
         return _TOP_PART, key
     if key in _NESTED:
         return _NESTED_PART, key
+    if key in _OTHER_CONTACTS:
+        return _NESTED_PART, "other_contacts"
     field = field_for_column(key)
     if field is None:
         return None
@@ -547,6 +579,17 @@ def _split_flat(data: Mapping[Any, Any], custom_fields: frozenset[str]) -> tuple
         else:
             parts[route[0]][route[1]] = value
     return (*parts, extra, unknown)
+
+
+def _joined(contacts: Any, others: list[Any]) -> Any:
+    """Nested ``contacts`` followed by the other-contacts column's."""
+    if contacts is None:
+        return others
+    if isinstance(contacts, Mapping):
+        return [contacts, *others]
+    if isinstance(contacts, list | tuple):
+        return [*contacts, *others]
+    return contacts  # its type problem is reported by the contacts parser
 
 
 def _merge(nested: Any, flat: dict[str, Any]) -> Any:
@@ -591,7 +634,12 @@ def parse(data: Any, *, custom_fields: Iterable[str] = ()) -> tuple[Customer, li
         address.update(parser.fields("address.", _ADDRESS, flat_address))
     credit = parser.fields("credit.", _CREDIT, _merge(nested.get("credit"), flat_credit))
     first = parser.fields("contacts[0].", _CONTACT, flat_contact) if flat_contact else None
-    contacts = parser.contacts(nested.get("contacts"), first)
+    raw_contacts = nested.get("contacts")
+    if "other_contacts" in nested:
+        others = parser.other_contacts(nested["other_contacts"])
+        if others:
+            raw_contacts = _joined(raw_contacts, others)
+    contacts = parser.contacts(raw_contacts, first)
     extra = parser.extra(nested.get("extra"), flat_extra) if "extra" in nested or flat_extra else {}
     name = values.pop("name", "")
     try:

@@ -280,3 +280,17 @@ def test_customer_card_html() -> None:
     assert "frozen" in english
     assert 'lang="en"' in english
     assert "<h2>Credit</h2>" not in customer_card_html(MINIMAL, lang="en")
+
+
+@pytest.mark.parametrize("headers", ["en", "zh"])
+def test_book_imports_raw_rows_of_an_export_unchanged(tmp_path: Path, headers: str) -> None:
+    """``import_records(read_rows(export))`` works without any cell preparation."""
+    book = custrecord.open()
+    first = book.add(custrecord.unstructure(FULL) | {"code": None, "extra": {}})
+    second = book.add({"name": "单联系人有限公司", "contacts": [{"name": "王五"}]})
+    path = tmp_path / f"export-{headers}.csv"
+    write_customers(path, [first, second], headers=headers)
+    outcomes = list(book.import_records(read_rows(path)))
+    assert [o.action for o in outcomes] == ["unchanged", "unchanged"]
+    assert first.code is not None
+    assert book.get(first.code) == first

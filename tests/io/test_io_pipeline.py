@@ -108,16 +108,24 @@ def test_profiles_by_name() -> None:
 
 def test_other_contacts_column() -> None:
     others = json.dumps([{"name": "韩梅梅", "mobile": "13912345678"}, {"name": "Li", "email": "bad"}])
-    record, problems = record_from_cells({"name": "Acme", "contact_name": "李雷", "other_contacts": others})
-    assert problems == []
-    assert record["contacts"][0]["name"] == "韩梅梅"
+    record = record_from_cells({"name": "Acme", "contact_name": "李雷", "other_contacts": others})
+    customer = custrecord.structure(record, profile="lenient")
+    assert [c.name for c in customer.contacts] == ["李雷", "韩梅梅", "Li"]
     (result,) = validate_rows([(2, {"name": "Acme", "联系人": "李雷", "其他联系人": others})])
     assert result.report.codes() == {"contacts[2].email": ["invalid_email"]}
     assert result.customer is not None
     assert [c.name for c in result.customer.contacts] == ["李雷", "韩梅梅", "Li"]
 
 
-@pytest.mark.parametrize("value", ["not json", '{"name": "x"}', "[1, 2]", 5])
+@pytest.mark.parametrize("value", ["", "  ", "无", None])
+def test_blank_other_contacts_add_nothing(value: Any) -> None:
+    (result,) = validate_rows([(2, {"name": "Acme", "其他联系人": value})])
+    assert result.ok
+    assert result.customer is not None
+    assert result.customer.contacts == ()
+
+
+@pytest.mark.parametrize("value", ["not json", '{"name": "x"}', "[1, 2]", 5, "[" * 100_000])
 def test_bad_other_contacts_are_reported(value: Any) -> None:
     (result,) = validate_rows([(2, {"name": "Acme", "other_contacts": value})])
     assert result.report.codes() == {"contacts": ["invalid_format"]}

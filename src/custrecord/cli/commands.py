@@ -6,14 +6,14 @@ import argparse
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from custrecord.book import CustomerBook, ImportOutcome, open_book
 from custrecord.cli import EXIT_DATA, EXIT_OK
 from custrecord.cli.output import Output
 from custrecord.convert import unstructure
-from custrecord.problems import Problem, Report
+from custrecord.problems import Problem
 from custrecord.settings import Settings
 
 __all__ = [
@@ -78,21 +78,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 # -- import -------------------------------------------------------------------
 
 
-def _records(
-    table: Any, custom_fields: frozenset[str]
-) -> Iterator[tuple[int, dict[str, Any], dict[str, Any]]]:
-    """(row, record to import, cells as read) for each row of ``table``."""
-    from custrecord.io.columns import OTHER_CONTACTS
-    from custrecord.io.pipeline import record_from_cells
-
-    for row, cells in table:
-        record, problems = record_from_cells(cells, custom_fields=custom_fields)
-        if problems:
-            # An unreadable other-contacts cell: pass it on so validation reports it (contacts).
-            record["contacts"] = next((cells[c] for c in OTHER_CONTACTS.values() if cells.get(c)), None)
-        yield row, record, cells
-
-
 def run_import(
     book: CustomerBook,
     path: str,
@@ -104,40 +89,23 @@ def run_import(
     errors: str | None = None,
     lang: str = "en",
 ) -> tuple[Counter[str], list[ImportOutcome]]:
-    """Import ``path`` into ``book``; returns counts by action and the invalid outcomes."""
-    from custrecord.io.reader import open_table
+    """Import ``path`` into ``book`` with a progress bar: counts by action and the invalid outcomes."""
+    from custrecord.io.importing import import_file
 
-    counts: Counter[str] = Counter()
-    invalid: list[ImportOutcome] = []
-    cells_by_row: dict[int, dict[str, Any]] = {}
-    custom_fields = book.settings.profile.custom_fields
-    with open_table(path, custom_fields=custom_fields) as table, out.progress("importing") as advance:
-        columns = list(table.columns)
-        for problem in table.problems:
-            out.line(_problem_line(None, problem, lang))
-
-        def remembered() -> Iterator[tuple[int, dict[str, Any]]]:
-            for row, record, cells in _records(table, custom_fields):
-                if errors:
-                    cells_by_row[row] = cells
-                yield row, record
-
-        for outcome in book.import_records(
-            remembered(), update_existing=update_existing, dry_run=dry_run, chunk_size=chunk_size
-        ):
-            counts[outcome.action] += 1
-            advance(1)
-            if outcome.ok:
-                cells_by_row.pop(outcome.row, None)
-            else:
-                invalid.append(outcome)
-    if errors and invalid:
-        from custrecord.io.errorfile import write_errors
-        from custrecord.io.pipeline import RowResult
-
-        results = [RowResult(o.row, cells_by_row.get(o.row, {}), Report(o.problems)) for o in invalid]
-        write_errors(errors, results, columns=columns, lang=lang)
-    return counts, invalid
+    with out.progress("importing") as advance:
+        result = import_file(
+            book,
+            path,
+            errors=errors,
+            lang=lang,
+            dry_run=dry_run,
+            update_existing=update_existing,
+            chunk_size=chunk_size,
+            on_row=lambda _: advance(1),
+        )
+    for problem in result.header_problems:
+        out.line(_problem_line(None, problem, lang))
+    return Counter(result.counts), list(result.invalid)
 
 
 def cmd_import(args: argparse.Namespace) -> int:

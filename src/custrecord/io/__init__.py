@@ -14,6 +14,7 @@ from custrecord.io.columns import ERROR_COLUMNS, OTHER_CONTACTS
 from custrecord.io.errorfile import write_errors
 from custrecord.io.errors import FileError, FileFormatError, MissingDependencyError
 from custrecord.io.export import customer_columns, customer_row, write_customers
+from custrecord.io.importing import FileImport, import_file
 from custrecord.io.pipeline import RowResult, chunks, record_from_cells, summarize, validate_rows
 from custrecord.io.reader import DUPLICATE_COLUMN, Table, open_table, read_rows
 from custrecord.io.template import write_template
@@ -26,6 +27,7 @@ __all__ = [
     "Cell",
     "FileError",
     "FileFormatError",
+    "FileImport",
     "MissingDependencyError",
     "Row",
     "RowResult",
@@ -34,6 +36,7 @@ __all__ = [
     "customer_card_html",
     "customer_columns",
     "customer_row",
+    "import_file",
     "open_table",
     "read_rows",
     "record_from_cells",

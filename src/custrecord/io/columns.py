@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from custrecord.fields import column_for
+from custrecord.fields import OTHER_CONTACTS, column_for
 
 __all__ = [
     "ERROR_COLUMNS",
@@ -12,9 +12,6 @@ __all__ = [
     "identifier_columns",
     "other_contacts_column",
 ]
-
-#: The contacts after the primary one, as a JSON list (the flat form holds one contact).
-OTHER_CONTACTS: dict[str, str] = {"en": "other_contacts", "zh": "其他联系人"}
 
 #: The columns an error file adds in front of the original ones: row, field, code, message.
 ERROR_COLUMNS: dict[str, tuple[str, str, str, str]] = {

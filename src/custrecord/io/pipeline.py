@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from itertools import islice
@@ -11,10 +10,9 @@ from typing import Any, TypeVar
 import attrs
 
 from custrecord.io.cells import Cell
-from custrecord.io.columns import OTHER_CONTACTS
 from custrecord.io.reader import Table
 from custrecord.model import Customer, FrozenMap
-from custrecord.problems import Problem, ProblemCode, Report, make_problem
+from custrecord.problems import Problem, Report
 from custrecord.validation.engine import Profile, validate
 
 __all__ = ["RowResult", "chunks", "record_from_cells", "summarize", "validate_rows"]
@@ -60,50 +58,16 @@ def _resolve(profile: Profile | str | None) -> Profile:
     return profile
 
 
-def record_from_cells(
-    cells: Mapping[str, Cell], *, custom_fields: Iterable[str] = ()
-) -> tuple[dict[str, Any], list[Problem]]:
-    """The flat record to validate from a row's cells, and problems found on the way.
+def record_from_cells(cells: Mapping[str, Cell], *, custom_fields: Iterable[str] = ()) -> dict[str, Any]:
+    """The flat record to validate from a row's cells: blank custom-field cells left out.
 
-    The other-contacts column (a JSON list) becomes ``contacts``; a blank
-    custom field is left out (a blank cell means "not set").
+    A blank cell means "not set", so an empty custom field adds nothing to ``extra``.
+    Everything else, the other-contacts column included, is read by the parser.
     """
     custom = frozenset(custom_fields)
-    record: dict[str, Any] = {}
-    problems: list[Problem] = []
-    for key, value in cells.items():
-        if key in OTHER_CONTACTS.values():
-            contacts = _other_contacts(value, problems)
-            if contacts:
-                record["contacts"] = contacts
-        elif key in custom and value is None:
-            continue
-        else:
-            record[key] = value
-    return record, problems
-
-
-def _other_contacts(value: Cell, problems: list[Problem]) -> list[Any]:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return []
-    try:
-        contacts = json.loads(value) if isinstance(value, str) else None
-    except ValueError:
-        contacts = None
-    if isinstance(contacts, list) and all(isinstance(item, dict) for item in contacts):
-        return contacts
-    problems.append(
-        make_problem(
-            "contacts",
-            ProblemCode.INVALID_FORMAT,
-            value=value,
-            label="other contacts",
-            label_zh="其他联系人",
-            hint='a JSON list such as [{"name": "Li Lei", "mobile": "13812345678"}]',
-            hint_zh='应为JSON列表，如 [{"name": "李雷", "mobile": "13812345678"}]',
-        )
-    )
-    return []
+    if not custom:
+        return dict(cells)
+    return {key: value for key, value in cells.items() if not (key in custom and value is None)}
 
 
 def validate_rows(
@@ -119,11 +83,8 @@ def validate_rows(
     """
     chosen = _resolve(profile)
     for number, cells in rows:
-        record, problems = record_from_cells(cells, custom_fields=chosen.custom_fields)
-        report = validate(record, profile=chosen, today=today)
-        if problems:
-            report = Report(problems=(*problems, *report.problems), customer=report.customer)
-        yield RowResult(row=number, cells=cells, report=report)
+        record = record_from_cells(cells, custom_fields=chosen.custom_fields)
+        yield RowResult(row=number, cells=cells, report=validate(record, profile=chosen, today=today))
 
 
 def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:

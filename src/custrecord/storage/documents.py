@@ -1,6 +1,6 @@
 """Customers as JSON documents: the lossless form every adapter may store.
 
-:func:`custrecord.convert.unstructure` and :func:`custrecord.convert.load` do the
+:func:`custrecord.convert.unstructure_set` and :func:`custrecord.convert.load` do the
 work, so contacts, extra fields, tags, Decimal money and dates survive a round
 trip exactly; here they only become compact JSON text.
 """
@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from custrecord.convert import load, unstructure
+from custrecord.convert import load, unstructure_set
 from custrecord.errors import StorageError
 from custrecord.model import Customer
 
@@ -36,7 +37,7 @@ def load_json(text: str) -> Any:
 
 def to_document(customer: Customer) -> str:
     """``customer`` as JSON text."""
-    return dump_json(unstructure(customer))
+    return dump_json(unstructure_set(customer))
 
 
 def from_document(text: str) -> Customer:
@@ -50,6 +51,7 @@ def from_document(text: str) -> Customer:
         raise StorageError(f"a stored customer document cannot be read: {exc}") from exc
 
 
+@lru_cache(maxsize=256)  # a bulk write stamps thousands of rows with one time
 def time_text(value: datetime) -> str:
     """A UTC time as fixed-width ISO text: sorts as text in time order on every backend."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")

@@ -125,6 +125,8 @@ Change: TypeAlias = FieldChange
 
 
 def _changes(value: Iterable[Any]) -> tuple[Change, ...]:
+    if type(value) is tuple and all(type(item) is FieldChange for item in value):
+        return value  # what changes_between gives: nothing to convert
     out = []
     for item in value:
         if isinstance(item, FieldChange):

@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import UnaryExpression
 
-from custrecord.convert import unstructure
+from custrecord.convert import unstructure_set
 from custrecord.errors import ConflictError, NotFound, StorageError
 from custrecord.model import Customer, Status
 from custrecord.storage.autocommit import BATCH, AutoCustomers, AutoHistory, AutoOutbox, AutoSequences
@@ -69,31 +69,26 @@ _ANALYZE_AFTER = 10_000
 
 def _row(customer: Customer, code: str, stamps: tuple[int, str, str] | None = None) -> dict[str, Any]:
     """The column values of ``customer``; ``stamps`` = (version, created, updated) overrides its own."""
-    data = unstructure(customer)
+    # Only the fields that differ from their default are stored: ``load`` restores the rest.
+    data = unstructure_set(customer)
     if stamps is None:
         assert customer.created_at is not None
         assert customer.updated_at is not None
-        version, created, updated = (
-            customer.version,
-            time_text(customer.created_at),
-            time_text(customer.updated_at),
-        )
-    else:
-        # Bulk path: patch the canonical data instead of building an evolved Customer per row.
-        version, created, updated = stamps
-        data["version"] = version
-        data["created_at"] = created
-        data["updated_at"] = updated
+        stamps = (customer.version, time_text(customer.created_at), time_text(customer.updated_at))
+    version, created, updated = stamps
+    data["version"] = version
+    data["created_at"] = created
+    data["updated_at"] = updated
     return {
         "code": code,
         "name": customer.name,
         "name_key": name_key(customer.name),
-        "kind": data["kind"],
+        "kind": customer.kind.value,
         "country": customer.country,
         "tax_id": customer.tax_id,
         "category": customer.category,
         "region": customer.region,
-        "status": data["status"],
+        "status": customer.status.value,
         "priority": customer.priority,
         "version": version,
         "created_at": created,
@@ -405,7 +400,7 @@ def _history_row(entry: HistoryEntry) -> dict[str, Any]:
         "actor": entry.actor,
         "reason": entry.reason,
         "at": time_text(entry.at),
-        "changes": dump_json([list(change) for change in entry.changes]),
+        "changes": dump_json(entry.changes),  # named tuples: JSON arrays as they are
     }
 
 
