@@ -50,6 +50,13 @@ def test_load_is_the_inverse_of_unstructure() -> None:
 
 
 @given(customers())
+def test_the_compact_form_loads_back_to_the_same_customer(customer: Customer) -> None:
+    data = json.loads(json.dumps(custrecord.convert.unstructure_set(customer)))
+    assert custrecord.load(data) == customer
+    assert set(data) <= set(custrecord.unstructure(customer))
+
+
+@given(customers())
 def test_round_trips(customer: Customer) -> None:
     data = custrecord.unstructure(customer)
     text = json.dumps(data, ensure_ascii=False)

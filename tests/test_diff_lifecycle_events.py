@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 
 import custrecord
-from custrecord.diff import FieldChange, apply_changes, changes_between
+from custrecord.diff import BLANK, FieldChange, apply_changes, changes_between
 from custrecord.events import CustomerChanged, Event, EventBus, StatusChanged
 from custrecord.lifecycle import InvalidTransition, Transition, next_status
 from custrecord.model import CreditProfile, Status
@@ -30,6 +30,16 @@ def test_changes_of_a_new_customer_skip_blank_fields() -> None:
     assert "name" in paths
     assert "tax_id" not in paths
     assert "contacts" not in paths
+
+
+@given(customers())
+def test_a_new_customers_changes_are_its_full_diff_against_a_blank_record(new: custrecord.Customer) -> None:
+    """The creation shortcut (fields not at their default) equals comparing full canonical forms."""
+    blank = attrs.evolve(BLANK, version=new.version, created_at=new.created_at, updated_at=new.updated_at)
+    assert changes_between(None, new) == changes_between(blank, new)
+    assert apply_changes(BLANK, changes_between(None, new)) == attrs.evolve(
+        new, version=0, created_at=None, updated_at=None
+    )
 
 
 @given(customers(), customers())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from custrecord.diff import FieldChange
 from custrecord.model import Status
 from custrecord.storage import Change, HistoryEntry, OutboxEvent, Query
+from custrecord.storage.values import new_event_id
 
 
 def test_query_status_accepts_one_or_many() -> None:
@@ -49,3 +51,23 @@ def test_times_must_be_aware_and_become_utc() -> None:
     event = OutboxEvent(type="customer.added", payload={"a": 1})
     assert len(event.id) == 32
     assert event.delivered_at is None
+
+
+def test_event_ids_are_unique_and_in_creation_order() -> None:
+    ids = [OutboxEvent(type="t").id for _ in range(10_000)]
+    assert len(set(ids)) == len(ids)
+    assert ids == sorted(ids)
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_gets_other_event_ids() -> None:
+    parent = new_event_id()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        os.write(write, new_event_id().encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read, 64).decode()
+    assert child[12:24] != parent[12:24]

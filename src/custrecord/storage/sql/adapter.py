@@ -550,7 +550,12 @@ class _Unit:
         if not rows:
             return
         sql, order = self.storage.compiled_insert(table, tuple(rows[0]))
-        params: list[Any] = rows if order is None else [tuple(row[key] for key in order) for row in rows]
+        if order is None:
+            params: list[Any] = rows
+        elif order == tuple(rows[0]):  # the rows' own key order: no per-key lookups
+            params = [tuple(row.values()) for row in rows]
+        else:
+            params = [tuple(row[key] for key in order) for row in rows]
         with translate_errors():
             self.conn.exec_driver_sql(sql, params)
 
