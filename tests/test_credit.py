@@ -158,7 +158,10 @@ def test_status_rules() -> None:
     assert (d.outcome, d.rule, d.reason_zh) == (Outcome.BLOCK, CreditRule.FROZEN, "客户已冻结")
     d = check_credit(cust(status=Status.DISABLED), 1, today=DAY)
     assert (d.outcome, d.rule) == (Outcome.BLOCK, CreditRule.INACTIVE)
-    assert check_credit(cust(status=Status.PENDING), 1, today=DAY).outcome is Outcome.PASS
+    # Not yet approved (待审核) or still a draft: no orders.
+    d = check_credit(cust(status=Status.PENDING), 1, today=DAY)
+    assert (d.outcome, d.rule, d.reason_zh) == (Outcome.BLOCK, CreditRule.INACTIVE, "客户状态为待审核")
+    assert check_credit(cust(status=Status.DRAFT), 1, today=DAY).outcome is Outcome.BLOCK
     # Even a policy that lets disabled customers through blocks frozen ones only if listed.
     lax = CreditPolicy(blocked_statuses={Status.FROZEN})
     assert check_credit(cust(status=Status.DISABLED), 1, policy=lax).outcome is Outcome.PASS

@@ -55,3 +55,14 @@ def test_repeated_header_is_reported(tmp_path: Path) -> None:
     book = custrecord.open()
     result = import_file(book, _csv(tmp_path / "in.csv", "Acme,a,b", header="name,remarks,remarks"))
     assert [p.code for p in result.header_problems] == ["duplicate_column"]
+
+
+def test_only_the_first_refused_outcomes_are_kept_but_all_are_written(tmp_path: Path) -> None:
+    bad = [f"坏{i}公司,91310115MA1K4A9B2X,张三,13912345678" for i in range(7)]
+    result = import_file(
+        custrecord.open(), _csv(tmp_path / "in.csv", *bad), errors=tmp_path / "e.csv", keep_invalid=3
+    )
+    assert result.counts == {"invalid": 7}
+    assert [o.row for o in result.invalid] == [2, 3, 4]
+    assert result.errors_written == 7
+    assert len(list(read_rows(tmp_path / "e.csv"))) == 7

@@ -147,16 +147,16 @@ def cmd_import(args: argparse.Namespace) -> int:
             for p in outcome.problems:
                 if p.is_error:
                     out.line(_problem_line(outcome.row, p, args.lang))
-        if len(invalid) > 20:
+        if counts["invalid"] > 20:
             out.line(
-                f"... and {len(invalid) - 20} more invalid rows"
+                f"... and {counts['invalid'] - 20} more invalid rows"
                 + (f" (see {args.errors})" if args.errors else "")
             )
     verb = "would be " if args.dry_run else ""
     out.line(", ".join(f"{n} {verb}{action}" for action, n in sorted(counts.items())) or "no rows")
-    if args.errors and invalid:
+    if args.errors and counts["invalid"]:
         out.line(f"bad rows written to {args.errors}")
-    return EXIT_DATA if invalid else EXIT_OK
+    return EXIT_DATA if counts["invalid"] else EXIT_OK
 
 
 # -- export, template -----------------------------------------------------------

@@ -66,7 +66,7 @@ def run_demo(args: argparse.Namespace) -> int:
         out.line(", ".join(f"{n} {action}" for action, n in sorted(counts.items())))
         problems = [(o.row, p) for o in invalid for p in o.problems if p.is_error]
         out.table(
-            f"first problems of {len(invalid)} refused rows (all in {errors.name})",
+            f"first problems of {counts['invalid']} refused rows (all in {errors.name})",
             ["row", "field", "code", "message"],
             [(row, p.path, p.code, p.message_in(args.lang)) for row, p in problems[:12]],
         )

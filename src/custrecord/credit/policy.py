@@ -137,7 +137,9 @@ class CreditPolicy:
     tree: _Ancestry | None = attrs.field(default=None, eq=False)
     thresholds: Thresholds = attrs.field(factory=Thresholds)
     blocked_statuses: frozenset[Status] = attrs.field(
-        default=frozenset({Status.FROZEN, Status.DISABLED, Status.DELETED}), converter=_statuses
+        # A draft or an unapproved (待审核) customer may not take orders yet, as in U8 and Kingdee.
+        default=frozenset({Status.DRAFT, Status.PENDING, Status.FROZEN, Status.DISABLED, Status.DELETED}),
+        converter=_statuses,
     )
     currency: str = "CNY"
 

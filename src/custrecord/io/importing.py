@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -23,7 +24,11 @@ from custrecord.problems import Problem, Report
 if TYPE_CHECKING:
     from custrecord.book import CustomerBook, ImportOutcome
 
-__all__ = ["FileImport", "import_file"]
+__all__ = ["KEEP_INVALID", "FileImport", "import_file"]
+
+
+#: How many refused rows' outcomes a :class:`FileImport` keeps (all are counted and written).
+KEEP_INVALID = 1000
 
 
 @attrs.frozen
@@ -31,9 +36,10 @@ class FileImport:
     """What importing a file did.
 
     ``counts`` are rows by action (``added``, ``updated``, ``unchanged``,
-    ``skipped``, ``invalid``); ``invalid`` the refused rows' outcomes, in file
-    order; ``header_problems`` what was wrong with the header row (a repeated
-    column); ``errors_written`` how many rows went to the error file.
+    ``skipped``, ``invalid``); ``invalid`` the outcomes of the first refused rows
+    (up to ``keep_invalid``; ``counts["invalid"]`` has them all, and the error
+    file every one); ``header_problems`` what was wrong with the header row (a
+    repeated column); ``errors_written`` how many rows went to the error file.
     """
 
     counts: Mapping[str, int]
@@ -44,7 +50,7 @@ class FileImport:
     @property
     def ok(self) -> bool:
         """True when no row was refused."""
-        return not self.invalid
+        return not self.counts.get("invalid")
 
 
 def import_file(
@@ -58,21 +64,22 @@ def import_file(
     update_existing: bool = True,
     chunk_size: int = 500,
     on_row: Callable[[ImportOutcome], None] | None = None,
+    keep_invalid: int = KEEP_INVALID,
 ) -> FileImport:
     """Import the rows of ``path`` into ``book``; write refused rows to ``errors`` if given.
 
     Memory stays flat whatever the file size: rows are read as they are imported,
-    and only refused rows are kept (for the error file). ``on_row`` is called with
-    each row's outcome as it is decided (for a progress bar). Other arguments are
-    those of :meth:`~custrecord.CustomerBook.import_records`; ``lang`` (``en`` or
-    ``zh``) is the language of the error file.
+    and refused rows go to the error file as they are decided (none is written
+    when no row is refused). ``on_row`` is called with each row's outcome (for a
+    progress bar). Other arguments are those of
+    :meth:`~custrecord.CustomerBook.import_records`; ``lang`` (``en`` or ``zh``)
+    is the language of the error file.
     """
     counts: Counter[str] = Counter()
     invalid: list[ImportOutcome] = []
-    pending: dict[int, Mapping[str, Cell]] = {}  # cells of rows not yet decided (or refused)
+    pending: dict[int, Mapping[str, Cell]] = {}  # cells of the rows read but not yet decided
     custom_fields = book.settings.profile.custom_fields
     with open_table(path, sheet=sheet, custom_fields=custom_fields) as table:
-        columns = list(table.columns)
 
         def records() -> Iterator[tuple[int, dict[str, Any]]]:
             for row, cells in table:
@@ -80,21 +87,28 @@ def import_file(
                     pending[row] = cells
                 yield row, record_from_cells(cells, custom_fields=custom_fields)
 
-        for outcome in book.import_records(
-            records(), update_existing=update_existing, dry_run=dry_run, chunk_size=chunk_size
-        ):
-            counts[outcome.action] += 1
-            if outcome.ok:
-                pending.pop(outcome.row, None)
-            else:
-                invalid.append(outcome)
-            if on_row is not None:
-                on_row(outcome)
-        header_problems = tuple(table.problems)
-    written = 0
-    if errors is not None and invalid:
-        from custrecord.io.errorfile import write_errors
+        def refused() -> Iterator[RowResult]:
+            for outcome in book.import_records(
+                records(), update_existing=update_existing, dry_run=dry_run, chunk_size=chunk_size
+            ):
+                counts[outcome.action] += 1
+                cells = pending.pop(outcome.row, {})
+                if not outcome.ok:
+                    if len(invalid) < keep_invalid:
+                        invalid.append(outcome)
+                    yield RowResult(outcome.row, cells, Report(outcome.problems))
+                if on_row is not None:
+                    on_row(outcome)
 
-        results = [RowResult(o.row, pending.get(o.row, {}), Report(o.problems)) for o in invalid]
-        written = write_errors(errors, results, columns=columns, lang=lang)
+        written = 0
+        if errors is None:
+            for _ in refused():
+                pass
+        else:
+            from custrecord.io.errorfile import write_errors
+
+            written = write_errors(errors, refused(), columns=list(table.columns), lang=lang)
+            if not written:
+                Path(errors).unlink(missing_ok=True)  # only a header: no error file
+        header_problems = tuple(table.problems)
     return FileImport(dict(counts), tuple(invalid), header_problems, written)
