@@ -176,3 +176,21 @@ def test_bad_settings_file_is_exit_2(tmp_path: Path, small_csv: Path) -> None:
     assert result.returncode == 2
     assert "profle" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_export_as_a_role_masks_what_it_may_not_see(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    source = tmp_path / "in.csv"
+    source.write_text("客户名称,银行账号\n甲公司,6222021234567891234\n", encoding="utf-8")
+    assert run("import", str(source), "--db", str(db), "--quiet").returncode == 0
+    out = tmp_path / "sales.csv"
+    result = run("export", str(out), "--db", str(db), "--role", "sales", "--user", "li")
+    assert result.returncode == 0, result.stderr
+    text = out.read_text(encoding="utf-8-sig")
+    assert "6222***********1234" in text
+    assert "6222021234567891234" not in text
+    denied = run("export", str(tmp_path / "v.csv"), "--db", str(db), "--role", "viewer")
+    assert denied.returncode == 2
+    assert "Traceback" not in denied.stderr
+    assert "export" in denied.stderr
+    assert not (tmp_path / "v.csv").exists()

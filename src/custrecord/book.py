@@ -518,6 +518,20 @@ class CustomerBook:
         for customer in self.storage.customers.iterate(include_deleted=include_deleted):
             yield self._view(customer, who)
 
+    def export(
+        self, query: Query | None = None, /, *, actor: Actor | None = None, **filters: Any
+    ) -> Iterator[Customer]:
+        """Customers to write to a file (导出), masked for ``actor``, who needs the export right.
+
+        With no query or filters, every customer not deleted, in code order, streamed.
+        """
+        who = actor or SYSTEM
+        self._require(who, Action.EXPORT)
+        if query is None and not filters:
+            yield from self.all(actor=who)
+        else:
+            yield from self.find(query, actor=who, **filters)
+
     def history(self, code: str, *, actor: Actor | None = None) -> list[HistoryEntry]:
         """The changes of customer ``code``, oldest first, masked for ``actor``."""
         who = actor or SYSTEM

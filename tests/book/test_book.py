@@ -234,6 +234,19 @@ def test_reads_are_masked_for_restricted_actors(book: CustomerBook) -> None:
     assert book.get(code, actor=FINANCE).tax_id == "360426199101010071"
 
 
+def test_export_needs_the_export_right_and_is_masked(book: CustomerBook) -> None:
+    book.add({"name": "甲公司", "bank_account": "6222021234567891234"})
+    book.add({"name": "乙公司", "category": "01"})
+    with pytest.raises(PermissionDenied):
+        list(book.export(actor=VIEWER))
+    sales = Actor("li", {"sales"})
+    rows = list(book.export(actor=sales))
+    assert [c.name for c in rows] == ["甲公司", "乙公司"]
+    assert rows[0].bank_account == "6222***********1234"
+    assert [c.name for c in book.export(actor=sales, category_prefix="01")] == ["乙公司"]
+    assert next(book.export()).bank_account == "6222021234567891234"
+
+
 def test_erasure_scrubs_record_and_history(book: CustomerBook) -> None:
     c = book.add(
         {

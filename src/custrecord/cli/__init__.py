@@ -76,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--headers", choices=["en", "zh"], default="en")
     p.add_argument("--status", action="append", help="only these statuses (repeatable)")
     p.add_argument("--category-prefix", help="only this category and its sub-categories")
+    p.add_argument(
+        "--role",
+        action="append",
+        help="export as a user with this role (repeatable): fields the role may not see are masked",
+    )
+    p.add_argument("--user", default="cli", help="the user name recorded with --role (default cli)")
     _common(p)
 
     p = sub.add_parser("template", help="write an import template (XLSX or CSV)")

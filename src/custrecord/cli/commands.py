@@ -171,9 +171,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         filters["status"] = args.status
     if args.category_prefix:
         filters["category_prefix"] = args.category_prefix
+    actor = None
+    if args.role:
+        from custrecord.permissions import Actor
+
+        actor = Actor(args.user, args.role)
     with _book(args) as book:
-        customers = book.find(**filters) if filters else list(book.all())
-        n = write_customers(args.out, customers, headers=args.headers)
+        n = write_customers(args.out, book.export(actor=actor, **filters), headers=args.headers)
     _output(args).line(f"{n} customers written to {args.out}")
     return EXIT_OK
 
