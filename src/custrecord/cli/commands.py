@@ -95,6 +95,15 @@ def run_import(
     from custrecord.io.importing import import_file
 
     with out.progress("importing") as advance:
+        ticks = [0]
+
+        def tick(_: ImportOutcome) -> None:
+            # The bar moves every 100 rows: redrawing it per row would cost more than a row.
+            ticks[0] += 1
+            if ticks[0] == 100:
+                advance(100)
+                ticks[0] = 0
+
         result = import_file(
             book,
             path,
@@ -103,8 +112,9 @@ def run_import(
             dry_run=dry_run,
             update_existing=update_existing,
             chunk_size=chunk_size,
-            on_row=lambda _: advance(1),
+            on_row=tick,
         )
+        advance(ticks[0])
     for problem in result.header_problems:
         out.line(_problem_line(None, problem, lang))
     return Counter(result.counts), list(result.invalid)
