@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from custrecord.convert import converter, load, unstructure, unstructure_set
-from custrecord.model import Contact, Customer
+from custrecord.convert import load, unstructure
+from custrecord.model import Customer
 
 __all__ = ["BLANK", "MANAGED_FIELDS", "FieldChange", "apply_changes", "changes_between", "flat_paths"]
 
@@ -62,32 +62,13 @@ def changes_between(old: Customer | None, new: Customer) -> tuple[FieldChange, .
     so a new customer's changes are exactly what it sets, and replaying them on a
     blank record with :func:`apply_changes` gives it back.
     """
-    if old is None:
-        # What differs from a blank record is what is set: the fields not at their default
-        # (the name, whose blank is "", is always set).
-        blank = _BLANK_PATHS
-        return tuple(_change(FieldChange, (path, blank.get(path), value)) for path, value in _set_paths(new))
-    before = flat_paths(unstructure(old))
+    before = flat_paths(unstructure(old)) if old is not None else _BLANK_PATHS
     after = flat_paths(unstructure(new))
     return tuple(
         FieldChange(path, before.get(path), value)
         for path, value in after.items()
         if before.get(path) != value
     )
-
-
-def _set_paths(customer: Customer) -> Iterable[tuple[str, Any]]:
-    for key, value in unstructure_set(customer).items():
-        if key in MANAGED_FIELDS:
-            continue
-        if key == "contacts":
-            # A whole value: in full, as every other diff gives it.
-            yield key, [_contact_data(contact) for contact in customer.contacts]
-        elif key in _NESTED:
-            for sub, sub_value in value.items():
-                yield f"{key}.{sub}", sub_value
-        else:
-            yield key, value
 
 
 def apply_changes(customer: Customer, changes: Iterable[FieldChange | Mapping[str, Any]]) -> Customer:
@@ -106,6 +87,3 @@ def apply_changes(customer: Customer, changes: Iterable[FieldChange | Mapping[st
 
 
 _BLANK_PATHS = flat_paths(unstructure(BLANK))
-_contact_data = converter.get_unstructure_hook(Contact)
-#: Builds a FieldChange from a 3-tuple without the named tuple's Python-level ``__new__``.
-_change = tuple.__new__

@@ -193,14 +193,12 @@ class _EventIds:
     """
 
     def __init__(self) -> None:
-        self._tag = ""
-        self._counter: Iterator[int] = itertools.count()
         self.reset()
 
     def reset(self) -> None:
         """A new tag and counter start (a forked child must not repeat its parent's ids)."""
-        self._tag = os.urandom(6).hex()
-        self._counter = itertools.count(int.from_bytes(os.urandom(3), "big"))
+        self._tag: str = os.urandom(6).hex()
+        self._counter: Iterator[int] = itertools.count(int.from_bytes(os.urandom(3), "big"))
 
     def __call__(self) -> str:
         # next() on itertools.count is atomic, so threads never share a value.
@@ -228,7 +226,7 @@ class OutboxEvent:
     type: str
     payload: Mapping[str, Any] = attrs.field(factory=dict, converter=_payload)
     code: str | None = None
-    id: str = attrs.field(factory=lambda: new_event_id())
+    id: str = attrs.field(factory=new_event_id)
     created_at: datetime = attrs.field(factory=utcnow, converter=_aware)
     delivered_at: datetime | None = attrs.field(default=None, converter=_aware_or_none)
 
