@@ -17,6 +17,7 @@ import attrs
 
 from custrecord.codes import assign_code, normalise_code, sequence_key
 from custrecord.convert import unstructure
+from custrecord.copying import copy_with
 from custrecord.diff import BLANK, FieldChange, apply_changes, changes_between
 from custrecord.errors import CustrecordError, DuplicateError, NotFound, StorageError, ValidationError
 from custrecord.events import (
@@ -882,17 +883,7 @@ class CustomerBook:
             # History records what was set, not the storage-managed fields, so the customers
             # need not be read back; the entries take the book's clock.
             at = self._clock()
-            uow.history.append_many(
-                HistoryEntry(
-                    code=_code(c),
-                    version=1,
-                    action="add",
-                    at=at,
-                    actor=who.name,
-                    changes=changes_between(None, c),
-                )
-                for c in stored_new
-            )
+            uow.history.append_added(stored_new, at=at, actor=who.name)
             new_events: list[Event] = [
                 CustomerRegistered(code=_code(c), at=at, actor=who.name, status=c.status.value)
                 for c in stored_new
@@ -911,43 +902,51 @@ class CustomerBook:
         """Codes for the chunk's new customers (serials reserved per series in one go), then one insert."""
         rule = self.settings.code_rule
         today = self._today()
-        prepared: list[tuple[int, int, Customer, list[Problem], Status | None]] = []
+        prepared: list[tuple[int, int, Customer, list[Problem], Status | None, str | None]] = []
         results: list[tuple[int, ImportOutcome, Customer | None]] = []
         budget: dict[str, int] = {}
         for index, row, data, customer, problems in new:
             customer = self._apply_defaults(customer)
+            series = None
             try:
                 if self.settings.profile.unique_short_names:
                     self._raise_errors(self._uniqueness_problems(uow, customer, None), customer, False)
                 if not customer.code:
-                    key = sequence_key(rule.series(customer, today))
+                    series = rule.series(customer, today)
+                    key = sequence_key(series)
                     budget[key] = budget.get(key, 0) + 1
             except ValidationError as exc:
                 results.append((index, ImportOutcome(row, "invalid", customer.code, exc.problems), None))
                 continue
-            prepared.append((index, row, customer, problems, _given_status(data)))
+            prepared.append((index, row, customer, problems, _given_status(data), series))
         sequences = _Reserved(uow.sequences, budget)
         taken: set[str] = set()
         limit = self.settings.profile.max_lengths.get("code")
         if limit is not None and limit != rule.max_length:
             rule = attrs.evolve(rule, max_length=limit)  # once, not per record in assign_code
         batch: list[Customer] = []
-        for index, row, customer, problems, status in prepared:
+        for index, row, customer, problems, status, series in prepared:
             try:
-                customer = assign_code(
-                    customer, rule, sequences, is_taken=taken.__contains__, today=today, max_length=limit
-                )
+                if series is None:  # a code of its own, checked
+                    code = _code(
+                        assign_code(
+                            customer, rule, sequences, is_taken=taken.__contains__, today=today,
+                            max_length=limit,
+                        )
+                    )
+                else:
+                    code = rule.allocate(
+                        customer, sequences, is_taken=taken.__contains__, today=today, series=series
+                    )
             except ValidationError as exc:
                 results.append((index, ImportOutcome(row, "invalid", customer.code, exc.problems), None))
                 continue
-            taken.add(_code(customer))
+            taken.add(code)
             if self.settings.require_approval:
                 status = Status.PENDING
-            status = status or Status.ACTIVE
-            if customer.status is not status:
-                customer = attrs.evolve(customer, status=status)
+            customer = copy_with(customer, {"code": code, "status": status or Status.ACTIVE})
             batch.append(customer)
-            results.append((index, ImportOutcome(row, "added", customer.code, tuple(problems)), customer))
+            results.append((index, ImportOutcome(row, "added", code, tuple(problems)), customer))
         # A generated code that a manual one already took raises DuplicateError: the chunk then
         # goes record by record, where the allocation skips taken codes.
         uow.customers.add_many(batch)

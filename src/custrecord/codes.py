@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
+from custrecord.copying import copy_with
 from custrecord.errors import CustrecordError, ValidationError
 from custrecord.model import Customer
 from custrecord.problems import Problem, ProblemCode, make_problem
@@ -255,15 +256,18 @@ class CodeRule:
         *,
         is_taken: IsTaken | None = None,
         today: date | None = None,
+        series: str | None = None,
     ) -> str:
         """A new code for ``customer``: the next serial of its series not yet taken.
 
         Serials drawn for taken codes are skipped (a gap, never a duplicate).
+        ``series`` is ``self.series(customer, today)`` when the caller has it already.
         Raises :class:`~custrecord.ValidationError` when the customer lacks a field
         the rule uses or the code would be too long, and :class:`CodeRuleError`
         when the series is exhausted.
         """
-        series = self.series(customer, today)
+        if series is None:
+            series = self.series(customer, today)
         width = self.seq_width
         if len(series) > self.max_length:
             raise ValidationError([_too_long(series.replace("#", "0"), self.max_length)],
@@ -376,10 +380,10 @@ def assign_code(
                               max_length=max_length)
         if problems:
             raise ValidationError(problems, record=repr(customer.code))
-        return attrs.evolve(customer, code=normalise_code(customer.code))
+        return copy_with(customer, {"code": normalise_code(customer.code)})
     if max_length is not None and max_length != rule.max_length:
         rule = attrs.evolve(rule, max_length=max_length)
-    return attrs.evolve(customer, code=rule.allocate(customer, sequence, is_taken=is_taken, today=today))
+    return copy_with(customer, {"code": rule.allocate(customer, sequence, is_taken=is_taken, today=today)})
 
 
 def code_shape_rule(rule: CodeRule) -> Rule:

@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 
+from custrecord.copying import copy_with
 from custrecord.fields import OTHER_CONTACTS, field_for_column
 from custrecord.model import Address, Contact, CreditProfile, Customer, Kind, Status
 from custrecord.problems import Problem, ProblemCode, make_problem
@@ -676,48 +677,10 @@ def with_values(customer: Customer, changes: Mapping[str, Any]) -> Customer:
         else:
             top[head] = value
     for head, parts in nested.items():
-        top[head] = _evolve(getattr(customer, head), parts)
+        top[head] = copy_with(getattr(customer, head), parts)
     if contacts:
         items = list(customer.contacts)
         for index, parts in contacts.items():
-            items[index] = _evolve(items[index], parts)
+            items[index] = copy_with(items[index], parts)
         top["contacts"] = tuple(items)
-    return _evolve(customer, top) if top else customer
-
-
-_ATTRIBUTES: dict[type, tuple[tuple[str, Any], ...] | None] = {}
-
-
-def _attributes(cls: type) -> tuple[tuple[str, Any], ...] | None:
-    """(name, converter or None) of each attribute of an attrs class, cached.
-
-    None when a converter is an ``attrs.Converter`` (it may need the instance):
-    such a class is copied with ``attrs.evolve``.
-    """
-    if cls not in _ATTRIBUTES:
-        fields = attrs.fields(cls)
-        plain = not any(isinstance(a.converter, attrs.Converter) for a in fields)
-        _ATTRIBUTES[cls] = tuple((a.name, a.converter) for a in fields) if plain else None
-    return _ATTRIBUTES[cls]
-
-
-def _evolve(instance: Any, changes: Mapping[str, Any]) -> Any:
-    """attrs.evolve for the model's classes, several times faster (it runs for most validated records).
-
-    The copy is filled slot by slot, skipping ``__init__``: unchanged values
-    come from a valid instance, and changed ones still go through their
-    attribute's converter (a rule may fix ``tags`` with a list).
-    """
-    attributes = _attributes(type(instance))
-    if attributes is None:
-        return attrs.evolve(instance, **changes)
-    new = object.__new__(type(instance))
-    for name, converter in attributes:
-        if name in changes:
-            value = changes[name]
-            if converter is not None:
-                value = converter(value)
-        else:
-            value = getattr(instance, name)
-        object.__setattr__(new, name, value)
-    return new
+    return copy_with(customer, top) if top else customer

@@ -31,6 +31,7 @@ from custrecord.storage.values import (
     HistoryEntry,
     OutboxEvent,
     Query,
+    added_entry,
     make_query,
     name_key,
     redact_entry,
@@ -431,6 +432,16 @@ class _History:
             same = history.setdefault(entry.code, [])
             same.append(entry)
             appended.append(same)
+
+    def append_added(
+        self,
+        customers: Iterable[Customer],
+        *,
+        at: datetime,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        self.append_many(added_entry(c, at=at, actor=actor, reason=reason) for c in customers)
 
     def list(self, code: str) -> Sequence[HistoryEntry]:
         return tuple(self._unit.state.history.get(code, ()))

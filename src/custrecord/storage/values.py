@@ -15,8 +15,8 @@ from typing import Any, TypeAlias
 
 import attrs
 
-from custrecord.diff import FieldChange
-from custrecord.model import Status
+from custrecord.diff import FieldChange, changes_between
+from custrecord.model import Customer, Status
 from custrecord.text import nfkc
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "HistoryEntry",
     "OutboxEvent",
     "Query",
+    "added_entry",
     "make_query",
     "name_key",
     "new_event_id",
@@ -182,6 +183,27 @@ class HistoryEntry:
             "reason": self.reason,
             "changes": [list(c) for c in self.changes],
         }
+
+
+def added_entry(
+    customer: Customer, *, at: datetime, actor: str | None = None, reason: str | None = None
+) -> HistoryEntry:
+    """The ``add`` entry (version 1) of a new, stored ``customer``: what it sets over a blank record.
+
+    What :meth:`~custrecord.storage.ports.History.append_added` records for each customer.
+    """
+    code = customer.code
+    if code is None:
+        raise ValueError("a stored customer has a code")
+    return HistoryEntry(
+        code=code,
+        version=1,
+        action="add",
+        at=at,
+        actor=actor,
+        reason=reason,
+        changes=changes_between(None, customer),
+    )
 
 
 class _EventIds:

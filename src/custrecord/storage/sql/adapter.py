@@ -36,12 +36,20 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import UnaryExpression
 
-from custrecord.convert import unstructure_set
-from custrecord.errors import ConflictError, NotFound, StorageError
+from custrecord.convert import load, unstructure_set
+from custrecord.diff import changes_between
+from custrecord.errors import ConflictError, DuplicateError, NotFound, StorageError
 from custrecord.model import Customer, Status
 from custrecord.storage.autocommit import BATCH, AutoCustomers, AutoHistory, AutoOutbox, AutoSequences
 from custrecord.storage.batch import check_new, check_new_events, chunks, tax_key
-from custrecord.storage.documents import dump_json, from_document, load_json, parse_time, time_text
+from custrecord.storage.documents import (
+    dump_json,
+    from_document,
+    load_json,
+    parse_time,
+    time_text,
+    to_document,
+)
 from custrecord.storage.sql.engine import READ_ONLY, is_memory_sqlite, make_engine, parse_url
 from custrecord.storage.sql.errors import translate_errors
 from custrecord.storage.sql.migrations import migrate
@@ -63,6 +71,8 @@ from custrecord.storage.values import (
 __all__ = ["SqlStorage", "open_sql"]
 
 _CHUNK = 2000
+#: How many documents of the last ``add_many`` a unit keeps for ``append_added``.
+_KEEP_DOCS = 10_000
 #: Rows added at once after which PostgreSQL statistics are refreshed.
 _ANALYZE_AFTER = 10_000
 
@@ -198,26 +208,38 @@ class _Customers:
         stamps = (1, time_text(now), time_text(now))
         search = self._unit.storage.search
         count = 0
-        # Each chunk is checked against what is stored (earlier chunks included) before
-        # it is written; the savepoint undoes earlier chunks when a later one fails, so
-        # the batch is all or nothing even for a caller who goes on in the same unit.
-        with translate_errors(), self._conn.begin_nested():
-            after = search.last_id(self._conn)
-            while chunk:
-                self._check_new(chunk)
-                rows: list[dict[str, Any]] = []
-                tags: list[dict[str, str]] = []
-                for customer in chunk:
-                    code = customer.code
-                    assert code is not None  # checked
-                    rows.append(_row(customer, code, stamps))
-                    tags.extend({"code": code, "tag": tag} for tag in customer.tags)
-                self._unit.insert_rows(self._t.customers, rows)
-                if tags:
-                    self._unit.insert_rows(self._t.tags, tags)
-                count += len(rows)
-                chunk = list(islice(items, _CHUNK))
-            search.index_new(self._conn, after)
+        # Written optimistically: the unique keys refuse a taken code or tax ID, and the
+        # savepoint then undoes every chunk, so the batch is all or nothing even for a caller
+        # who goes on in the same unit. Only then is the batch looked up, to say which key.
+        docs = self._unit.added_docs
+        docs.clear()
+        written: list[Customer] = []
+        try:
+            with translate_errors(), self._conn.begin_nested():
+                after = search.last_id(self._conn)
+                while chunk:
+                    written.extend(chunk)
+                    rows: list[dict[str, Any]] = []
+                    tags: list[dict[str, str]] = []
+                    for customer in chunk:
+                        code = customer.code
+                        if not code:
+                            raise StorageError("cannot store a customer without a code: assign one first")
+                        row = _row(customer, code, stamps)
+                        rows.append(row)
+                        if len(docs) < _KEEP_DOCS:
+                            docs[code] = (customer, row["doc"])
+                        tags.extend({"code": code, "tag": tag} for tag in customer.tags)
+                    self._unit.insert_rows(self._t.customers, rows)
+                    if tags:
+                        self._unit.insert_rows(self._t.tags, tags)
+                    count += len(rows)
+                    chunk = list(islice(items, _CHUNK))
+                search.index_new(self._conn, after)
+        except DuplicateError:
+            docs.clear()
+            self._check_new(written)
+            raise
         if count >= _ANALYZE_AFTER and self._unit.storage.dialect == "postgresql":
             # Fresh statistics let the planner choose between the trigram index and an
             # ordered walk; autovacuum would get there, but only later.
@@ -404,6 +426,18 @@ def _history_row(entry: HistoryEntry) -> dict[str, Any]:
     }
 
 
+def _stored_changes(text: str) -> tuple[Change, ...]:
+    """The changes of a history row: a JSON list of them, or the document of an added customer."""
+    value = load_json(text)
+    if isinstance(value, dict):
+        try:
+            customer = load(value)
+        except Exception as exc:  # cattrs raises many kinds; the caller needs one
+            raise StorageError(f"a stored history entry cannot be read: {exc}") from exc
+        return changes_between(None, customer)
+    return tuple(Change(*item) for item in value)
+
+
 class _History:
     def __init__(self, unit: _Unit) -> None:
         self._unit = unit
@@ -417,6 +451,40 @@ class _History:
         for part in chunks(entries, _CHUNK):
             self._unit.insert_rows(self._t, [_history_row(entry) for entry in part])
 
+    def append_added(
+        self,
+        customers: Iterable[Customer],
+        *,
+        at: datetime,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        # An add entry's changes are everything the customer sets, so the row keeps the
+        # customer's document instead (``list`` derives the changes): usually the very
+        # text ``add_many`` has just written, which spares a diff and a JSON dump per row.
+        docs = self._unit.added_docs
+        stamp = time_text(at)
+        for part in chunks(customers, _CHUNK):
+            rows: list[dict[str, Any]] = []
+            for customer in part:
+                code = customer.code
+                if code is None:
+                    raise ValueError("a stored customer has a code")
+                known = docs.pop(code, None)
+                text = known[1] if known is not None and known[0] is customer else to_document(customer)
+                rows.append(
+                    {
+                        "code": code,
+                        "version": 1,
+                        "action": "add",
+                        "actor": actor,
+                        "reason": reason,
+                        "at": stamp,
+                        "changes": text,
+                    }
+                )
+            self._unit.insert_rows(self._t, rows)
+
     def list(self, code: str) -> Sequence[HistoryEntry]:
         t = self._t
         with translate_errors():
@@ -429,7 +497,7 @@ class _History:
                 actor=row.actor,
                 reason=row.reason,
                 at=parse_time(row.at),
-                changes=tuple(Change(*item) for item in load_json(row.changes)),
+                changes=_stored_changes(row.changes),
             )
             for row in rows
         )
@@ -442,7 +510,7 @@ class _History:
         with translate_errors():
             rows = self._unit.conn.execute(select(t.c.id, t.c.changes).where(t.c.code == code)).all()
             for row in rows:
-                redacted = redact_changes((Change(*item) for item in load_json(row.changes)), covered)
+                redacted = redact_changes(_stored_changes(row.changes), covered)
                 if redacted is not None:
                     text = dump_json([list(change) for change in redacted])
                     self._unit.conn.execute(update(t).where(t.c.id == row.id).values(changes=text))
@@ -475,15 +543,20 @@ class _Outbox:
         if not batch:
             return
         conn = self._unit.conn
-        taken: set[str] = set()
-        with translate_errors():
-            for part in chunks(dict.fromkeys(event.id for event in batch), IN_BATCH):
-                taken.update(conn.execute(self._s.event_ids_taken, {"p_ids": part}).scalars())
-        check_new_events(batch, taken)
-        # The savepoint keeps the batch all or nothing should a concurrent writer win a race.
-        with translate_errors(), conn.begin_nested():
-            for rows in chunks(batch, _CHUNK):
-                self._unit.insert_rows(self._t, [_event_row(event) for event in rows])
+        check_new_events(batch, ())  # an id repeated in the batch
+        # Written optimistically, as customers are: the unique id refuses one that exists,
+        # and the savepoint keeps the batch all or nothing.
+        try:
+            with translate_errors(), conn.begin_nested():
+                for rows in chunks(batch, _CHUNK):
+                    self._unit.insert_rows(self._t, [_event_row(event) for event in rows])
+        except DuplicateError:
+            taken: set[str] = set()
+            with translate_errors():
+                for part in chunks(dict.fromkeys(event.id for event in batch), IN_BATCH):
+                    taken.update(conn.execute(self._s.event_ids_taken, {"p_ids": part}).scalars())
+            check_new_events(batch, taken)
+            raise
 
     def undelivered(self, limit: int | None = None) -> Sequence[OutboxEvent]:
         t = self._t
@@ -540,6 +613,8 @@ class _Unit:
         self.sequences = _Sequences(self)
         self.history = _History(self)
         self.outbox = _Outbox(self)
+        #: code -> (customer, document text) of the last ``add_many``, for ``append_added``.
+        self.added_docs: dict[str, tuple[Customer, str]] = {}
 
     def insert_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
         """``executemany`` of a Core INSERT compiled once per store, rows straight to the driver.
