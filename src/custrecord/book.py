@@ -94,8 +94,8 @@ class _DryRun(Exception):
     """Raised to roll back a dry-run chunk."""
 
 
-class _RowByRow(Exception):
-    """Raised when a chunk must be imported record by record."""
+#: A validated import row: (index among the chunk's outcomes, row, data, customer, problems).
+_Ready = tuple[int, int, Mapping[str, Any], Customer, list[Problem]]
 
 
 class _Reserved:
@@ -678,7 +678,7 @@ class CustomerBook:
         *,
         update_existing: bool = True,
         dry_run: bool = False,
-        chunk_size: int = 500,
+        chunk_size: int = 2000,
         actor: Actor | None = None,
         reason: str | None = "import",
     ) -> Iterator[ImportOutcome]:
@@ -712,9 +712,6 @@ class CustomerBook:
     ) -> list[ImportOutcome]:
         try:
             return self._import_unit(chunk, who, update_existing, dry_run, reason, bulk=len(chunk) > 1)
-        except _RowByRow:
-            # Two rows of the chunk are one new customer: record by record, the second sees the first.
-            return self._import_unit(chunk, who, update_existing, dry_run, reason, bulk=False)
         except StorageError:
             if len(chunk) == 1:
                 raise
@@ -818,11 +815,11 @@ class CustomerBook:
     ) -> list[ImportOutcome]:
         """One chunk with set-wise reads and writes: the same outcomes as record by record.
 
-        Raises :class:`_RowByRow` when two new rows of the chunk are one customer (the
-        caller then imports the chunk record by record, which sees the first one stored).
+        Rows are written in runs: a run ends before a row that is a customer an earlier
+        row of the run adds or updates, so that row, in the next run, finds it stored.
         """
         outcomes: list[ImportOutcome | None] = []
-        ready: list[tuple[int, int, Mapping[str, Any], Customer, list[Problem]]] = []
+        ready: list[_Ready] = []
         for row, data in chunk:
             try:
                 customer, problems = self._prepare(data, who)
@@ -837,41 +834,84 @@ class CustomerBook:
         store = uow.customers
         by_code = store.get_many([c.code for _, _, _, c, _ in ready if c.code])
         by_tax = store.get_many_by_tax_id([(c.country, c.tax_id) for _, _, _, c, _ in ready if c.tax_id])
-        # First sort rows into updates and new customers, writing nothing, so that a chunk
-        # that must go record by record (two rows of one new customer) is left untouched.
-        new: list[tuple[int, int, Mapping[str, Any], Customer, list[Problem]]] = []
-        updates: list[tuple[int, int, Mapping[str, Any], Customer, list[Problem]]] = []
-        new_codes: set[str] = set()
-        new_taxes: set[tuple[str, str]] = set()
-        new_names: set[str] = set()
-        for index, row, data, customer, problems in ready:
+        start = 0
+        while start < len(ready):
+            end, touched_codes, touched_taxes = self._import_run(
+                uow, ready, start, by_code, by_tax, outcomes, who, update_existing, reason, events
+            )
+            rest = ready[end:]
+            codes = {c.code for _, _, _, c, _ in rest if c.code in touched_codes}
+            taxes = {
+                key for _, _, _, c, _ in rest if c.tax_id and (key := (c.country, c.tax_id)) in touched_taxes
+            }
+            if codes or taxes:  # rows after the run that are its customers: read them as now stored
+                for code in codes:
+                    by_code.pop(code, None)
+                for tax in taxes:
+                    by_tax.pop(tax, None)
+                by_code.update(store.get_many(codes))
+                by_tax.update(store.get_many_by_tax_id(taxes))
+            start = end
+        assert all(o is not None for o in outcomes)
+        return [o for o in outcomes if o is not None]
+
+    def _import_run(
+        self,
+        uow: UnitOfWork,
+        ready: Sequence[_Ready],
+        start: int,
+        by_code: Mapping[str, Customer],
+        by_tax: Mapping[tuple[str, str], Customer],
+        outcomes: list[ImportOutcome | None],
+        who: Actor,
+        update_existing: bool,
+        reason: str | None,
+        events: list[Event],
+    ) -> tuple[int, set[str], set[tuple[str, str]]]:
+        """Import ``ready[start:end]``, up to the first row that is a customer of the run.
+
+        Returns ``end`` and the codes and tax IDs the run wrote (rows after it that
+        have one must be looked up again).
+        """
+        new: list[_Ready] = []
+        updates: list[_Ready] = []
+        codes: set[str] = set()
+        taxes: set[tuple[str, str]] = set()
+        names: set[str] = set()
+        end = start
+        for item in ready[start:]:
+            index, row, data, customer, problems = item
             tax = (customer.country, customer.tax_id) if customer.tax_id else None
             existing = by_code.get(customer.code) if customer.code else None
             if existing is None and tax is not None:
                 existing = by_tax.get(tax)
             named = not customer.code and tax is None
+            if (
+                (customer.code and customer.code in codes)
+                or (tax is not None and tax in taxes)
+                or (named and customer.name in names)
+                or (existing is not None and _code(existing) in codes)
+            ):
+                break  # this row is a customer the run writes: it goes in the next run
             if existing is None and named:
                 existing = _by_name(uow, customer)
-            if existing is not None:
-                updates.append((index, row, data, existing, problems))
-                continue
-            if (
-                (customer.code and customer.code in new_codes)
-                or (tax is not None and tax in new_taxes)
-                or (named and customer.name in new_names)
-            ):
-                raise _RowByRow
-            new_names.add(customer.name)  # a later row with only this name is this customer
+                if existing is not None and _code(existing) in codes:
+                    break
             if customer.code:
-                new_codes.add(customer.code)
+                codes.add(customer.code)
             if tax is not None:
-                new_taxes.add(tax)
-            new.append((index, row, data, customer, problems))
-        seen_updates: set[str] = set()
+                taxes.add(tax)
+            names.add(customer.name)  # a later row with only this name is this customer
+            if existing is not None:
+                codes.add(_code(existing))
+                names.add(existing.name)  # renamed by the update: a name lookup would see the old one
+                if existing.tax_id:
+                    taxes.add((existing.country, existing.tax_id))
+                updates.append((index, row, data, existing, problems))
+            else:
+                new.append(item)
+            end += 1
         for index, row, data, existing, problems in updates:
-            if existing.code in seen_updates:
-                raise _RowByRow  # two rows update one customer: the second needs the first's version
-            seen_updates.add(_code(existing))
             outcomes[index] = self._import_update(
                 uow, row, data, existing, problems, who, update_existing, reason, events
             )
@@ -879,6 +919,7 @@ class CustomerBook:
         for index, outcome, _ in added:
             outcomes[index] = outcome
         stored_new = [c for _, _, c in added if c is not None]
+        codes.update(_code(c) for c in stored_new)
         if stored_new:
             # History records what was set, not the storage-managed fields, so the customers
             # need not be read back; the entries take the book's clock.
@@ -890,8 +931,7 @@ class CustomerBook:
             ]
             uow.outbox.append_many(_outbox_event(e) for e in new_events)
             events.extend(new_events)
-        assert all(o is not None for o in outcomes)
-        return [o for o in outcomes if o is not None]
+        return end, codes, taxes
 
     def _add_new(
         self,

@@ -29,6 +29,16 @@ log = logging.getLogger(__name__)
 _COMMON = frozenset({"code", "at", "actor"})
 
 
+_PAYLOAD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _payload_names(cls: type[Event]) -> tuple[str, ...]:
+    names = _PAYLOAD_NAMES.get(cls)
+    if names is None:
+        names = _PAYLOAD_NAMES[cls] = tuple(a.name for a in attrs.fields(cls) if a.name not in _COMMON)
+    return names
+
+
 @attrs.frozen(kw_only=True)
 class Event:
     """Base of every event: which customer, when, by whom."""
@@ -40,7 +50,7 @@ class Event:
 
     def payload(self) -> dict[str, Any]:
         """JSON-safe fields of the event (without ``code``, ``at`` and ``actor``)."""
-        return {a.name: getattr(self, a.name) for a in attrs.fields(type(self)) if a.name not in _COMMON}
+        return {name: getattr(self, name) for name in _payload_names(type(self))}
 
 
 @attrs.frozen(kw_only=True)

@@ -146,6 +146,8 @@ def _changes(value: Iterable[Any]) -> tuple[Change, ...]:
 
 
 def _aware(value: datetime) -> datetime:
+    if value.tzinfo is UTC:
+        return value
     if value.tzinfo is None:
         raise ValueError("storage times must be timezone-aware (UTC)")
     return value.astimezone(UTC)

@@ -518,12 +518,26 @@ class _History:
         return changed
 
 
-def _event_row(event: OutboxEvent) -> dict[str, Any]:
+def _event_row(event: OutboxEvent, texts: dict[Any, str] | None = None) -> dict[str, Any]:
+    """The column values of ``event``; ``texts`` remembers payload texts across a batch."""
+    payload = event.payload
+    text = None
+    if texts is not None:
+        # A bulk import announces thousands of customers with the same small payload.
+        key: Any = tuple(payload.items())
+        if all(type(value) is str for _, value in key):  # 1 == True: only text values share
+            text = texts.get(key)
+        else:
+            key = None
+    if text is None:
+        text = dump_json(dict(payload))
+        if texts is not None and key is not None and len(texts) < 100:
+            texts[key] = text
     return {
         "id": event.id,
         "type": event.type,
         "code": event.code,
-        "payload": dump_json(dict(event.payload)),
+        "payload": text,
         "created_at": time_text(event.created_at),
     }
 
@@ -548,8 +562,9 @@ class _Outbox:
         # and the savepoint keeps the batch all or nothing.
         try:
             with translate_errors(), conn.begin_nested():
+                texts: dict[Any, str] = {}
                 for rows in chunks(batch, _CHUNK):
-                    self._unit.insert_rows(self._t, [_event_row(event) for event in rows])
+                    self._unit.insert_rows(self._t, [_event_row(event, texts) for event in rows])
         except DuplicateError:
             taken: set[str] = set()
             with translate_errors():
