@@ -929,7 +929,18 @@ class CustomerBook:
                 CustomerRegistered(code=_code(c), at=at, actor=who.name, status=c.status.value)
                 for c in stored_new
             ]
-            uow.outbox.append_many(_outbox_event(e) for e in new_events)
+            # The same payload as _outbox_event gives, built once per status, not per customer.
+            payloads: dict[str, dict[str, Any]] = {}
+            uow.outbox.append_many(
+                OutboxEvent(
+                    type=CustomerRegistered.type,
+                    code=_code(c),
+                    payload=payloads.get(c.status.value)
+                    or payloads.setdefault(c.status.value, {"status": c.status.value, "actor": who.name}),
+                    created_at=at,
+                )
+                for c in stored_new
+            )
             events.extend(new_events)
         return end, codes, taxes
 

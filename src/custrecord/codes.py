@@ -182,16 +182,21 @@ class CodeRule:
     allow_manual: bool = True
     max_length: int = DEFAULT_CODE_LENGTH
     _parts: tuple[_Part, ...] = attrs.field(init=False, repr=False, eq=False)
+    _seq_width: int = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_parts", _parse_template(self.template))
+        parts = _parse_template(self.template)
+        object.__setattr__(self, "_parts", parts)
+        object.__setattr__(
+            self, "_seq_width", next(p.width for p in parts if p.kind == "seq" and p.width is not None)
+        )
         if self.max_length < 1:
             raise CodeRuleError(f"max_length must be positive, not {self.max_length}")
 
     @property
     def seq_width(self) -> int:
         """The number of digits of the serial."""
-        return next(p.width for p in self._parts if p.kind == "seq" and p.width is not None)
+        return self._seq_width
 
     @property
     def fields(self) -> tuple[str, ...]:

@@ -39,9 +39,9 @@ from custrecord.errors import (
     StorageError,
     UnavailableError,
 )
-from custrecord.model import Customer, Kind, Status
+from custrecord.model import Contact, Customer, Kind, Status
 from custrecord.storage.ports import Storage
-from custrecord.storage.values import ORDER_FIELDS, REDACTED, HistoryEntry, OutboxEvent, Query
+from custrecord.storage.values import ORDER_FIELDS, REDACTED, HistoryEntry, OutboxEvent, Query, added_entry
 from custrecord.testing.light import light_customers
 from custrecord.testing.reference import reference_find, strip_managed
 from custrecord.testing.strategies import customer_lists, customers
@@ -504,6 +504,38 @@ class HistoryContract(StorageFixtures):
         assert list(storage.history.list("C1")) == [first, batch[0], batch[2]]
         assert list(storage.history.list("C2")) == [batch[1]]
 
+    @_rich
+    @given(batch=customer_lists(max_size=4), stored=st.booleans())
+    def test_append_added_records_what_each_customer_sets(
+        self, make_storage: StorageFactory, batch: list[Customer], stored: bool
+    ) -> None:
+        storage = make_storage()
+        at = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+        before = HistoryEntry(code="C0", version=1, action="freeze", at=at)
+        with storage.unit_of_work() as uow:
+            if stored:  # the customers an import has just added (an adapter may reuse their documents)
+                uow.customers.add_many(batch)
+            uow.history.append(before)
+            uow.history.append_added(iter(batch), at=at, actor="导入", reason="import")
+            uow.history.append_added([], at=at)
+        for customer in batch:
+            code = customer.code or ""
+            expected = added_entry(customer, at=at, actor="导入", reason="import")
+            assert list(storage.history.list(code)) == ([before] if code == "C0" else []) + [expected]
+
+    def test_append_added_entries_can_be_redacted(self, storage: Storage) -> None:
+        customer = _customer("C1", contacts=(Contact(name="张三", mobile="+8613812345678"),))
+        storage.customers.add_many([customer])
+        storage.history.append_added([customer], at=datetime(2026, 1, 2, tzinfo=UTC))
+        assert storage.history.redact("C1", ["contacts"]) == 1
+        (entry,) = storage.history.list("C1")
+        assert {c.path: c.new for c in entry.changes}["contacts"] == REDACTED
+        assert storage.history.redact("C1", ["contacts"]) == 0
+
+    def test_append_added_refuses_a_customer_without_code(self, storage: Storage) -> None:
+        with pytest.raises(ValueError, match="code"):
+            storage.history.append_added([Customer(name="无编码")], at=datetime(2026, 1, 2, tzinfo=UTC))
+
     def test_times_keep_microseconds_and_become_utc(self, storage: Storage) -> None:
         shanghai = datetime(2026, 3, 1, 8, 0, 0, 123456, tzinfo=timezone(timedelta(hours=8)))
         storage.history.append(HistoryEntry(code="C1", version=1, action="freeze", at=shanghai))
@@ -639,6 +671,7 @@ class UnitOfWorkContract(StorageFixtures):
             assert set(uow.customers.get_many(["NEW", "N2", "KEEP"])) == {"NEW", "N2", "KEEP"}
             assert list(uow.customers.get_many_by_tax_id([("CN", "T1")])) == [("CN", "T1")]
             uow.history.append_many(HistoryEntry(code="NEW", version=1, action="add") for _ in range(3))
+            uow.history.append_added([_customer("NEW")], at=datetime(2026, 1, 2, tzinfo=UTC))
             uow.outbox.append_many([OutboxEvent(type="customer.added", code="NEW", payload={})])
             raise _Boom
         self._unchanged(storage, kept)
