@@ -678,7 +678,7 @@ class CustomerBook:
         *,
         update_existing: bool = True,
         dry_run: bool = False,
-        chunk_size: int = 2000,
+        chunk_size: int = 10_000,
         actor: Actor | None = None,
         reason: str | None = "import",
     ) -> Iterator[ImportOutcome]:

@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--errors", metavar="OUT", help="write bad rows with their problems to OUT (.csv or .xlsx)"
     )
     p.add_argument("--no-update", action="store_true", help="skip rows matching a stored customer")
-    p.add_argument("--chunk-size", type=int, default=2000, help="rows per transaction (default 2000)")
+    p.add_argument("--chunk-size", type=int, default=10_000, help="rows per transaction (default 10000)")
     _common(p)
 
     p = sub.add_parser("export", help="write customers to CSV or XLSX, ready to re-import")

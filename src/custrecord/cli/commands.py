@@ -87,7 +87,7 @@ def run_import(
     out: Output,
     dry_run: bool = False,
     update_existing: bool = True,
-    chunk_size: int = 2000,
+    chunk_size: int = 10_000,
     errors: str | None = None,
     lang: str = "en",
 ) -> tuple[Counter[str], list[ImportOutcome]]:

@@ -62,7 +62,7 @@ def import_file(
     sheet: str | int | None = None,
     dry_run: bool = False,
     update_existing: bool = True,
-    chunk_size: int = 2000,
+    chunk_size: int = 10_000,
     on_row: Callable[[ImportOutcome], None] | None = None,
     keep_invalid: int = KEEP_INVALID,
 ) -> FileImport:
