@@ -194,3 +194,30 @@ def test_export_as_a_role_masks_what_it_may_not_see(tmp_path: Path) -> None:
     assert "Traceback" not in denied.stderr
     assert "export" in denied.stderr
     assert not (tmp_path / "v.csv").exists()
+
+
+def test_import_collects_garbage_once_a_chunk_and_restores_the_collector(tmp_path: Path) -> None:
+    import gc
+
+    import custrecord
+    from custrecord.cli.commands import _bulk_gc, run_import
+    from custrecord.cli.output import Output
+
+    path = tmp_path / "many.csv"
+    body = "".join(f"客户{i:04d}有限公司\n" for i in range(450))
+    path.write_text("客户名称\n" + body, encoding="utf-8")
+    calls: list[bool] = []
+    was_enabled = gc.isenabled()
+    with custrecord.open(str(tmp_path / "gc.db")) as book, _bulk_gc() as collect:
+        assert not gc.isenabled()
+
+        def every_chunk() -> None:
+            collect()
+            calls.append(gc.isenabled())
+
+        counts, _ = run_import(
+            book, str(path), out=Output(quiet=True), chunk_size=200, every_chunk=every_chunk
+        )
+    assert counts["added"] == 450
+    assert calls == [False, False]  # after rows 200 and 400
+    assert gc.isenabled() is was_enabled
