@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import deque
 from pathlib import Path
 
 from custrecord.identifiers import uscc
@@ -61,13 +62,21 @@ def _uscc(rng: random.Random, region: str) -> str:
     return body + uscc.calc_check_digit(body)
 
 
-def write_csv(path: Path, n: int, seed: int = 7) -> None:
-    """``n`` realistic rows (about 3 % invalid), Chinese headers, UTF-8 with BOM."""
+def write_csv(path: Path, n: int, seed: int = 7, repeats: float = 0.0) -> None:
+    """``n`` realistic rows (about 3 % invalid), Chinese headers, UTF-8 with BOM.
+
+    With ``repeats``, that share of the rows is followed by one of the last 100 rows again (a
+    customer the file holds twice, as exports merged by hand do).
+    """
     rng = random.Random(seed)
+    recent: deque[list[object]] = deque(maxlen=100)
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         out = csv.writer(f)
         out.writerow(HEADERS)
         for i in range(n):
+            if repeats and recent and rng.random() < repeats:  # no draw by default: the same file
+                out.writerow(rng.choice(recent))
+                continue
             province, city, postcode, region = rng.choice(CITIES)
             core = "".join(rng.choices(WORDS, k=3)) + str(i)
             name = f"{city[:-1]}{core}{rng.choice(TRADES)}有限公司"
@@ -75,28 +84,28 @@ def write_csv(path: Path, n: int, seed: int = 7) -> None:
             tax = _uscc(rng, region)
             if rng.random() < 0.03:
                 tax = tax[:-1] + ("0" if tax[-1] != "0" else "1")  # wrong check character
-            out.writerow(
-                [
-                    name,
-                    core[:8],
-                    "企业",
-                    tax,
-                    rng.choice(TRADES),
-                    province,
-                    city,
-                    f"{rng.randrange(1, 999)}号",
-                    postcode,
-                    "王经理",
-                    mobile,
-                    f"sales{i}@example.com",
-                    rng.choice("ABCD"),
-                    rng.randrange(1, 200) * 10_000,
-                    rng.choice([30, 45, 60]),
-                    rng.choice(["", "VIP", "重点"]),
-                    rng.randrange(1, 6),
-                    "",
-                ]
-            )
+            row: list[object] = [
+                name,
+                core[:8],
+                "企业",
+                tax,
+                rng.choice(TRADES),
+                province,
+                city,
+                f"{rng.randrange(1, 999)}号",
+                postcode,
+                "王经理",
+                mobile,
+                f"sales{i}@example.com",
+                rng.choice("ABCD"),
+                rng.randrange(1, 200) * 10_000,
+                rng.choice([30, 45, 60]),
+                rng.choice(["", "VIP", "重点"]),
+                rng.randrange(1, 6),
+                "",
+            ]
+            out.writerow(row)
+            recent.append(row)
 
 
 def validate_only(path: Path) -> tuple[int, float]:
@@ -131,11 +140,14 @@ def main() -> None:
     )
     parser.add_argument("--n", type=int, default=100_000, help="rows to generate (default 100000)")
     parser.add_argument("--target", type=float, default=0.5, help="minimum import/validate ratio")
+    parser.add_argument(
+        "--repeats", type=float, default=0.0, help="share of rows that repeat a recent row (default 0)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "customers.csv"
         started = time.perf_counter()
-        write_csv(path, args.n)
+        write_csv(path, args.n, repeats=args.repeats)
         print(
             f"generated {args.n:,} rows ({path.stat().st_size / 2**20:.0f} MB) "
             f"in {time.perf_counter() - started:.1f} s"

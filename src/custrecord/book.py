@@ -832,18 +832,18 @@ class CustomerBook:
             ready.append((len(outcomes), row, data, customer, problems))
             outcomes.append(None)
         store = uow.customers
-        by_code = store.get_many([c.code for _, _, _, c, _ in ready if c.code])
-        by_tax = store.get_many_by_tax_id([(c.country, c.tax_id) for _, _, _, c, _ in ready if c.tax_id])
+        # Where each code and tax ID last occurs: which keys rows after a run still need.
+        last_code = {c.code: i for i, (_, _, _, c, _) in enumerate(ready) if c.code}
+        last_tax = {(c.country, c.tax_id): i for i, (_, _, _, c, _) in enumerate(ready) if c.tax_id}
+        by_code = store.get_many(last_code)
+        by_tax = store.get_many_by_tax_id(last_tax)
         start = 0
         while start < len(ready):
             end, touched_codes, touched_taxes = self._import_run(
                 uow, ready, start, by_code, by_tax, outcomes, who, update_existing, reason, events
             )
-            rest = ready[end:]
-            codes = {c.code for _, _, _, c, _ in rest if c.code in touched_codes}
-            taxes = {
-                key for _, _, _, c, _ in rest if c.tax_id and (key := (c.country, c.tax_id)) in touched_taxes
-            }
+            codes = {code for code in touched_codes if last_code.get(code, -1) >= end}
+            taxes = {tax for tax in touched_taxes if last_tax.get(tax, -1) >= end}
             if codes or taxes:  # rows after the run that are its customers: read them as now stored
                 for code in codes:
                     by_code.pop(code, None)
@@ -879,7 +879,8 @@ class CustomerBook:
         taxes: set[tuple[str, str]] = set()
         names: set[str] = set()
         end = start
-        for item in ready[start:]:
+        for position in range(start, len(ready)):  # not ready[start:]: a chunk may have many runs
+            item = ready[position]
             index, row, data, customer, problems = item
             tax = (customer.country, customer.tax_id) if customer.tax_id else None
             existing = by_code.get(customer.code) if customer.code else None
