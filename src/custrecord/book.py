@@ -930,14 +930,13 @@ class CustomerBook:
                 CustomerRegistered(code=_code(c), at=at, actor=who.name, status=c.status.value)
                 for c in stored_new
             ]
-            # The same payload as _outbox_event gives, built once per status, not per customer.
-            payloads: dict[str, dict[str, Any]] = {}
+            # The payloads _outbox_event gives, built once per status rather than per customer.
+            payloads = {s: {"status": s, "actor": who.name} for s in {c.status.value for c in stored_new}}
             uow.outbox.append_many(
                 OutboxEvent(
                     type=CustomerRegistered.type,
                     code=_code(c),
-                    payload=payloads.get(c.status.value)
-                    or payloads.setdefault(c.status.value, {"status": c.status.value, "actor": who.name}),
+                    payload=payloads[c.status.value],
                     created_at=at,
                 )
                 for c in stored_new

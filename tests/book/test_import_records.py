@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 import custrecord
 from custrecord.book import CustomerBook
+from custrecord.diff import changes_between
 
 ROWS = [
     (
@@ -130,3 +131,23 @@ def test_placeholder_in_a_reimport_never_erases(book: CustomerBook) -> None:
     again = list(book.import_records([(2, {"客户名称": "甲", "税号": "91110000600037341L", "手机": "无"})]))
     assert [o.action for o in again] == ["unchanged"]
     assert book.get(again[0].code or "").contacts[0].mobile == "+8613812345678"
+
+
+def test_imported_customers_leave_what_registered_ones_do(book: CustomerBook) -> None:
+    """History and outbox of a bulk import read back as those of ``register``."""
+    registered = book.register({"name": "苏州甲科技有限公司", "tax_id": "91110000600037341L"}).customer
+    rows = [(2, {"客户名称": "上海乙贸易有限公司"}), (3, {"客户名称": "深圳丙电子有限公司", "标签": "VIP"})]
+    outcomes = list(book.import_records(rows))
+    assert [o.action for o in outcomes] == ["added", "added"]
+    events = book.storage.outbox.undelivered()
+    assert [(e.type, e.code) for e in events] == [
+        ("CustomerRegistered", registered.code),
+        *[("CustomerRegistered", o.code) for o in outcomes],
+    ]
+    assert {tuple(e.payload.items()) for e in events} == {(("status", "active"), ("actor", "system"))}
+    for outcome in outcomes:
+        code = outcome.code or ""
+        (entry,) = book.history(code)
+        stored = book.get(code)
+        assert (entry.action, entry.version, entry.actor) == ("add", 1, "system")
+        assert entry.changes == changes_between(None, stored)
