@@ -926,10 +926,6 @@ class CustomerBook:
             # need not be read back; the entries take the book's clock.
             at = self._clock()
             uow.history.append_added(stored_new, at=at, actor=who.name)
-            new_events: list[Event] = [
-                CustomerRegistered(code=_code(c), at=at, actor=who.name, status=c.status.value)
-                for c in stored_new
-            ]
             # The payloads _outbox_event gives, built once per status rather than per customer.
             payloads = {s: {"status": s, "actor": who.name} for s in {c.status.value for c in stored_new}}
             uow.outbox.append_many(
@@ -941,7 +937,11 @@ class CustomerBook:
                 )
                 for c in stored_new
             )
-            events.extend(new_events)
+            if self.events.listens_to(CustomerRegistered):  # a bulk import announces many
+                events.extend(
+                    CustomerRegistered(code=_code(c), at=at, actor=who.name, status=c.status.value)
+                    for c in stored_new
+                )
         return end, codes, taxes
 
     def _add_new(

@@ -151,3 +151,14 @@ def test_imported_customers_leave_what_registered_ones_do(book: CustomerBook) ->
         stored = book.get(code)
         assert (entry.action, entry.version, entry.actor) == ("add", 1, "system")
         assert entry.changes == changes_between(None, stored)
+
+
+def test_import_publishes_registrations_to_subscribers(book: CustomerBook) -> None:
+    seen: list[object] = []
+    list(book.import_records([(2, {"客户名称": "上海乙贸易有限公司"})]))  # nobody listens: none built
+    book.subscribe(seen.append)
+    rows = [(2, {"客户名称": "深圳丙电子有限公司"}), (3, {"客户名称": "丁公司"})]
+    outcomes = list(book.import_records(rows))
+    assert [(type(e).__name__, getattr(e, "code", None)) for e in seen] == [
+        ("CustomerRegistered", o.code) for o in outcomes
+    ]
