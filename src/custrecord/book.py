@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from custrecord.codes import assign_code, normalise_code, sequence_key
+from custrecord.codes import assign_code, code_for, normalise_code, sequence_key
 from custrecord.convert import unstructure
 from custrecord.copying import copy_with
 from custrecord.diff import BLANK, FieldChange, apply_changes, changes_between
@@ -974,21 +974,14 @@ class CustomerBook:
         taken: set[str] = set()
         limit = self.settings.profile.max_lengths.get("code")
         if limit is not None and limit != rule.max_length:
-            rule = attrs.evolve(rule, max_length=limit)  # once, not per record in assign_code
+            rule = attrs.evolve(rule, max_length=limit)  # once, not per record in code_for
         batch: list[Customer] = []
         for index, row, customer, problems, status, series in prepared:
             try:
-                if series is None:  # a code of its own, checked
-                    code = _code(
-                        assign_code(
-                            customer, rule, sequences, is_taken=taken.__contains__, today=today,
-                            max_length=limit,
-                        )
-                    )
-                else:
-                    code = rule.allocate(
-                        customer, sequences, is_taken=taken.__contains__, today=today, series=series
-                    )
+                code = code_for(
+                    customer, rule, sequences, is_taken=taken.__contains__, today=today,
+                    max_length=limit, series=series,
+                )
             except ValidationError as exc:
                 results.append((index, ImportOutcome(row, "invalid", customer.code, exc.problems), None))
                 continue

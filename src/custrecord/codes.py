@@ -36,6 +36,7 @@ __all__ = [
     "SequenceSource",
     "assign_code",
     "check_code",
+    "code_for",
     "code_shape_rule",
     "normalise_code",
     "sequence_key",
@@ -366,6 +367,33 @@ def check_code(
     return problems
 
 
+def code_for(
+    customer: Customer,
+    rule: CodeRule,
+    sequence: SequenceSource,
+    *,
+    is_taken: IsTaken | None = None,
+    today: date | None = None,
+    max_length: int | None = None,
+    series: str | None = None,
+) -> str:
+    """The code ``customer`` gets: its own one checked and normalised, or a new one allocated.
+
+    ``series`` is ``rule.series(customer, today)`` when the caller has it already.
+    Raises :class:`~custrecord.ValidationError` carrying the problems when the
+    given code is refused or no code can be made from the customer's fields.
+    """
+    if customer.code is not None and normalise_code(customer.code):
+        problems = check_code(customer.code, rule, customer=customer, is_taken=is_taken,
+                              max_length=max_length)
+        if problems:
+            raise ValidationError(problems, record=repr(customer.code))
+        return normalise_code(customer.code)
+    if max_length is not None and max_length != rule.max_length:
+        rule = attrs.evolve(rule, max_length=max_length)
+    return rule.allocate(customer, sequence, is_taken=is_taken, today=today, series=series)
+
+
 def assign_code(
     customer: Customer,
     rule: CodeRule,
@@ -375,20 +403,9 @@ def assign_code(
     today: date | None = None,
     max_length: int | None = None,
 ) -> Customer:
-    """``customer`` with a code: its own one checked and normalised, or a new one allocated.
-
-    Raises :class:`~custrecord.ValidationError` carrying the problems when the
-    given code is refused or no code can be made from the customer's fields.
-    """
-    if customer.code is not None and normalise_code(customer.code):
-        problems = check_code(customer.code, rule, customer=customer, is_taken=is_taken,
-                              max_length=max_length)
-        if problems:
-            raise ValidationError(problems, record=repr(customer.code))
-        return copy_with(customer, {"code": normalise_code(customer.code)})
-    if max_length is not None and max_length != rule.max_length:
-        rule = attrs.evolve(rule, max_length=max_length)
-    return copy_with(customer, {"code": rule.allocate(customer, sequence, is_taken=is_taken, today=today)})
+    """``customer`` with the code :func:`code_for` gives it."""
+    code = code_for(customer, rule, sequence, is_taken=is_taken, today=today, max_length=max_length)
+    return copy_with(customer, {"code": code})
 
 
 def code_shape_rule(rule: CodeRule) -> Rule:
