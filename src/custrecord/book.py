@@ -926,8 +926,12 @@ class CustomerBook:
             # need not be read back; the entries take the book's clock.
             at = self._clock()
             uow.history.append_added(stored_new, at=at, actor=who.name)
-            # The payloads _outbox_event gives, built once per status rather than per customer.
-            payloads = {s: {"status": s, "actor": who.name} for s in {c.status.value for c in stored_new}}
+            # The payload _outbox_event gives, built once per status rather than per customer
+            # (it leaves out the code).
+            payloads = {
+                s: _payload(CustomerRegistered(code="", at=at, actor=who.name, status=s))
+                for s in {c.status.value for c in stored_new}
+            }
             uow.outbox.append_many(
                 OutboxEvent(
                     type=CustomerRegistered.type,
