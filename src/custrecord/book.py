@@ -388,13 +388,9 @@ class CustomerBook:
             stored = uow.customers.add(customer)
         except DuplicateError as exc:
             raise ValidationError([_duplicate_problem(exc, customer)], record=repr(customer.name)) from exc
-        uow.history.append(self._entry(stored, "add", who, None, changes_between(None, stored)))
-        event = CustomerRegistered(
-            code=_code(stored),
-            at=stored.updated_at or self._clock(),
-            actor=who.name,
-            status=stored.status.value,
-        )
+        at = stored.updated_at or self._clock()
+        uow.history.append_added([stored], at=at, actor=who.name)
+        event = CustomerRegistered(code=_code(stored), at=at, actor=who.name, status=stored.status.value)
         return stored, [event]
 
     def _uniqueness_problems(
