@@ -6,7 +6,9 @@ re-runs ``__init__`` over every field, where only the changed ones need converti
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Callable, Mapping
+from operator import attrgetter
 from typing import Any, TypeVar, cast
 
 import attrs
@@ -15,22 +17,37 @@ __all__ = ["copy_with"]
 
 T = TypeVar("T")
 
-_ATTRIBUTES: dict[type, tuple[tuple[str, Any], ...] | None] = {}
+
+@attrs.frozen
+class _Layout:
+    """How to copy one attrs class slot by slot."""
+
+    names: tuple[str, ...]
+    converters: Mapping[str, Callable[[Any], Any] | None]
+    values: Callable[[Any], tuple[Any, ...]]
 
 
-def _attributes(cls: type) -> tuple[tuple[str, Any], ...] | None:
-    """(name, converter or None) of each attribute of an attrs class, cached.
+_LAYOUTS: dict[type, _Layout | None] = {}
+_SETATTR = object.__setattr__  # frozen attrs classes refuse their own __setattr__
+
+
+def _layout(cls: type) -> _Layout | None:
+    """The copy layout of an attrs class, cached.
 
     None when a class has validators, ``__attrs_post_init__`` or an ``attrs.Converter``
-    (it may need the instance): such a class is copied with ``attrs.evolve``.
+    (it may need the instance), or fewer than two fields: such a class is copied
+    with ``attrs.evolve``.
     """
-    if cls not in _ATTRIBUTES:
+    if cls not in _LAYOUTS:
         fields = attrs.fields(cls)
-        plain = not hasattr(cls, "__attrs_post_init__") and not any(
+        plain = len(fields) > 1 and not hasattr(cls, "__attrs_post_init__") and not any(
             a.validator is not None or isinstance(a.converter, attrs.Converter) for a in fields
         )
-        _ATTRIBUTES[cls] = tuple((a.name, a.converter) for a in fields) if plain else None
-    return _ATTRIBUTES[cls]
+        names = tuple(a.name for a in fields)
+        _LAYOUTS[cls] = (
+            _Layout(names, {a.name: a.converter for a in fields}, attrgetter(*names)) if plain else None
+        )
+    return _LAYOUTS[cls]
 
 
 def copy_with(instance: T, changes: Mapping[str, Any]) -> T:
@@ -38,18 +55,20 @@ def copy_with(instance: T, changes: Mapping[str, Any]) -> T:
 
     The copy is filled slot by slot, skipping ``__init__``: unchanged values
     come from a valid instance, and changed ones still go through their
-    attribute's converter (a rule may fix ``tags`` with a list).
+    attribute's converter (a rule may fix ``tags`` with a list). A name that is
+    no attribute raises ``TypeError``, as ``attrs.evolve`` does.
     """
-    attributes = _attributes(type(instance))
-    if attributes is None:
+    layout = _layout(type(instance))
+    if layout is None:
         return cast(T, attrs.evolve(cast(Any, instance), **changes))
     new = object.__new__(type(instance))
-    for name, converter in attributes:
-        if name in changes:
-            value = changes[name]
-            if converter is not None:
-                value = converter(value)
-        else:
-            value = getattr(instance, name)
-        object.__setattr__(new, name, value)
+    setter = _SETATTR.__get__(new)
+    # Every slot in one pass of C calls, then the few changed ones over it.
+    deque(map(setter, layout.names, layout.values(instance)), maxlen=0)
+    converters = layout.converters
+    for name, value in changes.items():
+        if name not in converters:
+            raise TypeError(f"{type(instance).__name__} has no attribute {name!r}")
+        converter = converters[name]
+        setter(name, value if converter is None else converter(value))
     return new
