@@ -10,7 +10,7 @@ import attrs
 from hypothesis import given
 
 import custrecord
-from custrecord import Contact, CreditProfile, Customer, Kind, Status
+from custrecord import Address, Contact, CreditProfile, Customer, Kind, Status
 from custrecord.fields import FIELDS
 from custrecord.testing.strategies import customers
 
@@ -54,6 +54,14 @@ def test_the_compact_form_loads_back_to_the_same_customer(customer: Customer) ->
     data = json.loads(json.dumps(custrecord.convert.unstructure_set(customer)))
     assert custrecord.load(data) == customer
     assert set(data) <= set(custrecord.unstructure(customer))
+
+
+@given(customers())
+def test_the_compact_form_is_the_omit_if_default_form(customer: Customer) -> None:
+    reference = custrecord.convert.converter.copy(omit_if_default=True)
+    assert custrecord.convert.unstructure_set(customer) == reference.unstructure(customer)
+    blank = attrs.evolve(customer, address=Address(), credit=CreditProfile(), contacts=())
+    assert custrecord.convert.unstructure_set(blank) == reference.unstructure(blank)
 
 
 @given(customers())

@@ -16,9 +16,10 @@ from typing import Any, get_args, get_origin
 
 import cattrs
 from cattrs.fns import identity
+from cattrs.gen import make_dict_unstructure_fn, override
 
 from custrecord.fields import FIELDS, column_for
-from custrecord.model import Customer, FrozenMap, Kind, Status
+from custrecord.model import Contact, Customer, FrozenMap, Kind, Status
 
 __all__ = ["converter", "flatten", "load", "unstructure", "unstructure_set"]
 
@@ -62,6 +63,18 @@ converter.register_structure_hook(FrozenMap, lambda v, _: FrozenMap(v))
 
 #: The same canonical form without the fields that hold their default value.
 _set_only = converter.copy(omit_if_default=True)
+_set_contact = _set_only.get_unstructure_hook(Contact)
+# The address and credit parts are unstructured whatever they hold and dropped when
+# empty: the same as comparing them with their defaults first, at half the cost,
+# since comparing two value objects compares every field.
+_set_customer = make_dict_unstructure_fn(
+    Customer,
+    _set_only,
+    _cattrs_omit_if_default=True,
+    address=override(omit_if_default=False),
+    credit=override(omit_if_default=False),
+    contacts=override(unstruct_hook=lambda contacts: [_set_contact(c) for c in contacts]),
+)
 
 
 def unstructure(customer: Customer) -> dict[str, Any]:
@@ -76,7 +89,11 @@ def unstructure_set(customer: Customer) -> dict[str, Any]:
     What :func:`load` takes back to the same customer; smaller, so cheaper to store,
     and exactly what a new customer sets over a blank record.
     """
-    data: dict[str, Any] = _set_only.unstructure(customer)
+    data: dict[str, Any] = _set_customer(customer)
+    if not data["address"]:
+        del data["address"]
+    if not data["credit"]:
+        del data["credit"]
     return data
 
 
