@@ -221,12 +221,14 @@ class _EventIds:
 
     def reset(self) -> None:
         """A new tag and counter start (a forked child must not repeat its parent's ids)."""
-        self._tag: str = os.urandom(6).hex()
+        self._tag: int = int.from_bytes(os.urandom(6), "big") << 32
         self._counter: Iterator[int] = itertools.count(int.from_bytes(os.urandom(3), "big"))
 
     def __call__(self) -> str:
-        # next() on itertools.count is atomic, so threads never share a value.
-        return f"{time.time_ns() // 1_000_000:012x}{self._tag}{next(self._counter) & 0xFFFFFFFF:08x}"
+        # next() on itertools.count is atomic, so threads never share a value. One integer
+        # of 128 bits in hex: half the time of formatting the three parts one by one.
+        value = (time.time_ns() // 1_000_000) << 80 | self._tag | next(self._counter) & 0xFFFFFFFF
+        return value.to_bytes(16, "big").hex()
 
 
 #: A new outbox event id (see :class:`_EventIds`).
