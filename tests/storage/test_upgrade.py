@@ -1,0 +1,103 @@
+"""Stores made by release 0.1 open with today's code and read back exactly what they held.
+
+The fixtures in tests/fixtures/release_0_1 were written by that release (see make.py
+there): a SQLite file, and dumps of the same store on PostgreSQL and MariaDB. Opening
+one migrates it in place; every customer, every history entry and every undelivered
+outbox event must then read as release 0.1 read them, and the store must take new work.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine
+
+from custrecord.book import CustomerBook
+from custrecord.convert import unstructure
+from custrecord.storage.sql import SqlStorage
+
+from .servers import MARIADB_ENV, POSTGRES_ENV, server_url, unique_prefix
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "release_0_1"
+OLD_PREFIX = "rel01_"
+
+
+def _expected() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
+    return data
+
+
+def _read(storage: SqlStorage) -> dict[str, Any]:
+    book = CustomerBook(storage)
+    customers = [unstructure(c) for c in book.all(include_deleted=True)]
+    history = {c["code"]: [e.to_dict() for e in book.history(c["code"])] for c in customers}
+    outbox = [
+        {"type": e.type, "code": e.code, "payload": dict(e.payload)} for e in storage.outbox.undelivered()
+    ]
+    return {"customers": customers, "history": history, "outbox": outbox}
+
+
+def _holds_and_works(storage: SqlStorage) -> None:
+    assert _read(storage) == _expected()
+    book = CustomerBook(storage)
+    added = book.add({"name": "升级后新增客户有限公司", "city": "广州市"})
+    assert added.code == "C000009"
+    assert [c.code for c in book.find(name_contains="导入")] == ["C000006", "C000007", "C000008"]
+
+
+def _sql_script(name: str, prefix: str) -> list[str]:
+    script = (FIXTURES / name).read_text(encoding="utf-8").replace(OLD_PREFIX, prefix)
+    lines = [line for line in script.splitlines() if not line.startswith(("\\", "--"))]
+    statements, current = [], []
+    for line in lines:
+        current.append(line)
+        if line.rstrip().endswith(";"):
+            statements.append("\n".join(current))
+            current = []
+    return [s for s in statements if s.strip()]
+
+
+@pytest.fixture
+def sqlite_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "old.db"
+    shutil.copy(FIXTURES / "custrecord.db", target)
+    return target
+
+
+def test_sqlite_store_of_release_0_1_upgrades(sqlite_copy: Path) -> None:
+    storage = SqlStorage(f"sqlite:///{sqlite_copy}", table_prefix=OLD_PREFIX)
+    try:
+        _holds_and_works(storage)
+    finally:
+        storage.close()
+
+
+@pytest.fixture(params=["postgresql", "mariadb"])
+def server_store(request: pytest.FixtureRequest) -> Iterator[SqlStorage]:
+    url = server_url(POSTGRES_ENV if request.param == "postgresql" else MARIADB_ENV)
+    prefix = unique_prefix()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for statement in _sql_script(f"{request.param}.sql", prefix):
+            conn.exec_driver_sql(statement.replace("%", "%%") if request.param == "mariadb" else statement)
+    storage = SqlStorage(url, table_prefix=prefix)
+    try:
+        yield storage
+    finally:
+        storage.drop()
+        engine.dispose()
+
+
+def test_server_store_of_release_0_1_upgrades(server_store: SqlStorage) -> None:
+    _holds_and_works(server_store)
+
+
+def test_fixture_sql_names_only_its_own_tables() -> None:
+    for name in ("postgresql.sql", "mariadb.sql"):
+        script = (FIXTURES / name).read_text(encoding="utf-8")
+        assert "custrecord_" not in script
