@@ -10,7 +10,8 @@ import pytest
 
 import custrecord
 from custrecord import Address, Contact, Customer, Kind, Status
-from custrecord.parse import BadValue, parse, parse_date, parse_decimal, parse_int, parse_text, split_tags
+from custrecord.coerce import BadValue, parse_date, parse_decimal, parse_int, parse_text, split_tags
+from custrecord.parse import parse
 
 
 def codes(data: Any, **kwargs: Any) -> dict[str, list[str]]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from custrecord.convert import flatten, load, unstructure
+from custrecord.convert import load, unstructure
 from custrecord.errors import (
     ConflictError,
     CustrecordError,
@@ -25,6 +25,7 @@ from custrecord.errors import (
     UnavailableError,
     ValidationError,
 )
+from custrecord.flat import flatten
 from custrecord.model import Address, Contact, CreditProfile, Customer, FrozenMap, Kind, Status
 from custrecord.problems import Problem, ProblemCode, Report, Severity
 from custrecord.validation.engine import Context, Profile, Rule, structure, validate

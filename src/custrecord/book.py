@@ -30,9 +30,9 @@ from custrecord.events import (
     Merged,
     StatusChanged,
 )
+from custrecord.flat import OTHER_CONTACTS_KEY, split_record
 from custrecord.lifecycle import Transition, next_status
 from custrecord.model import Customer, Status
-from custrecord.parse import _split_flat
 from custrecord.permissions import (
     SYSTEM,
     Action,
@@ -1612,7 +1612,7 @@ def _given_status(data: Any) -> Status | None:
     if isinstance(raw, Status):
         return None if raw is Status.DELETED else raw
     if isinstance(raw, str) and raw.strip():
-        from custrecord.parse import STATUS_ALIASES
+        from custrecord.coerce import STATUS_ALIASES
 
         found = STATUS_ALIASES.get(raw.strip()) or STATUS_ALIASES.get(raw.strip().lower())
         return None if found is Status.DELETED else found
@@ -1646,8 +1646,10 @@ def _merge_changes(
     data = unstructure(current)
     for key in ("code", "status", "version", "created_at", "updated_at"):
         data.pop(key, None)
-    top, address, credit, contact, nested, extra, unknown = _split_flat(changes, custom_fields)
-    if "other_contacts" in nested:
+    parts = split_record(changes, custom_fields)
+    top, address, credit, contact = parts.top, parts.address, parts.credit, parts.contact
+    nested, extra, unknown = parts.nested, parts.extra, parts.unknown
+    if OTHER_CONTACTS_KEY in nested:
         # The other-contacts column stands for every contact after the primary one.
         data["contacts"] = data["contacts"][:1]
     for key, value in {**top, **nested}.items():

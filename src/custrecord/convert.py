@@ -18,10 +18,9 @@ import cattrs
 from cattrs.fns import identity
 from cattrs.gen import make_dict_unstructure_fn, override
 
-from custrecord.fields import FIELDS, column_for
 from custrecord.model import Contact, Customer, FrozenMap, Kind, Status
 
-__all__ = ["converter", "flatten", "load", "unstructure", "unstructure_set"]
+__all__ = ["converter", "load", "unstructure", "unstructure_set"]
 
 converter = cattrs.Converter()
 converter.register_unstructure_hook(Decimal, str)
@@ -100,34 +99,3 @@ def unstructure_set(customer: Customer) -> dict[str, Any]:
 def load(data: Mapping[str, Any]) -> Customer:
     """Structure trusted canonical data (as :func:`unstructure` gives) without validation."""
     return converter.structure(data, Customer)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple | frozenset | set):
-        return ",".join(sorted(str(v) for v in value))
-    return str(value)
-
-
-def flatten(customer: Customer, *, headers: str = "en") -> dict[str, str]:
-    """One flat row (SPEC 1 flat form) of text cells; extra fields are appended by name.
-
-    ``headers`` is ``en`` (``contact_phone``) or ``zh`` (``电话``). Only the
-    primary contact fits a row; see the import/export docs for the others.
-    """
-    data = unstructure(customer)
-    contact = data["contacts"][0] if data["contacts"] else {}
-    row: dict[str, str] = {}
-    for field in FIELDS:
-        head, _, tail = field.path.partition(".")
-        if head == "contacts[]":
-            value = contact.get(tail)
-        elif tail:
-            value = data[head].get(tail)
-        else:
-            value = data[head]
-        row[column_for(field.path, headers=headers)] = _cell(value)
-    for key, value in data["extra"].items():
-        row.setdefault(key, _cell(value))
-    return row

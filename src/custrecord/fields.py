@@ -1,115 +1,204 @@
-"""The field catalogue of SPEC section 1: paths, flat column names and labels.
+"""The field catalogue of SPEC section 1: one row per leaf field of a customer.
 
-One table serves the flat (CSV/Excel) form, the Chinese import headers and the
-labels that problem messages use, so the three can never disagree.
+Everything that is said about a field is said here once: its nested path, its
+flat (CSV) column, its Chinese header and labels, other headers seen in ERP
+exports, the kind of value it holds (which picks its coercer and its cell type),
+its default length limit, and whether it is personal data, storage-managed or
+changeable through ``update``. Parsing, validation, the flat form, import and
+export, erasure and the book derive their tables from this one.
 """
 
 from __future__ import annotations
 
+import enum
 import re
+from collections.abc import Mapping
 
 import attrs
 
-__all__ = ["FIELDS", "OTHER_CONTACTS", "Field", "column_for", "field_for_column", "label"]
+__all__ = [
+    "CATALOGUE",
+    "FIELDS",
+    "MANAGED_FIELDS",
+    "MAX_LENGTHS",
+    "OTHER_CONTACTS",
+    "PERSONAL_PATHS",
+    "SELECTING_FIELDS",
+    "Field",
+    "Value",
+    "column_for",
+    "field_for_column",
+    "field_for_path",
+    "label",
+]
 
 #: The column holding the contacts after the primary one, as a JSON list (the flat form
 #: holds one contact in its ``contact_*`` columns); by header language.
 OTHER_CONTACTS: dict[str, str] = {"en": "other_contacts", "zh": "其他联系人"}
 
 
+class Value(enum.Enum):
+    """What a field holds: decides how raw input is coerced and how a cell is typed."""
+
+    TEXT = "text"  #: cleaned text (trimmed, NFKC, runs of spaces collapsed)
+    IDENTIFIER = "identifier"  #: text kept as written for its validator; a placeholder means none
+    CODE = "code"  #: a code: upper case, no spaces
+    UPPER = "upper"  #: upper-case text (currency, grade)
+    COUNTRY = "country"  #: ISO 3166 alpha-2, names and aliases accepted
+    KIND = "kind"  #: enterprise or individual
+    STATUS = "status"  #: a lifecycle status
+    DECIMAL = "decimal"  #: an amount
+    INT = "int"  #: a whole number
+    DATE = "date"
+    DATETIME = "datetime"  #: an aware time
+    TAGS = "tags"  #: a set of texts
+    EXTRA = "extra"  #: the mapping of user-defined fields
+
+
 @attrs.frozen
 class Field:
     """One leaf field of the customer record.
 
-    ``path`` is the nested path (``address.postcode``), ``column`` the flat
-    column name (``postcode``), ``zh`` the Chinese column header and label,
-    ``en`` the English label used in messages.
+    ``path`` is the nested path (``address.postcode``, ``contacts[].phone``),
+    ``column`` the flat column name (``postcode``), ``zh`` the Chinese column
+    header and label, ``en`` the English label used in messages, ``aliases``
+    further headers that mean this field on import.
     """
 
     path: str
     column: str
     zh: str
     en: str
+    value: Value = Value.TEXT
+    #: The default length limit of a text (profiles may change it).
+    max_length: int | None = None
+    aliases: tuple[str, ...] = ()
+    #: Personal data: erasure scrubs it from the record, its history and the outbox.
+    personal: bool = False
+    #: A column of the flat form (exports and import templates carry it).
+    flat: bool = True
+    #: Kept by storage (version and times); never in a diff, never given by a caller.
+    managed: bool = False
+    #: ``update`` may change it; the others change through their own operations.
+    updatable: bool = True
+
+    @property
+    def head(self) -> str:
+        """The top-level attribute of the customer (``address`` for ``address.city``)."""
+        return self.path.split(".", 1)[0].removesuffix("[]")
+
+    @property
+    def leaf(self) -> str:
+        """The attribute inside its part (``city`` for ``address.city``), or the head."""
+        return self.path.rpartition(".")[2]
 
 
-def _f(path: str, zh: str, en: str, column: str | None = None) -> Field:
-    return Field(path=path, column=column or path.replace(".", "_"), zh=zh, en=en)
+def _f(path: str, zh: str, en: str, value: Value = Value.TEXT, *, column: str | None = None,
+       **options: object) -> Field:
+    return Field(path=path, column=column or path.replace(".", "_"), zh=zh, en=en, value=value,
+                 **options)  # type: ignore[arg-type]
 
 
-#: Every leaf field in flat-form column order.
-FIELDS: tuple[Field, ...] = (
-    _f("code", "客户编码", "customer code"),
-    _f("name", "客户名称", "customer name"),
-    _f("short_name", "客户简称", "short name"),
-    _f("kind", "客户类型", "customer type"),
-    _f("country", "国家", "country"),
-    _f("tax_id", "税号", "tax ID"),
-    _f("category", "所属分类", "category"),
-    _f("region", "所属地区", "region"),
-    _f("industry", "所属行业", "industry"),
-    _f("address.province", "省份", "province", "province"),
-    _f("address.city", "城市", "city", "city"),
-    _f("address.district", "区县", "district", "district"),
-    _f("address.street", "地址", "street address", "street"),
-    _f("address.postcode", "邮编", "postcode", "postcode"),
-    _f("contacts[].name", "联系人", "contact name", "contact_name"),
-    _f("contacts[].title", "职务", "contact title", "contact_title"),
-    _f("contacts[].phone", "电话", "phone", "contact_phone"),
-    _f("contacts[].mobile", "手机", "mobile", "contact_mobile"),
-    _f("contacts[].email", "电子邮箱", "e-mail", "contact_email"),
-    _f("bank_name", "开户银行", "bank name"),
-    _f("bank_account", "银行账号", "bank account"),
-    _f("legal_representative", "法人代表", "legal representative"),
-    _f("credit.grade", "信用等级", "credit grade"),
-    _f("credit.limit", "信用额度", "credit limit"),
-    _f("credit.currency", "币种", "currency"),
-    _f("credit.days", "信用期限", "credit days"),
-    _f("credit.valid_from", "信用起始日期", "credit valid from"),
-    _f("credit.valid_until", "信用截止日期", "credit valid until"),
-    _f("settlement_method", "结算方式", "settlement method"),
-    _f("payment_terms", "付款条件", "payment terms"),
-    _f("tags", "标签", "tags"),
-    _f("priority", "优先级", "priority"),
-    _f("status", "状态", "status"),
-    _f("remarks", "备注", "remarks"),
-    _f("review_date", "复核日期", "review date"),
+_ID, _CODE = Value.IDENTIFIER, Value.CODE
+
+#: Every leaf field: the flat form's columns in their order, then the record-only ones.
+CATALOGUE: tuple[Field, ...] = (
+    _f("code", "客户编码", "customer code", _CODE, max_length=30, updatable=False),
+    _f("name", "客户名称", "customer name", max_length=100, personal=True),
+    _f("short_name", "客户简称", "short name", max_length=40, personal=True),
+    _f("kind", "客户类型", "customer type", Value.KIND),
+    _f("country", "国家", "country", Value.COUNTRY),
+    _f("tax_id", "税号", "tax ID", _ID, max_length=64, personal=True,
+       aliases=("纳税人识别号", "统一社会信用代码")),
+    _f("category", "所属分类", "category", _CODE, max_length=30, aliases=("客户分类",)),
+    _f("region", "所属地区", "region", _CODE, max_length=30, aliases=("地区",)),
+    _f("industry", "所属行业", "industry", max_length=100, aliases=("行业",)),
+    _f("address.province", "省份", "province", column="province", max_length=50, personal=True),
+    _f("address.city", "城市", "city", column="city", max_length=50, personal=True),
+    _f("address.district", "区县", "district", column="district", max_length=50, personal=True),
+    _f("address.street", "地址", "street address", column="street", max_length=200, personal=True,
+       aliases=("详细地址",)),
+    _f("address.postcode", "邮编", "postcode", _ID, column="postcode", max_length=20, personal=True,
+       aliases=("邮政编码",)),
+    _f("contacts[].name", "联系人", "contact name", column="contact_name", max_length=50, personal=True),
+    _f("contacts[].title", "职务", "contact title", column="contact_title", max_length=50, personal=True),
+    _f("contacts[].phone", "电话", "phone", _ID, column="contact_phone", max_length=60, personal=True,
+       aliases=("联系电话",)),
+    _f("contacts[].mobile", "手机", "mobile", _ID, column="contact_mobile", max_length=60, personal=True,
+       aliases=("移动电话",)),
+    _f("contacts[].email", "电子邮箱", "e-mail", _ID, column="contact_email", max_length=254,
+       personal=True, aliases=("邮箱", "email")),
+    _f("bank_name", "开户银行", "bank name", max_length=100, personal=True, aliases=("开户行",)),
+    # As written, with spaces; the account rule checks the digits.
+    _f("bank_account", "银行账号", "bank account", _ID, max_length=50, personal=True, aliases=("账号",)),
+    _f("legal_representative", "法人代表", "legal representative", max_length=100, personal=True,
+       aliases=("法定代表人",)),
+    _f("credit.grade", "信用等级", "credit grade", Value.UPPER, max_length=20),
+    _f("credit.limit", "信用额度", "credit limit", Value.DECIMAL),
+    _f("credit.currency", "币种", "currency", Value.UPPER),
+    _f("credit.days", "信用期限", "credit days", Value.INT, aliases=("信用期限(天)",)),
+    _f("credit.valid_from", "信用起始日期", "credit valid from", Value.DATE),
+    _f("credit.valid_until", "信用截止日期", "credit valid until", Value.DATE),
+    _f("settlement_method", "结算方式", "settlement method", max_length=50),
+    _f("payment_terms", "付款条件", "payment terms", max_length=100),
+    _f("tags", "标签", "tags", Value.TAGS),
+    _f("priority", "优先级", "priority", Value.INT),
+    _f("status", "状态", "status", Value.STATUS, updatable=False),
+    _f("remarks", "备注", "remarks", max_length=500, personal=True),
+    _f("review_date", "复核日期", "review date", Value.DATE),
+    _f("extra", "自定义字段", "extra", Value.EXTRA, flat=False, personal=True),
+    _f("replaced_by", "合并至", "merged into", _CODE, flat=False, updatable=False),
+    _f("version", "版本", "version", Value.INT, flat=False, managed=True, updatable=False),
+    _f("created_at", "创建时间", "created at", Value.DATETIME, flat=False, managed=True, updatable=False),
+    _f("updated_at", "修改时间", "updated at", Value.DATETIME, flat=False, managed=True, updatable=False),
 )
 
-_BY_PATH = {f.path: f for f in FIELDS}
-_BY_COLUMN: dict[str, Field] = {}
+#: The flat form's columns, in order (SPEC 1).
+FIELDS: tuple[Field, ...] = tuple(f for f in CATALOGUE if f.flat)
+
+#: Storage-managed fields: never in a diff, never given by a caller.
+MANAGED_FIELDS: frozenset[str] = frozenset(f.path for f in CATALOGUE if f.managed)
+
+#: Fields that pick a customer or change through their own operations, never through ``update``.
+SELECTING_FIELDS: tuple[Field, ...] = tuple(f for f in CATALOGUE if not f.updatable)
+
+#: Default length limits by path (``contacts[].phone``; ``tags[]`` for each tag).
+MAX_LENGTHS: Mapping[str, int] = {
+    **{f.path: f.max_length for f in CATALOGUE if f.max_length is not None},
+    "tags[]": 30,
+}
+
+#: What erasure scrubs: the personal fields, as top-level parts (``address``, ``contacts``).
+PERSONAL_PATHS: tuple[str, ...] = tuple(dict.fromkeys(f.head for f in CATALOGUE if f.personal))
+
+_BY_PATH: dict[str, Field] = {f.path: f for f in CATALOGUE}
+
+
+def _header_key(header: str) -> str:
+    return header.strip().lower().replace(" ", "_")
+
+
+_BY_HEADER: dict[str, Field] = {}
 for _field in FIELDS:
-    _BY_COLUMN[_field.column] = _field
-    _BY_COLUMN[_field.zh] = _field
-# Common alternative headers seen in ERP exports.
-for _alias, _column in {
-    "联系电话": "contact_phone",
-    "移动电话": "contact_mobile",
-    "邮箱": "contact_email",
-    "email": "contact_email",
-    "纳税人识别号": "tax_id",
-    "统一社会信用代码": "tax_id",
-    "客户分类": "category",
-    "地区": "region",
-    "行业": "industry",
-    "邮政编码": "postcode",
-    "详细地址": "street",
-    "开户行": "bank_name",
-    "账号": "bank_account",
-    "法定代表人": "legal_representative",
-    "信用期限(天)": "credit_days",
-}.items():
-    _BY_COLUMN[_alias] = _BY_COLUMN[_column]
+    for _header in (_field.column, _field.zh, *_field.aliases):
+        _BY_HEADER[_header] = _field
+        _BY_HEADER.setdefault(_header_key(_header), _field)
 
 _INDEX = re.compile(r"\[\d+\]")
 
 
+def field_for_path(path: str) -> Field | None:
+    """The field at ``path`` (``contacts[0].phone`` and ``contacts[].phone`` alike), or None."""
+    return _BY_PATH.get(_INDEX.sub("[]", path))
+
+
 def field_for_column(header: str) -> Field | None:
-    """The field a flat column header (English or Chinese) stands for, or None."""
-    key = header.strip()
-    found = _BY_COLUMN.get(key)
-    if found is None:
-        found = _BY_COLUMN.get(key.lower().replace(" ", "_"))
-    return found
+    """The field a flat column header (English, Chinese or an alias) stands for, or None.
+
+    Headers compare trimmed, and English ones also without case and with ``_`` for spaces.
+    """
+    found = _BY_HEADER.get(header.strip())
+    return found if found is not None else _BY_HEADER.get(_header_key(header))
 
 
 def column_for(path: str, *, headers: str = "en") -> str:
@@ -120,7 +209,7 @@ def column_for(path: str, *, headers: str = "en") -> str:
 
 def label(path: str, lang: str = "en") -> str:
     """A human label for ``path`` (``contacts[0].phone`` -> ``phone``/``电话``)."""
-    field = _BY_PATH.get(_INDEX.sub("[]", path))
+    field = field_for_path(path)
     if field is None:
         return path
     return field.zh if lang == "zh" else field.en

@@ -12,6 +12,7 @@ __all__ = [
     "has_unstorable",
     "is_placeholder",
     "nfkc",
+    "text_of",
 ]
 
 _SPACES = re.compile(r"\s+")
@@ -64,3 +65,11 @@ def has_unstorable(text: str) -> bool:
 def is_placeholder(text: str) -> bool:
     """Whether ``text`` is a placeholder for "none" such as ``/``, ``N/A`` or ``无``."""
     return text.strip() in PLACEHOLDERS
+
+
+def text_of(value: object) -> str:
+    """``str(value)``, or ``<type>`` when that fails (a huge int, a broken ``__str__``): for reports."""
+    try:
+        return str(value)
+    except Exception:
+        return f"<{type(value).__name__}>"

@@ -19,7 +19,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 import custrecord
 from custrecord.book import CustomerBook
-from custrecord.convert import flatten
+from custrecord.flat import flatten
 from custrecord.lifecycle import InvalidTransition, Transition
 from custrecord.permissions import Action, Actor, PermissionDenied, RolePolicy
 from custrecord.storage.memory import MemoryStorage

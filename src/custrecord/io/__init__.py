@@ -8,9 +8,10 @@ openpyxl is imported only when an XLSX file is read or written.
 
 from __future__ import annotations
 
+from custrecord.fields import OTHER_CONTACTS
 from custrecord.io.card import customer_card_html
 from custrecord.io.cells import Cell, Row
-from custrecord.io.columns import ERROR_COLUMNS, OTHER_CONTACTS
+from custrecord.io.columns import ERROR_COLUMNS
 from custrecord.io.errorfile import write_errors
 from custrecord.io.errors import FileError, FileFormatError, MissingDependencyError
 from custrecord.io.export import customer_columns, customer_row, write_customers

@@ -15,8 +15,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
 
 from custrecord.fields import field_for_column, label
+from custrecord.flat import identifier_columns
 from custrecord.io.cells import Cell
-from custrecord.io.columns import ERROR_COLUMNS, identifier_columns
+from custrecord.io.columns import ERROR_COLUMNS
 from custrecord.io.pipeline import RowResult
 from custrecord.io.writer import write_rows
 from custrecord.problems import Problem

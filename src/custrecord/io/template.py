@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from custrecord.fields import FIELDS, column_for, label
+from custrecord.flat import identifier_columns
 from custrecord.io.cells import column_letter
-from custrecord.io.columns import IDENTIFIER_PATHS
 from custrecord.io.errors import FileError
 from custrecord.io.writer import output_format, write_rows
 
@@ -121,7 +121,7 @@ def _fill(
         cell.font = red if path in required else bold
         cell.fill = fill
         sheet.column_dimensions[letter].width = min(max(len(column) * 2 + 2, 12), 40)
-        if path in IDENTIFIER_PATHS:
+        if column in identifier_columns(lang):
             sheet.column_dimensions[letter].number_format = "@"
         note = _note(path, column, lang, path in required)
         cell.comment = Comment(note, "custrecord", width=260, height=90)
