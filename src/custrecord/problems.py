@@ -64,6 +64,7 @@ class ProblemCode(enum.StrEnum):
     DUPLICATE_SHORT_NAME = "duplicate_short_name"
     DUPLICATE_COLUMN = "duplicate_column"
     POSSIBLE_DUPLICATE = "possible_duplicate"
+    PERMISSION_DENIED = "permission_denied"
 
 
 #: English and Chinese message templates by code. ``{label}`` is the field's
@@ -152,6 +153,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "possible_duplicate": (
         "this customer looks like one already stored{hint}",
         "该客户与已有客户疑似重复{hint_zh}",
+    ),
+    "permission_denied": (
+        "{label} may not be set by this user{hint}",
+        "当前用户无权设置{label}{hint_zh}",
     ),
 }
 

@@ -11,7 +11,6 @@ import json
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any
 
 import attrs
@@ -22,7 +21,7 @@ from custrecord.errors import ConflictError, DuplicateError, NotFound, StorageEr
 from custrecord.storage import HistoryEntry, OutboxEvent, Query
 from custrecord.storage.autocommit import AutoCustomers, AutoHistory, AutoOutbox, AutoSequences
 from custrecord.storage.matching import matches, order_and_page
-from custrecord.storage.values import added_entry, make_query, redact_entry, redact_payload, utcnow
+from custrecord.storage.values import make_query, redact_entry, redact_payload, utcnow
 
 
 @attrs.define
@@ -187,16 +186,6 @@ class DictHistory:
     def append_many(self, entries: Iterable[HistoryEntry]) -> None:
         for entry in entries:
             self.append(entry)
-
-    def append_added(
-        self,
-        customers: Iterable[Customer],
-        *,
-        at: datetime,
-        actor: str | None = None,
-        reason: str | None = None,
-    ) -> None:
-        self.append_many(added_entry(c, at=at, actor=actor, reason=reason) for c in customers)
 
     def list(self, code: str) -> Sequence[HistoryEntry]:
         return [entry for entry in self.rows.history if entry.code == code]

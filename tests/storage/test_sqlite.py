@@ -11,6 +11,7 @@ import pytest
 from custrecord import Customer, DuplicateError, UnavailableError
 from custrecord.storage import Storage, open_storage
 from custrecord.storage.sql import SqlStorage
+from custrecord.storage.sql.schema import SCHEMA_VERSION
 from custrecord.testing import StorageContract
 
 
@@ -48,7 +49,7 @@ def test_file_is_in_wal_mode_with_the_schema_versioned(tmp_path: Path) -> None:
     storage.close()
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("SELECT version FROM custrecord_schema_version").fetchall() == [(1,)]
+        assert raw.execute("SELECT version FROM custrecord_schema_version").fetchall() == [(SCHEMA_VERSION,)]
     again = open_storage(f"sqlite:///{path}")  # reopening migrates nothing and keeps data
     assert again.customers.get("C1").name == "苏州华信科技有限公司"
     again.close()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
 from typing import Any
 
 from custrecord.model import Customer
@@ -119,17 +118,6 @@ class AutoHistory(_Auto):
     def append_many(self, entries: Iterable[HistoryEntry]) -> None:
         with self._unit() as uow:
             uow.history.append_many(entries)
-
-    def append_added(
-        self,
-        customers: Iterable[Customer],
-        *,
-        at: datetime,
-        actor: str | None = None,
-        reason: str | None = None,
-    ) -> None:
-        with self._unit() as uow:
-            uow.history.append_added(customers, at=at, actor=actor, reason=reason)
 
     def list(self, code: str) -> Sequence[HistoryEntry]:
         with self._unit() as uow:

@@ -20,7 +20,7 @@ def compile_filter(query: Query, *, name_checked: bool = False) -> Callable[[Cus
     """A predicate for ``query``'s filters (paging aside); ``name_checked`` skips the name test."""
     statuses = query.statuses()
     fragment = None if name_checked else query.fragment()
-    kind, country, tag = query.kind, query.country, query.tag
+    kind, country, tag, short_name = query.kind, query.country, query.tag, query.short_name
     category, category_prefix = query.category, query.category_prefix
     region, region_prefix = query.region, query.region_prefix
 
@@ -40,6 +40,8 @@ def compile_filter(query: Query, *, name_checked: bool = False) -> Callable[[Cus
         if region_prefix is not None and (c.region is None or not c.region.startswith(region_prefix)):
             return False
         if tag is not None and tag not in c.tags:
+            return False
+        if short_name is not None and c.short_name != short_name:
             return False
         return fragment is None or fragment in name_key(c.name)
 

@@ -31,7 +31,6 @@ from custrecord.storage.values import (
     HistoryEntry,
     OutboxEvent,
     Query,
-    added_entry,
     make_query,
     name_key,
     redact_entry,
@@ -92,6 +91,7 @@ class _State:
         self.categories = _Tree()
         self.regions = _Tree()
         self.tags: dict[str, set[str]] = {}
+        self.short_names: dict[str, set[str]] = {}
         self.names = NgramIndex()
         self.sequences: dict[str, int] = {}
         self.history: dict[str, list[HistoryEntry]] = {}
@@ -111,6 +111,8 @@ class _State:
             self.regions.remove(old.region, code)
             for tag in old.tags:
                 self.tags[tag].discard(code)
+            if old.short_name is not None:
+                self.short_names[old.short_name].discard(code)
         if new is None:
             del self.customers[code]
             self.names.discard(code)
@@ -126,6 +128,8 @@ class _State:
         self.regions.add(new.region, code)
         for tag in new.tags:
             self.tags.setdefault(tag, set()).add(code)
+        if new.short_name is not None:
+            self.short_names.setdefault(new.short_name, set()).add(code)
         if old is None or old.name != new.name:
             self.names.put(code, name_key(new.name))
 
@@ -161,6 +165,8 @@ class _State:
             hits.append(self.regions.under(query.region_prefix))
         if query.tag is not None:
             hits.append(self.tags.get(query.tag, set()))
+        if query.short_name is not None:
+            hits.append(self.short_names.get(query.short_name, set()))
         fragment = query.fragment() if names else None
         named = self.names.search(fragment) if fragment else None
         if named is not None:
@@ -432,16 +438,6 @@ class _History:
             same = history.setdefault(entry.code, [])
             same.append(entry)
             appended.append(same)
-
-    def append_added(
-        self,
-        customers: Iterable[Customer],
-        *,
-        at: datetime,
-        actor: str | None = None,
-        reason: str | None = None,
-    ) -> None:
-        self.append_many(added_entry(c, at=at, actor=actor, reason=reason) for c in customers)
 
     def list(self, code: str) -> Sequence[HistoryEntry]:
         return tuple(self._unit.state.history.get(code, ()))

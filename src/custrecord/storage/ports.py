@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from custrecord.model import Customer
@@ -131,23 +130,6 @@ class History(Protocol):
 
     def append_many(self, entries: Iterable[HistoryEntry]) -> None:
         """Record ``entries`` in order, as :meth:`append` of each would."""
-        ...
-
-    def append_added(
-        self,
-        customers: Iterable[Customer],
-        *,
-        at: datetime,
-        actor: str | None = None,
-        reason: str | None = None,
-    ) -> None:
-        """Record the ``add`` entry of each new, stored customer, in order.
-
-        :meth:`list` then gives exactly what :meth:`append_many` of
-        :func:`~custrecord.storage.values.added_entry` for each would have given.
-        An adapter may store the customer instead of its changes: the SQL adapter
-        keeps the document it has just written, which makes bulk imports cheaper.
-        """
         ...
 
     def list(self, code: str) -> Sequence[HistoryEntry]:

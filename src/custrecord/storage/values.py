@@ -80,8 +80,8 @@ class Query:
     Every filter given must hold (AND). ``status`` is one status or several;
     without it, deleted customers are left out unless ``include_deleted``.
     ``category_prefix`` / ``region_prefix`` match a code and everything under it
-    in its tree. ``name_contains`` is a case-insensitive substring of the name
-    (Chinese or Latin, any length). ``order_by`` names fields of
+    in its tree. ``short_name`` matches a short name exactly. ``name_contains``
+    is a case-insensitive substring of the name (Chinese or Latin, any length). ``order_by`` names fields of
     :data:`ORDER_FIELDS` (``-`` for descending); missing values sort first
     ascending, last descending; ``code`` breaks ties. ``offset`` and ``limit``
     page the ordered result.
@@ -95,6 +95,7 @@ class Query:
     region: str | None = None
     region_prefix: str | None = None
     tag: str | None = None
+    short_name: str | None = None
     name_contains: str | None = None
     include_deleted: bool = False
     order_by: tuple[str, ...] = attrs.field(default=("code",), converter=_order)
@@ -192,7 +193,6 @@ def added_entry(
 ) -> HistoryEntry:
     """The ``add`` entry (version 1) of a new, stored ``customer``: what it sets over a blank record.
 
-    What :meth:`~custrecord.storage.ports.History.append_added` records for each customer.
     """
     code = customer.code
     if code is None:

@@ -325,6 +325,7 @@ def queries() -> st.SearchStrategy[Query]:
         region=st.none() | st.sampled_from(("EAST", "320500")),
         region_prefix=st.none() | st.sampled_from(("3", "32", "E", "S")),
         tag=st.none() | st.sampled_from(("VIP", "潜在", "KA", "Export", "none")),
+        short_name=st.none() | st.sampled_from(("华信", "Acme", "acme")),
         name_contains=st.none()
         | st.sampled_from(
             (
@@ -505,36 +506,30 @@ class HistoryContract(StorageFixtures):
         assert list(storage.history.list("C2")) == [batch[1]]
 
     @_rich
-    @given(batch=customer_lists(max_size=4), stored=st.booleans())
-    def test_append_added_records_what_each_customer_sets(
-        self, make_storage: StorageFactory, batch: list[Customer], stored: bool
+    @given(batch=customer_lists(max_size=4))
+    def test_added_entries_read_back_as_written(
+        self, make_storage: StorageFactory, batch: list[Customer]
     ) -> None:
         storage = make_storage()
         at = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
         before = HistoryEntry(code="C0", version=1, action="freeze", at=at)
         with storage.unit_of_work() as uow:
-            if stored:  # the customers an import has just added (an adapter may reuse their documents)
-                uow.customers.add_many(batch)
+            uow.customers.add_many(batch)
             uow.history.append(before)
-            uow.history.append_added(iter(batch), at=at, actor="导入", reason="import")
-            uow.history.append_added([], at=at)
+            uow.history.append_many(added_entry(c, at=at, actor="导入", reason="import") for c in batch)
         for customer in batch:
             code = customer.code or ""
             expected = added_entry(customer, at=at, actor="导入", reason="import")
             assert list(storage.history.list(code)) == ([before] if code == "C0" else []) + [expected]
 
-    def test_append_added_entries_can_be_redacted(self, storage: Storage) -> None:
+    def test_added_entries_can_be_redacted(self, storage: Storage) -> None:
         customer = _customer("C1", contacts=(Contact(name="张三", mobile="+8613812345678"),))
         storage.customers.add_many([customer])
-        storage.history.append_added([customer], at=datetime(2026, 1, 2, tzinfo=UTC))
+        storage.history.append(added_entry(customer, at=datetime(2026, 1, 2, tzinfo=UTC)))
         assert storage.history.redact("C1", ["contacts"]) == 1
         (entry,) = storage.history.list("C1")
         assert {c.path: c.new for c in entry.changes}["contacts"] == REDACTED
         assert storage.history.redact("C1", ["contacts"]) == 0
-
-    def test_append_added_refuses_a_customer_without_code(self, storage: Storage) -> None:
-        with pytest.raises(ValueError, match="code"):
-            storage.history.append_added([Customer(name="无编码")], at=datetime(2026, 1, 2, tzinfo=UTC))
 
     def test_times_keep_microseconds_and_become_utc(self, storage: Storage) -> None:
         shanghai = datetime(2026, 3, 1, 8, 0, 0, 123456, tzinfo=timezone(timedelta(hours=8)))
@@ -671,7 +666,6 @@ class UnitOfWorkContract(StorageFixtures):
             assert set(uow.customers.get_many(["NEW", "N2", "KEEP"])) == {"NEW", "N2", "KEEP"}
             assert list(uow.customers.get_many_by_tax_id([("CN", "T1")])) == [("CN", "T1")]
             uow.history.append_many(HistoryEntry(code="NEW", version=1, action="add") for _ in range(3))
-            uow.history.append_added([_customer("NEW")], at=datetime(2026, 1, 2, tzinfo=UTC))
             uow.outbox.append_many([OutboxEvent(type="customer.added", code="NEW", payload={})])
             raise _Boom
         self._unchanged(storage, kept)

@@ -34,6 +34,7 @@ _QUERIES = st.builds(
     Query,
     status=st.none() | st.sampled_from(list(Status)),
     tag=st.none() | st.sampled_from(("VIP", "KA")),
+    short_name=st.none() | st.sampled_from(("华信", "Acme")),
     category_prefix=st.none() | st.sampled_from(("0", "01", "R")),
     name_contains=st.none() | st.sampled_from(("科技", "有限", "a", "Ltd")),
     include_deleted=st.booleans(),

@@ -46,6 +46,8 @@ def _passes(query: Query, c: Customer) -> bool:
         return False
     if query.tag is not None and query.tag not in c.tags:
         return False
+    if query.short_name is not None and query.short_name != c.short_name:
+        return False
     if query.name_contains:
         import unicodedata
 

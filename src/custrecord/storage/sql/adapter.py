@@ -36,8 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import UnaryExpression
 
-from custrecord.convert import load, unstructure_set
-from custrecord.diff import changes_between
+from custrecord.convert import unstructure_set
 from custrecord.errors import ConflictError, DuplicateError, NotFound, StorageError
 from custrecord.model import Customer, Status
 from custrecord.storage.autocommit import BATCH, AutoCustomers, AutoHistory, AutoOutbox, AutoSequences
@@ -48,7 +47,6 @@ from custrecord.storage.documents import (
     load_json,
     parse_time,
     time_text,
-    to_document,
 )
 from custrecord.storage.sql.engine import READ_ONLY, is_memory_sqlite, make_engine, parse_url
 from custrecord.storage.sql.errors import translate_errors
@@ -71,8 +69,6 @@ from custrecord.storage.values import (
 __all__ = ["SqlStorage", "open_sql"]
 
 _CHUNK = 2000
-#: How many documents of the last ``add_many`` a unit keeps for ``append_added``.
-_KEEP_DOCS = 10_000
 #: Rows added at once after which PostgreSQL statistics are refreshed.
 _ANALYZE_AFTER = 10_000
 
@@ -98,6 +94,7 @@ def _row(customer: Customer, code: str, stamps: tuple[int, str, str] | None = No
         "tax_id": customer.tax_id,
         "category": customer.category,
         "region": customer.region,
+        "short_name": customer.short_name,
         "status": customer.status.value,
         "priority": customer.priority,
         "version": version,
@@ -211,8 +208,6 @@ class _Customers:
         # Written optimistically: the unique keys refuse a taken code or tax ID, and the
         # savepoint then undoes every chunk, so the batch is all or nothing even for a caller
         # who goes on in the same unit. Only then is the batch looked up, to say which key.
-        docs = self._unit.added_docs
-        docs.clear()
         written: list[Customer] = []
         try:
             with translate_errors(), self._conn.begin_nested():
@@ -225,10 +220,7 @@ class _Customers:
                         code = customer.code
                         if not code:
                             raise StorageError("cannot store a customer without a code: assign one first")
-                        row = _row(customer, code, stamps)
-                        rows.append(row)
-                        if len(docs) < _KEEP_DOCS:
-                            docs[code] = (customer, row["doc"])
+                        rows.append(_row(customer, code, stamps))
                         tags.extend({"code": code, "tag": tag} for tag in customer.tags)
                     self._unit.insert_rows(self._t.customers, rows)
                     if tags:
@@ -237,7 +229,6 @@ class _Customers:
                     chunk = list(islice(items, _CHUNK))
                 search.index_new(self._conn, after)
         except DuplicateError:
-            docs.clear()
             self._check_new(written)
             raise
         if count >= _ANALYZE_AFTER and self._unit.storage.dialect == "postgresql":
@@ -330,7 +321,7 @@ class _Customers:
                 conditions.append(c.status.not_in(others))
             else:
                 conditions.append(c.status.in_(sorted(s.value for s in statuses)))
-        for field in ("kind", "country", "category", "region"):
+        for field in ("kind", "country", "category", "region", "short_name"):
             value = getattr(query, field)
             if value is not None:
                 conditions.append(c[field] == str(value))
@@ -427,15 +418,8 @@ def _history_row(entry: HistoryEntry) -> dict[str, Any]:
 
 
 def _stored_changes(text: str) -> tuple[Change, ...]:
-    """The changes of a history row: a JSON list of them, or the document of an added customer."""
-    value = load_json(text)
-    if isinstance(value, dict):
-        try:
-            customer = load(value)
-        except Exception as exc:  # cattrs raises many kinds; the caller needs one
-            raise StorageError(f"a stored history entry cannot be read: {exc}") from exc
-        return changes_between(None, customer)
-    return tuple(Change(*item) for item in value)
+    """The changes of a history row: a JSON list of ``[path, old, new]``."""
+    return tuple(Change(*item) for item in load_json(text))
 
 
 class _History:
@@ -450,40 +434,6 @@ class _History:
     def append_many(self, entries: Iterable[HistoryEntry]) -> None:
         for part in chunks(entries, _CHUNK):
             self._unit.insert_rows(self._t, [_history_row(entry) for entry in part])
-
-    def append_added(
-        self,
-        customers: Iterable[Customer],
-        *,
-        at: datetime,
-        actor: str | None = None,
-        reason: str | None = None,
-    ) -> None:
-        # An add entry's changes are everything the customer sets, so the row keeps the
-        # customer's document instead (``list`` derives the changes): usually the very
-        # text ``add_many`` has just written, which spares a diff and a JSON dump per row.
-        docs = self._unit.added_docs
-        stamp = time_text(at)
-        for part in chunks(customers, _CHUNK):
-            rows: list[dict[str, Any]] = []
-            for customer in part:
-                code = customer.code
-                if code is None:
-                    raise ValueError("a stored customer has a code")
-                known = docs.pop(code, None)
-                text = known[1] if known is not None and known[0] is customer else to_document(customer)
-                rows.append(
-                    {
-                        "code": code,
-                        "version": 1,
-                        "action": "add",
-                        "actor": actor,
-                        "reason": reason,
-                        "at": stamp,
-                        "changes": text,
-                    }
-                )
-            self._unit.insert_rows(self._t, rows)
 
     def list(self, code: str) -> Sequence[HistoryEntry]:
         t = self._t
@@ -628,8 +578,6 @@ class _Unit:
         self.sequences = _Sequences(self)
         self.history = _History(self)
         self.outbox = _Outbox(self)
-        #: code -> (customer, document text) of the last ``add_many``, for ``append_added``.
-        self.added_docs: dict[str, tuple[Customer, str]] = {}
 
     def insert_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
         """``executemany`` of a Core INSERT compiled once per store, rows straight to the driver.

@@ -1,11 +1,12 @@
 """Versioned schema migrations.
 
-The ``<prefix>schema_version`` table records each migration applied (version,
-time, note). Opening a store applies the missing ones in order, each in a
-transaction, so a later custrecord release can add a column or an index to a
-database created by this one without guessing what it holds; a database newer
-than the code is refused rather than misread. ``create_all`` alone could not
-tell a half-created schema from an old one, nor move data between layouts.
+The ``<prefix>schema_version`` table records each step applied (version, time,
+note). Opening a new database creates the schema as this release writes it;
+opening one made by an earlier release applies the missing migrations in order,
+each in a transaction, so it is upgraded in place without guessing what it
+holds; a database newer than the code is refused rather than misread.
+``create_all`` alone could not tell a half-created schema from an old one, nor
+move data between layouts.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable
+from typing import Any
 
 import attrs
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Column, ColumnElement, Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from custrecord.diff import changes_between
 from custrecord.errors import StorageError
-from custrecord.storage.documents import time_text
+from custrecord.storage.documents import dump_json, from_document, load_json, time_text
 from custrecord.storage.sql.schema import SCHEMA_VERSION, Tables
 from custrecord.storage.values import utcnow
 
@@ -71,14 +74,65 @@ def _sqlite_fts(conn: Connection, t: Tables) -> None:
         savepoint.commit()
 
 
-def _v1(conn: Connection, t: Tables) -> None:
+def _create(conn: Connection, t: Tables) -> None:
+    """The whole schema as this release writes it, for a new database."""
     t.metadata.create_all(conn, tables=[t.customers, t.tags, t.sequences, t.history, t.outbox])
     if conn.dialect.name == "sqlite":
         _sqlite_fts(conn, t)
 
 
+_BATCH = 1000
+
+
+def _v2(conn: Connection, t: Tables) -> None:
+    """Short names become a column with an index (unique-short-name checks are a lookup), and every
+    history row holds changes (release 0.1 stored an added customer's document instead)."""
+    c, h = t.customers, t.history
+    quote = conn.dialect.identifier_preparer.quote
+    column_type = c.c.short_name.type.compile(dialect=conn.dialect)
+    conn.exec_driver_sql(f"ALTER TABLE {quote(c.name)} ADD COLUMN short_name {column_type}")
+    next(i for i in c.indexes if i.name == f"{t.prefix}customers_short_name_ix").create(conn)
+    _rewrite(conn, c.c.id, c.c.doc, lambda doc: {"short_name": load_json(doc).get("short_name")})
+    added = h.c.action == "add"
+
+    def as_changes(text: str) -> dict[str, Any] | None:
+        if not text.startswith("{"):
+            return None
+        changes = changes_between(None, from_document(text))
+        return {"changes": dump_json([list(change) for change in changes])}
+
+    _rewrite(conn, h.c.id, h.c.changes, as_changes, added)
+
+
+def _rewrite(
+    conn: Connection,
+    key: Column[Any],
+    source: Column[Any],
+    values: Callable[[Any], dict[str, Any] | None],
+    where: ColumnElement[bool] | None = None,
+) -> None:
+    """Set ``values(source)`` on every row (of those ``where`` selects), in batches by ``key``."""
+    table = key.table
+    after: Any = None
+    while True:
+        query = select(key, source).order_by(key).limit(_BATCH)
+        if where is not None:
+            query = query.where(where)
+        if after is not None:
+            query = query.where(key > after)
+        rows = conn.execute(query).all()
+        if not rows:
+            return
+        for row_key, value in rows:
+            new = values(value)
+            if new:
+                conn.execute(update(table).where(key == row_key).values(**new))
+        after = rows[-1][0]
+
+
+#: The steps that bring a database of the version before each up to its version.
 MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "customers (JSON document + promoted columns), tags, sequences, history, outbox", _v1),
+    Migration(2, "customers.short_name column and index; history of added customers as changes", _v2),
 )
 assert MIGRATIONS[-1].version == SCHEMA_VERSION
 
@@ -97,15 +151,21 @@ def _migrate_once(engine: Engine, tables: Tables) -> int:
                 f"the database schema is version {current}, newer than this custrecord supports "
                 f"({SCHEMA_VERSION}): upgrade custrecord"
             )
+        if current == 0:
+            _create(conn, tables)
+            _record(conn, tables, SCHEMA_VERSION, "created")
+            return SCHEMA_VERSION
         for step in MIGRATIONS:
             if step.version > current:
                 step.apply(conn, tables)
-                conn.execute(
-                    insert(tables.schema_version).values(
-                        version=step.version, applied_at=time_text(utcnow()), note=step.note
-                    )
-                )
+                _record(conn, tables, step.version, step.note)
     return SCHEMA_VERSION
+
+
+def _record(conn: Connection, tables: Tables, version: int, note: str) -> None:
+    conn.execute(
+        insert(tables.schema_version).values(version=version, applied_at=time_text(utcnow()), note=note)
+    )
 
 
 def migrate(engine: Engine, tables: Tables, *, attempts: int = 5) -> int:

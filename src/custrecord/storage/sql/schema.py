@@ -38,7 +38,7 @@ __all__ = ["DEFAULT_PREFIX", "SCHEMA_VERSION", "Tables", "build_tables"]
 DEFAULT_PREFIX = "custrecord_"
 
 #: The schema version this code writes; see :mod:`custrecord.storage.sql.migrations`.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _text(length: int) -> TypeEngine[str]:
@@ -104,6 +104,7 @@ def build_tables(prefix: str = DEFAULT_PREFIX) -> Tables:
         Column("tax_id", _text(64)),
         Column("category", _text(128)),
         Column("region", _text(128)),
+        Column("short_name", _text(191)),
         Column("status", _text(16), nullable=False),
         Column("prior_status", _text(16)),
         Column("priority", Integer),
@@ -115,6 +116,7 @@ def build_tables(prefix: str = DEFAULT_PREFIX) -> Tables:
         UniqueConstraint("country", "tax_id", name=f"{p}customers_tax_uq"),
         Index(f"{p}customers_category_ix", "category"),
         Index(f"{p}customers_region_ix", "region"),
+        Index(f"{p}customers_short_name_ix", "short_name"),
         Index(f"{p}customers_status_ix", "status", "code"),
         Index(f"{p}customers_updated_ix", "updated_at"),
         **_MYSQL,

@@ -1,0 +1,226 @@
+"""Import (导入): many records, one chunk per unit of work, on top of the registration pipeline.
+
+A record that is a stored customer (by code, else tax ID, else, for a record
+with neither, its exact name) updates it with its non-blank cells; the others
+are registered together. Rows go in runs: a run ends before a row that is a
+customer an earlier row of the run adds or updates, so that row, in the next
+run, finds it stored. The outcomes are those of importing record by record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from custrecord.book.register import Candidate, admit, register_many
+from custrecord.book.results import ImportOutcome
+from custrecord.book.revisions import BookContext, code_of
+from custrecord.book.update import SELECTING_KEYS, apply_update
+from custrecord.errors import ValidationError
+from custrecord.events import Event
+from custrecord.model import Customer
+from custrecord.permissions import Actor, PermissionDenied
+from custrecord.problems import ProblemCode, make_problem
+from custrecord.storage.ports import UnitOfWork
+from custrecord.storage.values import Query
+from custrecord.text import is_placeholder
+
+__all__ = ["ImportOptions", "import_chunk"]
+
+#: A numbered input record: its row as the spreadsheet shows it, and its data.
+Record = tuple[int, Mapping[str, Any]]
+TaxKey = tuple[str, str]
+
+
+@attrs.frozen
+class ImportOptions:
+    """How records that are stored customers are treated, and the reason history records."""
+
+    update_existing: bool = True
+    reason: str | None = "import"
+
+
+@attrs.frozen
+class _Ready:
+    """A valid record waiting for its run: where its outcome goes, and its data as given."""
+
+    index: int
+    candidate: Candidate
+    data: Mapping[str, Any]
+
+    @property
+    def customer(self) -> Customer:
+        return self.candidate.customer
+
+
+def import_chunk(
+    ctx: BookContext, uow: UnitOfWork, who: Actor, records: Sequence[Record], options: ImportOptions
+) -> tuple[list[ImportOutcome], list[Event]]:
+    """Import ``records`` in one unit of work: an outcome per record, in order, and the events."""
+    outcomes: list[ImportOutcome | None] = []
+    ready: list[_Ready] = []
+    for row, data in records:
+        try:
+            candidate = admit(ctx, who, data, row)
+        except PermissionDenied as exc:
+            outcomes.append(_denied(row, None, exc))
+            continue
+        if any(p.is_error for p in candidate.problems) and not ctx.settings.profile.lenient:
+            outcomes.append(ImportOutcome(row, "invalid", candidate.customer.code, candidate.problems))
+            continue
+        ready.append(_Ready(len(outcomes), candidate, data))
+        outcomes.append(None)
+    events: list[Event] = []
+    _Runs(ctx, uow, who, options, ready, outcomes, events).import_all()
+    assert all(o is not None for o in outcomes)
+    return [o for o in outcomes if o is not None], events
+
+
+class _Runs:
+    """The runs of one chunk, and the stored customers its rows are, found set-wise."""
+
+    def __init__(
+        self,
+        ctx: BookContext,
+        uow: UnitOfWork,
+        who: Actor,
+        options: ImportOptions,
+        ready: list[_Ready],
+        outcomes: list[ImportOutcome | None],
+        events: list[Event],
+    ) -> None:
+        self.ctx, self.uow, self.who, self.options = ctx, uow, who, options
+        self.ready, self.outcomes, self.events = ready, outcomes, events
+        # Where each code and tax ID last occurs: which keys rows after a run still need.
+        self.last_code = {r.customer.code: i for i, r in enumerate(ready) if r.customer.code}
+        self.last_tax = {_tax(r.customer): i for i, r in enumerate(ready) if r.customer.tax_id}
+        self.by_code = uow.customers.get_many(self.last_code)
+        self.by_tax = uow.customers.get_many_by_tax_id(self.last_tax)
+
+    def import_all(self) -> None:
+        start = 0
+        while start < len(self.ready):
+            end, codes, taxes = self._run(start)
+            # Rows after the run that are customers it wrote: read them as now stored.
+            codes = {code for code in codes if self.last_code.get(code, -1) >= end}
+            taxes = {tax for tax in taxes if self.last_tax.get(tax, -1) >= end}
+            for code in codes:
+                self.by_code.pop(code, None)
+            for tax in taxes:
+                self.by_tax.pop(tax, None)
+            if codes:
+                self.by_code.update(self.uow.customers.get_many(codes))
+            if taxes:
+                self.by_tax.update(self.uow.customers.get_many_by_tax_id(taxes))
+            start = end
+
+    def _existing(self, customer: Customer) -> Customer | None:
+        found = self.by_code.get(customer.code) if customer.code else None
+        if found is None and customer.tax_id:
+            found = self.by_tax.get(_tax(customer))
+        return found
+
+    def _run(self, start: int) -> tuple[int, set[str], set[TaxKey]]:
+        """Import ``ready[start:end]``, up to the first row that is a customer of the run.
+
+        Returns ``end`` and the codes and tax IDs the run wrote.
+        """
+        new: list[_Ready] = []
+        updates: list[tuple[_Ready, Customer]] = []
+        codes: set[str] = set()
+        taxes: set[TaxKey] = set()
+        names: set[str] = set()
+        end = start
+        for position in range(start, len(self.ready)):  # not a slice: a chunk may have many runs
+            item = self.ready[position]
+            customer = item.customer
+            tax = _tax(customer) if customer.tax_id else None
+            existing = self._existing(customer)
+            named = not customer.code and tax is None
+            if (
+                (customer.code and customer.code in codes)
+                or (tax is not None and tax in taxes)
+                or (named and customer.name in names)
+                or (existing is not None and code_of(existing) in codes)
+            ):
+                break  # this row is a customer the run writes: it goes in the next run
+            if existing is None and named:
+                existing = _by_name(self.uow, customer)
+                if existing is not None and code_of(existing) in codes:
+                    break
+            if customer.code:
+                codes.add(customer.code)
+            if tax is not None:
+                taxes.add(tax)
+            names.add(customer.name)  # a later row with only this name is this customer
+            if existing is not None:
+                codes.add(code_of(existing))
+                names.add(existing.name)  # renamed by the update: a name lookup would see the old one
+                if existing.tax_id:
+                    taxes.add(_tax(existing))
+                updates.append((item, existing))
+            else:
+                new.append(item)
+            end += 1
+        for item, existing in updates:
+            self.outcomes[item.index] = self._update(item, existing)
+        registered, events = register_many(
+            self.ctx, self.uow, self.who, [item.candidate for item in new], self.options.reason
+        )
+        for item, result in zip(new, registered, strict=True):
+            action = "added" if result.ok else "invalid"
+            code = result.customer.code if result.customer is not None else item.customer.code
+            self.outcomes[item.index] = ImportOutcome(item.candidate.row, action, code, result.problems)
+            if result.customer is not None:
+                codes.add(code_of(result.customer))
+        self.events.extend(events)
+        return end, codes, taxes
+
+    def _update(self, item: _Ready, existing: Customer) -> ImportOutcome:
+        """A record that is a stored customer: skip it, or update it with its non-blank cells."""
+        row, problems = item.candidate.row, item.candidate.problems
+        if not self.options.update_existing:
+            return ImportOutcome(row, "skipped", existing.code, problems)
+        changes = {k: v for k, v in item.data.items() if not _blank(v) and k not in SELECTING_KEYS}
+        try:
+            _, events = apply_update(
+                self.ctx, self.uow, self.who, existing, changes, self.options.reason, existing.version
+            )
+        except ValidationError as exc:
+            return ImportOutcome(row, "invalid", existing.code, exc.problems)
+        except PermissionDenied as exc:
+            return _denied(row, existing.code, exc)
+        self.events.extend(events)
+        return ImportOutcome(row, "updated" if events else "unchanged", existing.code, problems)
+
+
+def _tax(customer: Customer) -> TaxKey:
+    assert customer.tax_id is not None
+    return (customer.country, customer.tax_id)
+
+
+def _blank(value: Any) -> bool:
+    """A cell that leaves a stored value as it is: empty, or a placeholder such as ``/`` or ``无``.
+
+    On import a placeholder means "not given", never "erase what is stored".
+    """
+    return value is None or (isinstance(value, str) and (not value.strip() or is_placeholder(value)))
+
+
+def _by_name(uow: UnitOfWork, customer: Customer) -> Customer | None:
+    """The one stored customer with exactly this name, kind and country, or None."""
+    if not customer.name:
+        return None
+    found = [
+        c
+        for c in uow.customers.find(Query(name_contains=customer.name, include_deleted=True, limit=50))
+        if c.name == customer.name and c.kind == customer.kind and c.country == customer.country
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def _denied(row: int, code: str | None, exc: PermissionDenied) -> ImportOutcome:
+    problem = make_problem(exc.what or "", ProblemCode.PERMISSION_DENIED, hint=str(exc), hint_zh=str(exc))
+    return ImportOutcome(row, "invalid", code, (problem,))

@@ -1,0 +1,328 @@
+"""Registration (新增客户): one pipeline for one record or a chunk of many.
+
+The data path of ``book.add``, in order: structure and validate the input and
+check the fields the actor may set (:func:`admit`, no I/O); then, for the
+batch, uniqueness against the store and within the batch, classification and
+credit defaults, codes, the status, one insert, the history entries and the
+events (:func:`register_many`). ``book.register`` runs it with one record; a
+bulk import with each run of new rows of a chunk.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import attrs
+
+from custrecord.book.duplicates import similar_to
+from custrecord.book.results import Registration
+from custrecord.book.revisions import BookContext, code_of
+from custrecord.classification import classify
+from custrecord.codes import CodeRule, code_for, sequence_key
+from custrecord.credit import apply_credit_defaults
+from custrecord.diff import changes_between
+from custrecord.errors import DuplicateError, NotFound, ValidationError
+from custrecord.events import CustomerRegistered, Event
+from custrecord.model import Customer, Status
+from custrecord.permissions import SYSTEM, Actor, PermissionDenied
+from custrecord.problems import Problem, ProblemCode, Severity, make_problem
+from custrecord.storage.ports import Sequences, UnitOfWork
+from custrecord.storage.values import Query, added_entry
+from custrecord.validation.engine import run
+
+__all__ = [
+    "Candidate",
+    "Registered",
+    "admit",
+    "duplicate_problem",
+    "key_problems",
+    "register_many",
+    "register_one",
+]
+
+
+@attrs.frozen
+class Candidate:
+    """A validated record on its way in: its spreadsheet ``row``, the customer and its problems."""
+
+    row: int
+    customer: Customer
+    problems: tuple[Problem, ...] = ()
+
+
+@attrs.frozen
+class Registered:
+    """What registration made of one candidate: the customer handed to storage, or the refusal.
+
+    ``problems`` holds every problem found: the warnings (and, under a lenient
+    profile, the errors) a stored customer carries, or what refused it.
+    """
+
+    candidate: Candidate
+    customer: Customer | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when the customer was stored."""
+        return self.customer is not None
+
+
+def admit(ctx: BookContext, who: Actor, data: Any, row: int = 0) -> Candidate:
+    """Structure and validate ``data`` and check that ``who`` may set every field it sets.
+
+    No I/O. Raises :class:`PermissionDenied` for a field the actor may not set; problems
+    of the data (errors too) are carried by the candidate.
+    """
+    report = run(data, ctx.settings.profile, today=ctx.today())
+    assert report.customer is not None
+    customer = report.customer
+    policy = ctx.settings.policy
+    if who is not SYSTEM:  # the library's own identity may set every field
+        for change in changes_between(None, customer):
+            # The kind always has a value (enterprise by default), so it is not the actor's choice.
+            if change.path != "kind" and not policy.may_edit(who, change.path):
+                raise PermissionDenied(who, "set", change.path)
+    return Candidate(row, customer, report.problems)
+
+
+def register_one(
+    ctx: BookContext, uow: UnitOfWork, who: Actor, candidate: Candidate
+) -> tuple[Registration, list[Event]]:
+    """Register one record: refused with ``ValidationError``, or stored with its warnings and look-alikes."""
+    try:
+        (result,), events = register_many(ctx, uow, who, [candidate])
+    except DuplicateError as exc:  # a concurrent writer took the code or tax ID meanwhile
+        raise ValidationError([duplicate_problem(exc, candidate.customer)],
+                              record=repr(candidate.customer.name)) from exc
+    if result.customer is None:
+        label = result.candidate.customer.code or result.candidate.customer.name
+        raise ValidationError(result.problems, record=repr(label) if label else None)
+    stored = uow.customers.get(result.customer.code or "")
+    warnings = [p for p in result.problems if not p.is_error]
+    threshold = ctx.settings.duplicate_warning_threshold
+    similar = similar_to(uow.customers, stored, threshold) if threshold is not None else []
+    if similar:
+        hint = ", ".join(f"{p.right} ({p.score:.2f})" for p in similar[:5])
+        warnings.append(make_problem("name", ProblemCode.POSSIBLE_DUPLICATE, severity=Severity.WARNING,
+                                     value=stored.name, hint=hint, hint_zh=hint))
+    return Registration(stored, tuple(warnings), tuple(similar)), events
+
+
+def register_many(
+    ctx: BookContext, uow: UnitOfWork, who: Actor, candidates: Sequence[Candidate], reason: str | None = None
+) -> tuple[list[Registered], list[Event]]:
+    """Register new customers: what is refused, and what is stored with its history and events.
+
+    Every candidate is meant to be a new customer: a code, tax ID or (with the
+    profile's unique short names) short name that the store or an earlier
+    candidate holds is a problem of that candidate. Candidates with errors are
+    refused unless the profile is lenient; the others get defaults, a code and a
+    status, and are stored in one insert, which raises ``DuplicateError`` when a
+    concurrent writer took one of their keys meanwhile.
+    """
+    settings = ctx.settings
+    lenient = settings.profile.lenient
+    refused: dict[int, Registered] = {}
+    admitted: list[tuple[int, Customer, tuple[Problem, ...]]] = []
+    clashes = key_problems(ctx, uow, candidates)
+    for index, (candidate, found) in enumerate(zip(candidates, clashes, strict=True)):
+        problems = candidate.problems + tuple(found)
+        if not lenient and any(p.is_error for p in problems):
+            refused[index] = Registered(candidate, None, problems)
+        else:
+            admitted.append((index, _with_defaults(ctx, candidate.customer), problems))
+    coded = _with_codes(ctx, uow, [customer for _, customer, _ in admitted])
+    batch: list[Customer] = []
+    results: dict[int, Registered] = dict(refused)
+    status = Status.PENDING if settings.require_approval else None
+    for (index, _, problems), customer in zip(admitted, coded, strict=True):
+        candidate = candidates[index]
+        if isinstance(customer, ValidationError):
+            results[index] = Registered(candidate, None, problems + customer.problems)
+            continue
+        given = customer.status if customer.status is not Status.DELETED else Status.ACTIVE
+        customer = attrs.evolve(customer, status=status or given)
+        batch.append(customer)
+        results[index] = Registered(candidate, customer, problems)
+    events: list[Event] = []
+    if batch:
+        uow.customers.add_many(batch)
+        at = ctx.now()
+        uow.history.append_many(added_entry(c, at=at, actor=who.name, reason=reason) for c in batch)
+        events = [
+            CustomerRegistered(code=code_of(c), at=at, actor=who.name, status=c.status.value) for c in batch
+        ]
+    return [results[i] for i in range(len(candidates))], events
+
+
+def key_problems(
+    ctx: BookContext, uow: UnitOfWork, candidates: Sequence[Candidate], *, own: str | None = None
+) -> list[list[Problem]]:
+    """For each candidate, the keys that another stored customer or an earlier candidate holds.
+
+    Keys are the tax ID (in its country), the code and, when the profile asks for
+    unique short names, the short name. ``own`` is the code of the stored customer
+    that the one candidate is a new revision of (an update): its own keys are no
+    clash, and its code is not checked.
+    """
+    store = uow.customers
+    customers = [c.customer for c in candidates]
+    holders = store.get_many_by_tax_id({(c.country, c.tax_id) for c in customers if c.tax_id})
+    codes = {} if own is not None else store.get_many({c.code for c in customers if c.code})
+    unique_short_names = ctx.settings.profile.unique_short_names
+    severity = ctx.settings.duplicate_tax_id
+    seen_tax: dict[tuple[str, str], int] = {}
+    seen_code: dict[str, int] = {}
+    seen_short: dict[str, int] = {}
+    out: list[list[Problem]] = []
+    for candidate, customer in zip(candidates, customers, strict=True):
+        problems: list[Problem] = []
+        if customer.tax_id:
+            key = (customer.country, customer.tax_id)
+            holder = _other(holders.get(key), own)
+            if holder is not None or key in seen_tax:
+                hint, hint_zh = _held_by(holder, seen_tax.get(key))
+                problems.append(make_problem("tax_id", ProblemCode.DUPLICATE_TAX_ID, severity=severity,
+                                             value=customer.tax_id, hint=hint, hint_zh=hint_zh))
+            seen_tax.setdefault(key, candidate.row)
+        if customer.code and own is None:
+            if customer.code in codes or customer.code in seen_code:
+                hint, hint_zh = _held_by(codes.get(customer.code), seen_code.get(customer.code))
+                problems.append(make_problem("code", ProblemCode.DUPLICATE_CODE, value=customer.code,
+                                             hint=hint, hint_zh=hint_zh))
+            seen_code.setdefault(customer.code, candidate.row)
+        if unique_short_names and customer.short_name:
+            short = customer.short_name
+            holder = _other(_short_name_holder(uow, short), own)
+            if holder is not None or short in seen_short:
+                hint, hint_zh = _held_by(holder, seen_short.get(short))
+                problems.append(make_problem("short_name", ProblemCode.DUPLICATE_SHORT_NAME, value=short,
+                                             hint=hint, hint_zh=hint_zh))
+            seen_short.setdefault(short, candidate.row)
+        out.append(problems)
+    return out
+
+
+def _other(holder: Customer | None, own: str | None) -> Customer | None:
+    """``holder`` unless it is the customer being changed."""
+    return None if holder is None or holder.code == own else holder
+
+
+def duplicate_problem(exc: DuplicateError, customer: Customer) -> Problem:
+    """The problem of a key that the store refused as taken (a concurrent writer took it meanwhile)."""
+    if "tax" in str(exc).lower():
+        return make_problem("tax_id", ProblemCode.DUPLICATE_TAX_ID, value=customer.tax_id)
+    return make_problem("code", ProblemCode.DUPLICATE_CODE, value=customer.code)
+
+
+def _held_by(holder: Customer | None, row: int | None) -> tuple[str, str]:
+    """The hint (English, Chinese) naming who holds a key: a stored customer, or an earlier row."""
+    if holder is not None:
+        return f"customer {holder.code}", f"客户{holder.code}"
+    return f"row {row}", f"第{row}行"
+
+
+def _short_name_holder(uow: UnitOfWork, short_name: str) -> Customer | None:
+    found = uow.customers.find(Query(short_name=short_name, include_deleted=True, limit=1))
+    return found[0] if found else None
+
+
+def _with_defaults(ctx: BookContext, customer: Customer) -> Customer:
+    """Classification rules first (they may set the category), then credit defaults.
+
+    What the user gave is kept: rules only fill gaps and add tags.
+    """
+    settings = ctx.settings
+    if settings.classification_rules:
+        customer = classify(customer, settings.classification_rules, overwrite=False).customer
+    if settings.credit_policy is not None:
+        customer = apply_credit_defaults(customer, settings.credit_policy)
+    return customer
+
+
+def _code_rule(ctx: BookContext) -> CodeRule:
+    """The settings' code rule with the profile's code length limit."""
+    rule = ctx.settings.code_rule
+    limit = ctx.settings.profile.max_lengths.get("code")
+    return rule if limit is None or limit == rule.max_length else attrs.evolve(rule, max_length=limit)
+
+
+def _with_codes(
+    ctx: BookContext, uow: UnitOfWork, customers: Sequence[Customer]
+) -> list[Customer | ValidationError]:
+    """Each customer with its code (its own, checked, or a new one), or why it cannot have one.
+
+    Serials are reserved per series in one call each. A new code that a stored
+    customer already has (given by hand earlier) is drawn again, so one batch read
+    replaces a lookup per code.
+    """
+    rule, today = _code_rule(ctx), ctx.today()
+    plans = [None if c.code else _series(rule, c, today) for c in customers]
+    budget = Counter(sequence_key(plan) for plan in plans if isinstance(plan, str))
+    sequences = _Reserved(uow.sequences, budget)
+    taken: set[str] = set()
+    out: list[Customer | ValidationError] = []
+    for customer, plan in zip(customers, plans, strict=True):
+        if isinstance(plan, ValidationError):
+            out.append(plan)
+            continue
+        try:
+            code = code_for(customer, rule, sequences, is_taken=taken.__contains__, today=today, series=plan)
+        except ValidationError as exc:
+            out.append(exc)
+            continue
+        taken.add(code)
+        out.append(attrs.evolve(customer, code=code))
+    fresh: list[tuple[int, Customer, str]] = []  # the customers given a new code
+    for i, (result, plan) in enumerate(zip(out, plans, strict=True)):
+        if isinstance(result, Customer) and isinstance(plan, str):
+            fresh.append((i, result, plan))
+    clashes = uow.customers.get_many(code_of(c) for _, c, _ in fresh)
+    if clashes:
+
+        def is_taken(code: str) -> bool:
+            return code in taken or _exists(uow, code)
+
+        for i, drawn, plan in fresh:
+            if drawn.code in clashes:
+                code = rule.allocate(drawn, uow.sequences, is_taken=is_taken, today=today, series=plan)
+                taken.add(code)
+                out[i] = attrs.evolve(drawn, code=code)
+    return out
+
+
+def _series(rule: CodeRule, customer: Customer, today: date) -> str | ValidationError:
+    """The code series of a customer without a code, or why the rule cannot make one."""
+    try:
+        return rule.series(customer, today)
+    except ValidationError as exc:
+        return exc
+
+
+def _exists(uow: UnitOfWork, code: str) -> bool:
+    try:
+        uow.customers.get(code)
+    except NotFound:
+        return False
+    return True
+
+
+class _Reserved:
+    """A sequence source that reserves each key's expected count in one call, then hands them out."""
+
+    def __init__(self, sequences: Sequences, budget: Mapping[str, int]) -> None:
+        self._sequences = sequences
+        self._budget = dict(budget)
+        self._blocks: dict[str, Iterator[int]] = {}
+
+    def next_value(self, key: str) -> int:
+        block = self._blocks.get(key)
+        if block is None:
+            block = self._blocks[key] = iter(self._sequences.next_values(key, self._budget.pop(key, 0)))
+        # Beyond the reservation (a serial skipped as taken), one at a time.
+        value = next(block, None)
+        return value if value is not None else self._sequences.next_value(key)

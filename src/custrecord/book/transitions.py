@@ -1,0 +1,103 @@
+"""Status changes (状态): approval, rejection, freeze, disable, soft delete and restore."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+from custrecord.book.results import ReferencedError
+from custrecord.book.revisions import BookContext, code_of, entry, replay, revision, status_changed
+from custrecord.diff import FieldChange, changes_between
+from custrecord.events import Event
+from custrecord.lifecycle import Transition, next_status
+from custrecord.model import Customer, Status
+from custrecord.permissions import SYSTEM, Actor, PermissionDenied
+from custrecord.storage.ports import UnitOfWork
+from custrecord.storage.values import HistoryEntry
+
+__all__ = ["change_status", "restore_deleted"]
+
+
+def change_status(
+    ctx: BookContext,
+    uow: UnitOfWork,
+    who: Actor,
+    code: str,
+    transition: Transition,
+    reason: str | None,
+    expected_version: int | None = None,
+) -> tuple[Customer, list[Event]]:
+    """Apply one lifecycle ``transition`` to customer ``code``.
+
+    Raises ``InvalidTransition`` when its status does not allow it,
+    ``PermissionDenied`` when the author of a pending change approves or rejects
+    it (unless the settings allow that), ``ReferencedError`` when deleting a
+    customer the host application still references.
+    """
+    current = uow.customers.get(code)
+    next_status(code, current.status, transition)  # raises when not allowed
+    if transition in (Transition.APPROVE, Transition.REJECT) and not ctx.settings.allow_self_approval:
+        author = _last_author(uow.history.list(code))
+        if author == who.name and who is not SYSTEM:
+            raise PermissionDenied(who, transition.value, f"customer {code} (own change)")
+    if transition is Transition.REJECT:
+        return _reject(ctx, uow, who, current, reason)
+    if transition is Transition.DELETE:
+        referenced = ctx.settings.is_referenced
+        if referenced is not None and referenced(code):
+            raise ReferencedError(
+                f"customer {code} is referenced by the host application; freeze or disable it instead"
+            )
+        stored = uow.customers.delete(code, expected_version=expected_version)
+    else:
+        target = next_status(code, current.status, transition)
+        version = current.version if expected_version is None else expected_version
+        stored = uow.customers.update(attrs.evolve(current, status=target), version)
+    return _recorded(ctx, uow, who, current, stored, transition.value, reason)
+
+
+def restore_deleted(ctx: BookContext, uow: UnitOfWork, who: Actor, code: str, reason: str | None) -> tuple[
+    Customer, list[Event]
+]:
+    """Undo a soft delete: the status before deletion comes back (a customer not deleted is left)."""
+    current = uow.customers.get(code)
+    if current.status is not Status.DELETED:
+        return current, []
+    return _recorded(ctx, uow, who, current, uow.customers.restore(code), "restore", reason)
+
+
+def _recorded(
+    ctx: BookContext, uow: UnitOfWork, who: Actor, before: Customer, stored: Customer, action: str,
+    reason: str | None,
+) -> tuple[Customer, list[Event]]:
+    """Record a status change in the history and announce it."""
+    change = FieldChange("status", before.status.value, stored.status.value)
+    at = ctx.now()
+    uow.history.append(entry(stored, action, who, reason, [change], at))
+    return stored, [status_changed(before, stored, who, reason, at)]
+
+
+def _reject(
+    ctx: BookContext, uow: UnitOfWork, who: Actor, current: Customer, reason: str | None
+) -> tuple[Customer, list[Event]]:
+    """A rejected change goes back to the last approved version; a rejected new customer to draft."""
+    entries = list(uow.history.list(code_of(current)))
+    approved = [
+        e for e in entries if any(c.path == "status" and c.new == Status.ACTIVE.value for c in e.changes)
+    ]
+    if approved:
+        target = revision(current, replay(entries[: entries.index(approved[-1]) + 1]), status=Status.ACTIVE)
+    else:
+        target = attrs.evolve(current, status=Status.DRAFT)
+    stored = uow.customers.update(target, current.version)
+    at = ctx.now()
+    uow.history.append(entry(stored, "reject", who, reason, changes_between(current, stored), at))
+    return stored, [status_changed(current, stored, who, reason, at)]
+
+
+def _last_author(entries: Sequence[HistoryEntry]) -> str | None:
+    for item in reversed(entries):
+        if item.action in ("add", "update", "submit"):
+            return item.actor
+    return None
