@@ -85,15 +85,3 @@ def test_bus_delivers_by_type_and_survives_a_failing_subscriber() -> None:
     unsubscribe()
     bus.publish(status)
     assert seen == [status]
-
-
-def test_bus_says_which_events_someone_listens_to() -> None:
-    bus = EventBus()
-    assert not bus.listens_to(StatusChanged)
-    unsubscribe = bus.subscribe(lambda event: None, StatusChanged)
-    assert bus.listens_to(StatusChanged)
-    assert not bus.listens_to(CustomerChanged)
-    unsubscribe()
-    bus.subscribe(lambda event: None)  # every event
-    assert bus.listens_to(CustomerChanged)
-    assert bus.listens_to(StatusChanged)

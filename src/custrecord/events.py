@@ -127,10 +127,6 @@ class EventBus:
         self._subscribers.append(entry)
         return lambda: self._subscribers.remove(entry)
 
-    def listens_to(self, event_type: type[Event]) -> bool:
-        """Whether some subscriber would receive events of ``event_type`` (worth building them)."""
-        return any(issubclass(event_type, wanted) for wanted, _ in self._subscribers)
-
     def publish(self, event: Event) -> None:
         """Deliver ``event`` to every matching subscriber."""
         for event_type, handler in list(self._subscribers):

@@ -155,7 +155,7 @@ def test_imported_customers_leave_what_registered_ones_do(book: CustomerBook) ->
 
 def test_import_publishes_registrations_to_subscribers(book: CustomerBook) -> None:
     seen: list[object] = []
-    list(book.import_records([(2, {"客户名称": "上海乙贸易有限公司"})]))  # nobody listens: none built
+    list(book.import_records([(2, {"客户名称": "上海乙贸易有限公司"})]))  # before anyone subscribes
     book.subscribe(seen.append)
     rows = [(2, {"客户名称": "深圳丙电子有限公司"}), (3, {"客户名称": "丁公司"})]
     outcomes = list(book.import_records(rows))

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from custrecord.book.batch import run_batch
 from custrecord.book.bulk_import import ImportOptions, Record, import_chunk
 from custrecord.book.duplicates import duplicate_groups
 from custrecord.book.erasure import erase_customer
@@ -340,7 +341,8 @@ class CustomerBook:
         Without ``atomic`` a failure on one customer is reported and the others keep
         their changes; with ``atomic`` any failure rolls back all of them.
         """
-        return self._batch(
+        return run_batch(
+            self.storage,
             codes,
             lambda code, current: self.update(
                 code, changes, expected_version=current.version, actor=actor, reason=reason
@@ -360,28 +362,9 @@ class CustomerBook:
         """Apply one lifecycle step (``freeze``, ``disable``, ``delete``...) to many customers."""
         step = Transition(transition)
         method: Callable[..., Customer] = getattr(self, step.value)
-        return self._batch(codes, lambda code, current: method(code, actor=actor, reason=reason), atomic)
-
-    def _batch(
-        self, codes: Iterable[str], apply: Callable[[str, Customer], Customer], atomic: bool
-    ) -> BatchResult:
-        succeeded: list[str] = []
-        failed: dict[str, CustrecordError] = {}
-        if atomic:
-            # Reuse the per-customer operations inside one outer unit of work: ports join it.
-            with self.storage.unit_of_work():
-                for code in codes:
-                    apply(code, self.storage.customers.get(normalise_code(code)))
-                    succeeded.append(normalise_code(code))
-            return BatchResult(tuple(succeeded), failed)
-        for code in codes:
-            try:
-                apply(code, self.storage.customers.get(normalise_code(code)))
-            except CustrecordError as exc:
-                failed[normalise_code(code)] = exc
-            else:
-                succeeded.append(normalise_code(code))
-        return BatchResult(tuple(succeeded), failed)
+        return run_batch(
+            self.storage, codes, lambda code, current: method(code, actor=actor, reason=reason), atomic
+        )
 
     # -- merge and erasure ----------------------------------------------------
 
