@@ -88,12 +88,14 @@ def import_graph() -> dict[str, set[str]]:
                     for alias in node.names
                 ]
             for target in targets:
-                # Importing a.b.c loads the packages a and a.b first.
+                if target in files and target != name:
+                    graph[name].add(target)
+                # Importing a.b.c loads the packages a and a.b first (the importer's own are loaded).
                 parts = target.split(".")
-                for end in range(1, len(parts) + 1):
-                    prefix = ".".join(parts[:end])
-                    if prefix in files and prefix != name and not name.startswith(prefix + "."):
-                        graph[name].add(prefix)
+                for end in range(1, len(parts)):
+                    package = ".".join(parts[:end])
+                    if package in files and package != name and not name.startswith(package + "."):
+                        graph[name].add(package)
     return graph
 
 
