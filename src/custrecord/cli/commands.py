@@ -92,10 +92,10 @@ def _collect_young() -> None:
 def _bulk_gc() -> Iterator[Callable[[], None]]:
     """No automatic garbage collection while a long import runs (the command's own process).
 
-    Rows die by reference counting; the collector only hunts cycles (about 190 objects in
-    an import of 100,000 rows), yet its passes over the objects of a 10,000-row chunk cost
-    about 4 % of the import. What is loaded by then is moved out of its way, and the caller
-    runs the returned function (a pass over the young objects) once a chunk instead.
+    Rows die by reference counting; the collector only hunts cycles, which an import makes
+    few of, yet each of its passes walks the live objects of a whole chunk. What is loaded by
+    then is moved out of its way, and the caller runs the returned function (a pass over the
+    young objects) once a chunk instead (docs/performance.md has the figures).
     """
     enabled = gc.isenabled()
     gc.freeze()
