@@ -46,8 +46,8 @@ def test_validation_names_load_on_first_use() -> None:
     code = (
         "import sys, custrecord; from custrecord import Profile, structure; "
         "from custrecord.validation.engine import Context, Rule, validate; "
-        "print(custrecord.Profile is Profile, custrecord.validate is validate, custrecord.Context is Context, "
-        "structure({'name': 'x'}).name, 'phonenumbers' in sys.modules)"
+        "print(custrecord.Profile is Profile, custrecord.validate is validate, "
+        "custrecord.Context is Context, structure({'name': 'x'}).name, 'phonenumbers' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "True", "True", "x", "True"]
