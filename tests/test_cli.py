@@ -200,7 +200,8 @@ def test_import_collects_garbage_once_a_chunk_and_restores_the_collector(tmp_pat
     import gc
 
     import custrecord
-    from custrecord.cli.commands import _bulk_gc, run_import
+    from custrecord.cli.commands import _bulk_gc
+    from custrecord.cli.jobs import run_import
     from custrecord.cli.output import Output
 
     path = tmp_path / "many.csv"

@@ -21,7 +21,8 @@ def test_import_stays_light() -> None:
     code = (
         "import sys, custrecord; "
         "heavy = [m for m in sys.modules if m.split('.')[0] in "
-        "('sqlalchemy', 'openpyxl', 'rich', 'rapidfuzz', 'hypothesis', 'psycopg', 'pymysql')]; "
+        "('sqlalchemy', 'openpyxl', 'rich', 'rapidfuzz', 'hypothesis', 'psycopg', 'pymysql', 'pandas', "
+        "'phonenumbers', 'stdnum')]; "
         "print(','.join(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -39,6 +40,17 @@ def test_open_in_memory_is_lazy_and_works() -> None:
 
 def test_py_typed_is_shipped() -> None:
     assert (Path(custrecord.__file__).parent / "py.typed").exists()
+
+
+def test_validation_names_load_on_first_use() -> None:
+    code = (
+        "import sys, custrecord; from custrecord import Profile, structure; "
+        "from custrecord.validation.engine import Context, Rule, validate; "
+        "print(custrecord.Profile is Profile, custrecord.validate is validate, "
+        "custrecord.Context is Context, structure({'name': 'x'}).name, 'phonenumbers' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True", "True", "x", "True"]
 
 
 def test_unknown_attribute_is_an_attribute_error() -> None:

@@ -178,7 +178,6 @@ def test_yonyou_profile() -> None:
         "code": ["too_long"]
     }
     assert codes({"name": "x", "short_name": "示例", "code": "C" * 20}, profile="yonyou") == {}
-    assert YONYOU.immutable_codes
     assert YONYOU.unique_short_names
     with_tree = YONYOU.evolve(categories=Tree())
     assert codes({"name": "x", "short_name": "示例"}, profile=with_tree) == {"category": ["required"]}

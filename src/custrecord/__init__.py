@@ -5,9 +5,10 @@
 >>> customer.name, customer.kind.value, customer.country
 ('苏州示例科技有限公司', 'enterprise', 'CN')
 
-The model, parsing and validation are imported eagerly (they are light); the
-book, storage, matching, codes, credit and I/O are imported on first use, so
-``import custrecord`` never loads SQLAlchemy, openpyxl or rich.
+The model and conversion are imported eagerly (they are light); validation (with
+phonenumbers and python-stdnum), the book, storage, matching, codes, credit and
+I/O are imported on first use, so ``import custrecord`` never loads them, nor
+SQLAlchemy, openpyxl or rich.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from custrecord.errors import (
 from custrecord.flat import flatten
 from custrecord.model import Address, Contact, CreditProfile, Customer, FrozenMap, Kind, Status
 from custrecord.problems import Problem, ProblemCode, Report, Severity
-from custrecord.validation.engine import Context, Profile, Rule, structure, validate
 
 if TYPE_CHECKING:
     from custrecord.book import BatchResult, CustomerBook, ImportOutcome
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from custrecord.permissions import Action, Actor, PermissionDenied, RolePolicy
     from custrecord.settings import Settings
     from custrecord.storage.values import HistoryEntry, Query
+    from custrecord.validation.engine import Context, Profile, Rule, structure, validate
 
 __version__ = "0.1.0.dev0"
 
@@ -54,6 +55,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "ClassificationTree": ("custrecord.classification.tree", "ClassificationTree"),
     "CodeRule": ("custrecord.codes", "CodeRule"),
     "CodeScheme": ("custrecord.classification.tree", "CodeScheme"),
+    "Context": ("custrecord.validation.engine", "Context"),
     "CounterSequence": ("custrecord.codes", "CounterSequence"),
     "CreditDecision": ("custrecord.credit", "CreditDecision"),
     "CreditPolicy": ("custrecord.credit", "CreditPolicy"),
@@ -65,14 +67,18 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Match": ("custrecord.matching", "Match"),
     "Outcome": ("custrecord.credit", "Outcome"),
     "PermissionDenied": ("custrecord.permissions", "PermissionDenied"),
+    "Profile": ("custrecord.validation.engine", "Profile"),
     "Query": ("custrecord.storage.values", "Query"),
     "RolePolicy": ("custrecord.permissions", "RolePolicy"),
+    "Rule": ("custrecord.validation.engine", "Rule"),
     "Settings": ("custrecord.settings", "Settings"),
     "TemporaryRaise": ("custrecord.credit", "TemporaryRaise"),
     "check_credit": ("custrecord.credit", "check_credit"),
     "classify": ("custrecord.classification", "classify"),
     "find_duplicates": ("custrecord.matching", "find_duplicates"),
     "open": ("custrecord.book", "open_book"),
+    "structure": ("custrecord.validation.engine", "structure"),
+    "validate": ("custrecord.validation.engine", "validate"),
 }
 
 

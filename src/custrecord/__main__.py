@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 
+from custrecord.cli import main as run
+
 
 def main() -> None:
     """Entry point of the ``custrecord`` script."""
-    from custrecord.cli import main as run
-
     sys.exit(run())
 
 

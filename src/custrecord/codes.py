@@ -25,7 +25,7 @@ from custrecord.problems import Problem, ProblemCode, make_problem
 from custrecord.text import nfkc
 
 if TYPE_CHECKING:
-    from custrecord.validation.engine import Context, Rule
+    from custrecord.validation.context import Context, Rule
 
 __all__ = [
     "DEFAULT_CODE_LENGTH",

@@ -17,14 +17,13 @@ from typing import Any
 import attrs
 
 from custrecord.coerce import COERCERS, BadValue, coerce_extra_value
-from custrecord.copying import copy_with
 from custrecord.fields import CATALOGUE, Value
 from custrecord.flat import OTHER_CONTACTS_KEY, split_record
 from custrecord.model import Address, Contact, CreditProfile, Customer
 from custrecord.problems import Problem, ProblemCode, make_problem
 from custrecord.text import PLACEHOLDERS, has_unstorable, text_of
 
-__all__ = ["parse", "with_values"]
+__all__ = ["parse"]
 
 Coercers = Mapping[str, Callable[[Any], Any]]
 
@@ -235,26 +234,3 @@ def parse(data: Any, *, custom_fields: Iterable[str] = ()) -> tuple[Customer, li
 # Values are immutable, so records without these parts can share one empty instance.
 _NO_ADDRESS = Address()
 _NO_CREDIT = CreditProfile()
-
-
-def with_values(customer: Customer, changes: Mapping[str, Any]) -> Customer:
-    """Return ``customer`` with nested ``changes`` applied (``{"credit.limit": ...}``)."""
-    top: dict[str, Any] = {}
-    nested: dict[str, dict[str, Any]] = {}
-    contacts: dict[int, dict[str, Any]] = {}
-    for path, value in changes.items():
-        head, _, tail = path.partition(".")
-        if head.startswith("contacts["):
-            contacts.setdefault(int(head[9:-1]), {})[tail] = value
-        elif tail:
-            nested.setdefault(head, {})[tail] = value
-        else:
-            top[head] = value
-    for head, parts in nested.items():
-        top[head] = copy_with(getattr(customer, head), parts)
-    if contacts:
-        items = list(customer.contacts)
-        for index, parts in contacts.items():
-            items[index] = copy_with(items[index], parts)
-        top["contacts"] = tuple(items)
-    return copy_with(customer, top) if top else customer

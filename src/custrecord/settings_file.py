@@ -14,6 +14,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from custrecord.classification.tree import ClassificationTree
+from custrecord.codes import CodeRule
+from custrecord.credit import CreditPolicy, Grade, Thresholds
 from custrecord.errors import CustrecordError
 from custrecord.model import Kind
 from custrecord.problems import Severity
@@ -85,9 +88,7 @@ def _unknown(source: str, section: str, data: Mapping[str, Any], known: set[str]
         )
 
 
-def _tree(source: str, key: str, value: Any) -> Any:
-    from custrecord.classification.tree import ClassificationTree
-
+def _tree(source: str, key: str, value: Any) -> ClassificationTree:
     _expect(source, key, value, dict, "a table with scheme and nodes")
     _unknown(source, key, value, {"scheme", "nodes"})
     scheme = _expect(source, f"{key}.scheme", value.get("scheme", "2-2-2"), str, "a scheme such as 2-2-2")
@@ -98,9 +99,7 @@ def _tree(source: str, key: str, value: Any) -> Any:
         raise SettingsError(f"{source}: {key}: {exc}") from None
 
 
-def _credit(source: str, value: Any, categories: Any) -> Any:
-    from custrecord.credit import CreditPolicy, Grade, Thresholds
-
+def _credit(source: str, value: Any, categories: Any) -> CreditPolicy:
     _expect(source, "credit", value, dict, "a table")
     _unknown(source, "credit", value, {"grades", "default_grade", "warn_above", "block_above", "currency"})
     grades = []
@@ -143,8 +142,6 @@ def _credit(source: str, value: Any, categories: Any) -> Any:
 
 def settings_from_mapping(data: Mapping[str, Any], *, source: str = "settings") -> Settings:
     """Settings from parsed TOML (or any mapping of the same shape)."""
-    from custrecord.codes import CodeRule
-
     _unknown(source, "", data, _TOP)
     try:
         profile = get_profile(

@@ -20,7 +20,7 @@ from custrecord import Customer, Status
 from custrecord.errors import ConflictError, DuplicateError, NotFound, StorageError
 from custrecord.storage import HistoryEntry, OutboxEvent, Query
 from custrecord.storage.autocommit import AutoCustomers, AutoHistory, AutoOutbox, AutoSequences
-from custrecord.storage.matching import matches, order_and_page
+from custrecord.storage.query_eval import matches, order_and_page
 from custrecord.storage.values import make_query, redact_entry, redact_payload, utcnow
 
 

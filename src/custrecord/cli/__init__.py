@@ -10,13 +10,13 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from custrecord import __version__
+from custrecord.cli import commands
+from custrecord.cli.exit_codes import EXIT_DATA, EXIT_OK, EXIT_USAGE
 from custrecord.errors import CustrecordError, StorageError
 
 __all__ = ["EXIT_DATA", "EXIT_OK", "EXIT_USAGE", "main"]
 
-EXIT_OK = 0
-EXIT_DATA = 1
-EXIT_USAGE = 2
 DEMO_DB = "custrecord-demo.db"
 
 
@@ -41,8 +41,6 @@ def _common(p: argparse.ArgumentParser, *, db: bool = True, db_required: bool = 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
-    from custrecord import __version__
-
     parser = _Parser(
         prog="custrecord",
         description="Customer master data (客户档案): validate, import, export, de-duplicate and report.",
@@ -114,8 +112,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    from custrecord.cli import commands
-
     handler: Callable[[argparse.Namespace], int] = getattr(commands, f"cmd_{args.command}")
     try:
         return handler(args)

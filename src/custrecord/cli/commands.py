@@ -7,16 +7,30 @@ import contextlib
 import gc
 import json
 import sys
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from custrecord.book import CustomerBook, ImportOutcome, open_book
-from custrecord.cli import EXIT_DATA, EXIT_OK
+from custrecord.book import CustomerBook, open_book
+from custrecord.cli.demo import run_demo
+from custrecord.cli.exit_codes import EXIT_DATA, EXIT_OK
+from custrecord.cli.jobs import (
+    dedupe_groups,
+    print_groups,
+    print_report,
+    problem_line,
+    report_data,
+    run_import,
+)
 from custrecord.cli.output import Output
 from custrecord.convert import unstructure
-from custrecord.problems import Problem
+from custrecord.io import template
+from custrecord.io.card import customer_card_html
+from custrecord.io.export import write_customers
+from custrecord.io.pipeline import summarize, validate_rows
+from custrecord.io.reader import open_table
+from custrecord.permissions import Actor
 from custrecord.settings import Settings
+from custrecord.settings_file import load_settings
 
 __all__ = [
     "cmd_dedupe",
@@ -33,8 +47,6 @@ __all__ = [
 
 def _settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "settings", None):
-        from custrecord.settings_file import load_settings
-
         return load_settings(args.settings)
     return Settings()
 
@@ -47,19 +59,11 @@ def _book(args: argparse.Namespace) -> CustomerBook:
     return open_book(args.db, settings=_settings(args))
 
 
-def _problem_line(row: int | None, p: Problem, lang: str) -> str:
-    where = f"row {row}: " if row is not None else ""
-    return f"{where}{p.path or '-'}: {p.code}: {p.message_in(lang)}"
-
-
 # -- validate -----------------------------------------------------------------
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check a CSV or XLSX file without storing it."""
-    from custrecord.io.pipeline import summarize, validate_rows
-    from custrecord.io.reader import open_table
-
     settings = _settings(args)
     profile: Any = args.profile or settings.profile
     custom_fields = settings.profile.custom_fields
@@ -80,54 +84,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 # -- import -------------------------------------------------------------------
 
 
-def run_import(
-    book: CustomerBook,
-    path: str,
-    *,
-    out: Output,
-    dry_run: bool = False,
-    update_existing: bool = True,
-    chunk_size: int = 10_000,
-    errors: str | None = None,
-    lang: str = "en",
-    every_chunk: Callable[[], None] | None = None,
-) -> tuple[Counter[str], list[ImportOutcome]]:
-    """Import ``path`` into ``book`` with a progress bar: counts by action and the invalid outcomes.
-
-    ``every_chunk`` runs after each ``chunk_size`` rows.
-    """
-    from custrecord.io.importing import import_file
-
-    with out.progress("importing") as advance:
-        ticks = [0, 0]
-
-        def tick(_: ImportOutcome) -> None:
-            # The bar moves every 100 rows: redrawing it per row would cost more than a row.
-            ticks[0] += 1
-            if ticks[0] == 100:
-                advance(100)
-                ticks[0] = 0
-                ticks[1] += 100
-                if every_chunk is not None and ticks[1] >= chunk_size:
-                    every_chunk()
-                    ticks[1] = 0
-
-        result = import_file(
-            book,
-            path,
-            errors=errors,
-            lang=lang,
-            dry_run=dry_run,
-            update_existing=update_existing,
-            chunk_size=chunk_size,
-            on_row=tick,
-        )
-        advance(ticks[0])
-    for problem in result.header_problems:
-        out.line(_problem_line(None, problem, lang))
-    return Counter(result.counts), list(result.invalid)
-
-
 def _collect_young() -> None:
     gc.collect(1)
 
@@ -136,10 +92,10 @@ def _collect_young() -> None:
 def _bulk_gc() -> Iterator[Callable[[], None]]:
     """No automatic garbage collection while a long import runs (the command's own process).
 
-    Rows die by reference counting; the collector only hunts cycles (about 190 objects in
-    an import of 100,000 rows), yet its passes over the objects of a 10,000-row chunk cost
-    about 4 % of the import. What is loaded by then is moved out of its way, and the caller
-    runs the returned function (a pass over the young objects) once a chunk instead.
+    Rows die by reference counting; the collector only hunts cycles, which an import makes
+    few of, yet each of its passes walks the live objects of a whole chunk. What is loaded by
+    then is moved out of its way, and the caller runs the returned function (a pass over the
+    young objects) once a chunk instead (docs/performance.md has the figures).
     """
     enabled = gc.isenabled()
     gc.freeze()
@@ -171,7 +127,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         for outcome in invalid[:20]:
             for p in outcome.problems:
                 if p.is_error:
-                    out.line(_problem_line(outcome.row, p, args.lang))
+                    out.line(problem_line(outcome.row, p, args.lang))
         if counts["invalid"] > 20:
             out.line(
                 f"... and {counts['invalid'] - 20} more invalid rows"
@@ -189,8 +145,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write customers to CSV or XLSX with English or Chinese headers."""
-    from custrecord.io.export import write_customers
-
     filters: dict[str, Any] = {}
     if args.status:
         filters["status"] = args.status
@@ -198,8 +152,6 @@ def cmd_export(args: argparse.Namespace) -> int:
         filters["category_prefix"] = args.category_prefix
     actor = None
     if args.role:
-        from custrecord.permissions import Actor
-
         actor = Actor(args.user, args.role)
     with _book(args) as book:
         n = write_customers(args.out, book.export(actor=actor, **filters), headers=args.headers)
@@ -209,8 +161,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_template(args: argparse.Namespace) -> int:
     """Write an import template."""
-    from custrecord.io import template
-
     settings = _settings(args)
     template.write_template(args.out, headers=args.headers, **template_options(settings))
     _output(args).line(f"template written to {args.out}")
@@ -233,20 +183,6 @@ def template_options(settings: Settings) -> dict[str, Any]:
 # -- dedupe, report, show, history ------------------------------------------------
 
 
-def dedupe_groups(book: CustomerBook, threshold: float | None = None) -> list[dict[str, Any]]:
-    """Duplicate groups over the store as JSON-safe dicts, with names for reading."""
-    groups = book.duplicates(threshold=threshold)
-    names = {c.code: c.name for c in book.all()} if groups else {}
-    out = []
-    for group in groups:
-        data = group.to_dict()
-        data["customers"] = [{"code": code, "name": names.get(code)} for code in group.codes]
-        for pair, raw in zip(data["pairs"], group.pairs, strict=True):
-            pair["summary"] = "; ".join(str(r) for r in raw.reasons[:4])
-        out.append(data)
-    return out
-
-
 def cmd_dedupe(args: argparse.Namespace) -> int:
     """Print duplicate groups."""
     with _book(args) as book:
@@ -258,44 +194,6 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
     out = _output(args)
     print_groups(out, groups)
     return EXIT_OK
-
-
-def print_groups(out: Output, groups: list[dict[str, Any]], limit: int | None = None) -> None:
-    """Duplicate groups as a table."""
-    rows = []
-    for group in groups[:limit]:
-        for pair in group["pairs"]:
-            rows.append((pair["left"], pair["right"], f"{pair['score']:.2f}", pair["summary"][:90]))
-    out.table(f"{len(groups)} duplicate groups", ["left", "right", "score", "reasons"], rows)
-
-
-def report_data(book: CustomerBook) -> dict[str, Any]:
-    """Counts by category, region, grade and status, completeness and a summary."""
-    from custrecord import reports
-
-    customers = list(book.all())
-    return {
-        "summary": reports.summary(customers),
-        **{f"by_{d}": reports.counts_by(customers, d) for d in ("status", "category", "region", "grade")},
-        "completeness": reports.completeness(customers),
-    }
-
-
-def print_report(out: Output, data: dict[str, Any]) -> None:
-    """The report as tables."""
-    summary = data["summary"]
-    out.line(
-        f"{summary['customers']} customers; without tax ID {summary['without_tax_id']}, "
-        f"without contact {summary['without_contact']}, expired credit {summary['expired_credit']}"
-    )
-    for dim in ("status", "category", "region", "grade"):
-        rows = [(r[dim] or "(none)", r["count"]) for r in data[f"by_{dim}"]]
-        out.table(f"by {dim}", [dim, "count"], rows)
-    out.table(
-        "completeness",
-        ["field", "filled", "share"],
-        [(r["field"], r["filled"], f"{r['share']:.0%}") for r in data["completeness"]],
-    )
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -318,8 +216,6 @@ def cmd_show(args: argparse.Namespace) -> int:
         json.dump(unstructure(customer), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     elif args.format == "html":
-        from custrecord.io.card import customer_card_html
-
         sys.stdout.write(customer_card_html(customer, lang=args.lang))
     else:
         out = _output(args)
@@ -366,6 +262,4 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """The main job: import the bundled sample into SQLite and show what custrecord does."""
-    from custrecord.cli.demo import run_demo
-
     return run_demo(args)

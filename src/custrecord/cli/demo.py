@@ -16,23 +16,22 @@ from decimal import Decimal
 from pathlib import Path
 
 from custrecord.book import CustomerBook, open_book
-from custrecord.cli import EXIT_OK
-from custrecord.cli.commands import dedupe_groups, print_groups, print_report, report_data, run_import
+from custrecord.classification.tree import ClassificationTree
+from custrecord.cli.exit_codes import EXIT_OK
+from custrecord.cli.jobs import dedupe_groups, print_groups, print_report, report_data, run_import
 from custrecord.cli.output import Output
+from custrecord.codes import CodeRule
+from custrecord.credit import CreditPolicy, Grade
+from custrecord.data import sample_path
 from custrecord.model import Customer, Status
 from custrecord.settings import Settings
+from custrecord.validation.profiles import DEFAULT
 
 __all__ = ["demo_settings", "run_demo"]
 
 
 def demo_settings() -> Settings:
     """Settings of the demo: the sample's category and region trees, grades A-D, codes by category."""
-    from custrecord.classification.tree import ClassificationTree
-    from custrecord.codes import CodeRule
-    from custrecord.credit import CreditPolicy, Grade
-    from custrecord.data import sample_path
-    from custrecord.validation.profiles import DEFAULT
-
     manifest = json.loads(sample_path("sample_manifest.json").read_text(encoding="utf-8"))
     categories = ClassificationTree.from_pairs(manifest["categories"].items(), scheme="2-2")
     regions = ClassificationTree.from_pairs(manifest["regions"].items(), scheme="2-2")
@@ -51,8 +50,6 @@ def demo_settings() -> Settings:
 
 def run_demo(args: argparse.Namespace) -> int:
     """Run the demo; returns the exit code (0: the demo ran, whatever the sample's faults)."""
-    from custrecord.data import sample_path
-
     out = Output(quiet=args.quiet)
     started = time.perf_counter()
     db = Path(args.db)

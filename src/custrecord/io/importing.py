@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from custrecord.io.cells import Cell
+from custrecord.io.errorfile import write_errors
 from custrecord.io.pipeline import RowResult, record_from_cells
 from custrecord.io.reader import open_table
 from custrecord.problems import Problem, Report
@@ -105,8 +106,6 @@ def import_file(
             for _ in refused():
                 pass
         else:
-            from custrecord.io.errorfile import write_errors
-
             written = write_errors(errors, refused(), columns=list(table.columns), lang=lang)
             if not written:
                 Path(errors).unlink(missing_ok=True)  # only a header: no error file

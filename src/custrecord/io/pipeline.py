@@ -14,6 +14,7 @@ from custrecord.io.reader import Table
 from custrecord.model import Customer, FrozenMap
 from custrecord.problems import Problem, Report
 from custrecord.validation.engine import Profile, validate
+from custrecord.validation.profiles import DEFAULT, get_profile
 
 __all__ = ["RowResult", "chunks", "record_from_cells", "summarize", "validate_rows"]
 
@@ -49,8 +50,6 @@ class RowResult:
 
 
 def _resolve(profile: Profile | str | None) -> Profile:
-    from custrecord.validation.profiles import DEFAULT, get_profile
-
     if profile is None:
         return DEFAULT
     if isinstance(profile, str):

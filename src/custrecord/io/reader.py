@@ -22,6 +22,7 @@ from custrecord.io.cells import Cell, Row, column_letter, is_blank
 from custrecord.io.columns import IGNORED_HEADERS
 from custrecord.io.errors import FileError, FileFormatError
 from custrecord.io.sniff import detect_delimiter, detect_encoding, detect_format
+from custrecord.io.xlsx import read_xlsx
 from custrecord.problems import Problem, ProblemCode
 from custrecord.text import clean_text
 
@@ -217,8 +218,6 @@ def open_table(
         except OSError as exc:
             raise FileError(where, f"cannot be read ({exc.strerror or exc})") from exc
         if detect_format(where, head) == "xlsx":
-            from custrecord.io.xlsx import read_xlsx
-
             raw, close, name = read_xlsx(where, stream, sheet)
             return Table(where, "xlsx", raw, [stream.close, close], sheet=name, custom_fields=custom_fields)
         encoding = detect_encoding(stream)

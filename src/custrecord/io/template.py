@@ -12,6 +12,7 @@ from custrecord.flat import identifier_columns
 from custrecord.io.cells import column_letter
 from custrecord.io.errors import FileError
 from custrecord.io.writer import output_format, write_rows
+from custrecord.io.xlsx import openpyxl_module
 
 __all__ = ["DEFAULT_KINDS", "DEFAULT_STATUSES", "write_template"]
 
@@ -84,8 +85,6 @@ def write_template(
     if output_format(path) == "csv":
         write_rows(path, columns, ())
         return
-    from custrecord.io.xlsx import openpyxl_module
-
     openpyxl = openpyxl_module()
     workbook = openpyxl.Workbook()
     _fill(workbook, lang, columns, set(required), {

@@ -17,6 +17,7 @@ from pathlib import Path
 from custrecord.io.cells import Cell, cell_text
 from custrecord.io.errors import FileError, FileFormatError
 from custrecord.io.sniff import CSV_SUFFIXES, XLSX_SUFFIXES
+from custrecord.io.xlsx import write_xlsx
 
 __all__ = ["cell_text", "output_format", "write_rows"]
 
@@ -62,8 +63,6 @@ def write_rows(
     fmt = output_format(target)
     with _atomic(target) as temporary:
         if fmt == "xlsx":
-            from custrecord.io.xlsx import write_xlsx
-
             return write_xlsx(
                 temporary, columns, rows, text_columns=frozenset(text_columns), title=sheet_title,
                 report_path=target,

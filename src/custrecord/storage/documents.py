@@ -8,7 +8,6 @@ trip exactly; here they only become compact JSON text.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -20,38 +19,8 @@ from custrecord.model import Customer
 __all__ = ["dump_json", "from_document", "load_json", "parse_time", "time_text", "to_document"]
 
 _loads = json.JSONDecoder().decode
-
-
-def _encoder() -> Callable[[Any], str]:
-    """Compact JSON encoding, UTF-8 characters kept, NaN refused.
-
-    ``JSONEncoder.encode`` builds CPython's C encoder anew for every call, a
-    quarter of the time of a customer document; built once here, it is reused
-    (without its circular-reference bookkeeping: documents are trees, and a cycle
-    ends in ``RecursionError``). Where there is no C encoder, the standard one.
-    """
-    standard = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    c_make_encoder: Callable[..., Callable[[Any, int], list[str]]] | None = getattr(
-        json.encoder, "c_make_encoder", None
-    )
-    if c_make_encoder is None:  # pragma: no cover - CPython has it
-        return standard.encode
-    try:
-        # The arguments JSONEncoder.iterencode passes: markers, default, string
-        # encoder, indent, key and item separators, sort_keys, skipkeys, allow_nan.
-        encode = c_make_encoder(
-            None, standard.default, json.encoder.encode_basestring, None, ":", ",", False, False, False
-        )
-    except TypeError:  # pragma: no cover - not CPython, or another signature
-        return standard.encode
-
-    def dumps(value: Any) -> str:
-        return "".join(encode(value, 0))
-
-    return dumps
-
-
-_dumps = _encoder()
+# Compact, UTF-8 characters kept, NaN refused; built once, as json.dumps with options builds one a call.
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 
 
 def dump_json(value: Any) -> str:

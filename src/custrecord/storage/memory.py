@@ -25,8 +25,8 @@ from custrecord.errors import ConflictError, DuplicateError, NotFound, StorageEr
 from custrecord.model import Customer, Status
 from custrecord.storage.autocommit import AutoCustomers, AutoHistory, AutoOutbox, AutoSequences
 from custrecord.storage.batch import check_new, check_new_events
-from custrecord.storage.matching import compile_filter, order_and_page
 from custrecord.storage.ngram import NgramIndex
+from custrecord.storage.query_eval import compile_filter, order_and_page
 from custrecord.storage.values import (
     HistoryEntry,
     OutboxEvent,

@@ -1,6 +1,6 @@
 """A deliberately simple reference of storage semantics for the conformance kit.
 
-Written independently of every adapter (and of :mod:`custrecord.storage.matching`),
+Written independently of every adapter (and of :mod:`custrecord.storage.query_eval`),
 plainly and slowly, so that a disagreement points at a real bug.
 """
 

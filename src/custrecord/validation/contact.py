@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import TYPE_CHECKING
 
 import attrs
 import phonenumbers
@@ -15,10 +14,8 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 from custrecord.model import Customer
 from custrecord.problems import ProblemCode
 from custrecord.text import nfkc
+from custrecord.validation.context import Context
 from custrecord.validation.taxid import problem_code
-
-if TYPE_CHECKING:
-    from custrecord.validation.engine import Context
 
 __all__ = [
     "POSTCODE_PATTERNS",

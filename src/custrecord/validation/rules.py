@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import phonenumbers
 
 from custrecord.model import Customer
 from custrecord.problems import ProblemCode
 from custrecord.validation.contact import check_bank_account, check_emails, check_phones, check_postcode
+from custrecord.validation.context import Context, Rule
 from custrecord.validation.taxid import check_tax_id
-
-if TYPE_CHECKING:
-    from custrecord.validation.engine import Context, Rule
 
 __all__ = [
     "COUNTRIES",

@@ -11,7 +11,7 @@ for a customer of country ``CC`` and kind ``K``:
 5. none: the number is kept in compact form, unchecked.
 
 The registry is immutable; :meth:`TaxIdRegistry.with_scheme` returns an
-extended copy to put into a :class:`~custrecord.validation.engine.Profile`.
+extended copy to put into a :class:`~custrecord.validation.profiles.Profile`.
 """
 
 from __future__ import annotations
@@ -20,17 +20,16 @@ import importlib
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import attrs
 from stdnum import exceptions as stdnum_errors
 
+from custrecord.identifiers import legacy_cn, uscc
 from custrecord.model import Customer, Kind
 from custrecord.problems import ProblemCode, Severity
 from custrecord.text import compact_identifier, is_placeholder
-
-if TYPE_CHECKING:
-    from custrecord.validation.engine import Context
+from custrecord.validation.context import Context
 
 __all__ = [
     "DEFAULT_REGISTRY",
@@ -118,8 +117,6 @@ class TaxIdScheme:
 
 
 def _cn_uscc(check_organization_code: bool) -> Callable[[str], str]:
-    from custrecord.identifiers import uscc
-
     def validate(number: str) -> str:
         return uscc.validate(number, check_organization_code=check_organization_code)
 
@@ -243,8 +240,6 @@ def _legacy_check(customer: Customer, ctx: Context, number: str) -> bool:
     """Accept a legacy CN number when the profile allows it; True when handled."""
     if not ctx.profile.allow_legacy_tax_ids or len(number) not in (15, 20):
         return False
-    from custrecord.identifiers import legacy_cn
-
     try:
         compact = legacy_cn.validate(number)
     except stdnum_errors.ValidationError as exc:

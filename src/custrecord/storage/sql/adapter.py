@@ -475,7 +475,7 @@ def _event_row(event: OutboxEvent, texts: dict[Any, str] | None = None) -> dict[
     if texts is not None:
         # A bulk import announces thousands of customers with the same small payload.
         key: Any = tuple(payload.items())
-        if all(type(value) is str for _, value in key):  # 1 == True: only text values share
+        if all(isinstance(value, str) for _, value in key):  # 1 == True: only text values share
             text = texts.get(key)
         else:
             key = None

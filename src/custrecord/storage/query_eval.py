@@ -1,8 +1,8 @@
-"""Query semantics in plain Python: which customers match, and in which order.
+"""Query evaluation in plain Python: which customers a :class:`Query` selects, and in which order.
 
 The in-memory adapter uses these after narrowing candidates with its indexes;
 SQL adapters express the same semantics in SQL; the conformance kit holds both
-to it.
+to it. (Duplicate detection is :mod:`custrecord.matching`, not this.)
 """
 
 from __future__ import annotations
