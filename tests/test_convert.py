@@ -56,12 +56,19 @@ def test_the_compact_form_loads_back_to_the_same_customer(customer: Customer) ->
     assert set(data) <= set(custrecord.unstructure(customer))
 
 
+def _omit_if_default(customer: Customer) -> dict[str, object]:
+    """cattrs' omit-if-default form, each contact whole."""
+    data: dict[str, object] = custrecord.convert.converter.copy(omit_if_default=True).unstructure(customer)
+    if customer.contacts:
+        data["contacts"] = [custrecord.convert.converter.unstructure(c) for c in customer.contacts]
+    return data
+
+
 @given(customers())
 def test_the_compact_form_is_the_omit_if_default_form(customer: Customer) -> None:
-    reference = custrecord.convert.converter.copy(omit_if_default=True)
-    assert custrecord.convert.unstructure_set(customer) == reference.unstructure(customer)
+    assert custrecord.convert.unstructure_set(customer) == _omit_if_default(customer)
     blank = attrs.evolve(customer, address=Address(), credit=CreditProfile(), contacts=())
-    assert custrecord.convert.unstructure_set(blank) == reference.unstructure(blank)
+    assert custrecord.convert.unstructure_set(blank) == _omit_if_default(blank)
 
 
 @given(customers())

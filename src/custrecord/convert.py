@@ -62,7 +62,7 @@ converter.register_structure_hook(FrozenMap, lambda v, _: FrozenMap(v))
 
 #: The same canonical form without the fields that hold their default value.
 _set_only = converter.copy(omit_if_default=True)
-_set_contact = _set_only.get_unstructure_hook(Contact)
+_contact = converter.get_unstructure_hook(Contact)
 # The address and credit parts are unstructured whatever they hold and dropped when
 # empty: the same as comparing them with their defaults first, and cheaper, since
 # comparing two value objects compares every field before unstructuring does it again.
@@ -72,7 +72,8 @@ _set_customer = make_dict_unstructure_fn(
     _cattrs_omit_if_default=True,
     address=override(omit_if_default=False),
     credit=override(omit_if_default=False),
-    contacts=override(unstruct_hook=lambda contacts: [_set_contact(c) for c in contacts]),
+    # Contacts stay whole: the set form is also what a new customer's history records.
+    contacts=override(unstruct_hook=lambda contacts: [_contact(c) for c in contacts]),
 )
 
 
@@ -85,8 +86,9 @@ def unstructure(customer: Customer) -> dict[str, Any]:
 def unstructure_set(customer: Customer) -> dict[str, Any]:
     """:func:`unstructure` without the fields (and nested fields) that hold their default.
 
-    What :func:`load` takes back to the same customer; smaller, so cheaper to store,
-    and exactly what a new customer sets over a blank record.
+    Each contact is whole, as :func:`unstructure` gives it. What :func:`load` takes
+    back to the same customer; smaller, so cheaper to store, and exactly what a new
+    customer sets over a blank record.
     """
     data: dict[str, Any] = _set_customer(customer)
     if not data["address"]:

@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from custrecord.convert import load, unstructure
+from custrecord.convert import load, unstructure, unstructure_set
+from custrecord.fields import MANAGED_FIELDS
 from custrecord.model import Customer
 
 __all__ = ["BLANK", "MANAGED_FIELDS", "FieldChange", "apply_changes", "changes_between", "flat_paths"]
 
-#: Fields that storage manages; they never appear in a diff.
-MANAGED_FIELDS = frozenset({"version", "created_at", "updated_at"})
 _NESTED = ("address", "credit")
 #: The record every history starts from.
 BLANK = Customer(name="")
@@ -62,8 +61,9 @@ def changes_between(old: Customer | None, new: Customer) -> tuple[FieldChange, .
     so a new customer's changes are exactly what it sets, and replaying them on a
     blank record with :func:`apply_changes` gives it back.
     """
-    before = flat_paths(unstructure(old)) if old is not None else _BLANK_PATHS
-    after = flat_paths(unstructure(new))
+    if old is None:
+        return _set_over_blank(new)
+    before, after = flat_paths(unstructure(old)), flat_paths(unstructure(new))
     return tuple(
         FieldChange(path, before.get(path), value)
         for path, value in after.items()
@@ -87,3 +87,24 @@ def apply_changes(customer: Customer, changes: Iterable[FieldChange | Mapping[st
 
 
 _BLANK_PATHS = flat_paths(unstructure(BLANK))
+#: Every path of a record in canonical order: (top-level key, key inside its part or None, path, blank value).
+_LAYOUT = tuple(
+    (head, sub or None, path, blank)
+    for path, blank in _BLANK_PATHS.items()
+    for head, _, sub in [path.partition(".")]
+)
+_ABSENT = object()
+
+
+def _set_over_blank(new: Customer) -> tuple[FieldChange, ...]:
+    """``changes_between(None, new)``: a blank record holds every default, so only what
+    ``new`` sets (its :func:`~custrecord.convert.unstructure_set` form) can differ from it."""
+    data = unstructure_set(new)
+    out = []
+    for head, sub, path, blank in _LAYOUT:
+        value = data.get(head, _ABSENT)
+        if value is not _ABSENT and sub is not None:
+            value = value.get(sub, _ABSENT)
+        if value is not _ABSENT and value != blank:
+            out.append(FieldChange(path, blank, value))
+    return tuple(out)

@@ -166,8 +166,10 @@ class _Runs:
             end += 1
         for item, existing in updates:
             self.outcomes[item.index] = self._update(item, existing)
+        # The run's new rows hold no stored code or tax ID: they were looked up above.
+        candidates = [item.candidate for item in new]
         registered, events = register_many(
-            self.ctx, self.uow, self.who, [item.candidate for item in new], self.options.reason
+            self.ctx, self.uow, self.who, candidates, self.options.reason, keys_free=True
         )
         for item, result in zip(new, registered, strict=True):
             action = "added" if result.ok else "invalid"

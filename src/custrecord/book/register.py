@@ -22,6 +22,7 @@ from custrecord.book.results import Registration
 from custrecord.book.revisions import BookContext, code_of
 from custrecord.classification import classify
 from custrecord.codes import CodeRule, code_for, sequence_key
+from custrecord.copying import copy_with
 from custrecord.credit import apply_credit_defaults
 from custrecord.diff import changes_between
 from custrecord.errors import DuplicateError, NotFound, ValidationError
@@ -42,6 +43,9 @@ __all__ = [
     "register_many",
     "register_one",
 ]
+
+#: A tax ID with its country, the key of a tax-ID lookup.
+TaxKey = tuple[str, str]
 
 
 @attrs.frozen
@@ -113,7 +117,13 @@ def register_one(
 
 
 def register_many(
-    ctx: BookContext, uow: UnitOfWork, who: Actor, candidates: Sequence[Candidate], reason: str | None = None
+    ctx: BookContext,
+    uow: UnitOfWork,
+    who: Actor,
+    candidates: Sequence[Candidate],
+    reason: str | None = None,
+    *,
+    keys_free: bool = False,
 ) -> tuple[list[Registered], list[Event]]:
     """Register new customers: what is refused, and what is stored with its history and events.
 
@@ -122,30 +132,31 @@ def register_many(
     candidate holds is a problem of that candidate. Candidates with errors are
     refused unless the profile is lenient; the others get defaults, a code and a
     status, and are stored in one insert, which raises ``DuplicateError`` when a
-    concurrent writer took one of their keys meanwhile.
+    concurrent writer took one of their keys meanwhile. ``keys_free`` says the caller
+    has looked their codes and tax IDs up already and found no stored holder.
     """
     settings = ctx.settings
     lenient = settings.profile.lenient
     refused: dict[int, Registered] = {}
     admitted: list[tuple[int, Customer, tuple[Problem, ...]]] = []
-    clashes = key_problems(ctx, uow, candidates)
+    clashes = key_problems(ctx, uow, candidates, stored=not keys_free)
     for index, (candidate, found) in enumerate(zip(candidates, clashes, strict=True)):
         problems = candidate.problems + tuple(found)
         if not lenient and any(p.is_error for p in problems):
             refused[index] = Registered(candidate, None, problems)
         else:
             admitted.append((index, _with_defaults(ctx, candidate.customer), problems))
-    coded = _with_codes(ctx, uow, [customer for _, customer, _ in admitted])
+    codes = _codes(ctx, uow, [customer for _, customer, _ in admitted])
     batch: list[Customer] = []
     results: dict[int, Registered] = dict(refused)
     status = Status.PENDING if settings.require_approval else None
-    for (index, _, problems), customer in zip(admitted, coded, strict=True):
+    for (index, customer, problems), code in zip(admitted, codes, strict=True):
         candidate = candidates[index]
-        if isinstance(customer, ValidationError):
-            results[index] = Registered(candidate, None, problems + customer.problems)
+        if isinstance(code, ValidationError):
+            results[index] = Registered(candidate, None, problems + code.problems)
             continue
         given = customer.status if customer.status is not Status.DELETED else Status.ACTIVE
-        customer = attrs.evolve(customer, status=status or given)
+        customer = copy_with(customer, {"code": code, "status": status or given})
         batch.append(customer)
         results[index] = Registered(candidate, customer, problems)
     events: list[Event] = []
@@ -160,22 +171,32 @@ def register_many(
 
 
 def key_problems(
-    ctx: BookContext, uow: UnitOfWork, candidates: Sequence[Candidate], *, own: str | None = None
+    ctx: BookContext,
+    uow: UnitOfWork,
+    candidates: Sequence[Candidate],
+    *,
+    own: str | None = None,
+    stored: bool = True,
 ) -> list[list[Problem]]:
     """For each candidate, the keys that another stored customer or an earlier candidate holds.
 
     Keys are the tax ID (in its country), the code and, when the profile asks for
     unique short names, the short name. ``own`` is the code of the stored customer
     that the one candidate is a new revision of (an update): its own keys are no
-    clash, and its code is not checked.
+    clash, and its code is not checked. Without ``stored``, codes and tax IDs are
+    checked only among the candidates (the caller knows no stored customer holds them).
     """
     store = uow.customers
     customers = [c.customer for c in candidates]
-    holders = store.get_many_by_tax_id({(c.country, c.tax_id) for c in customers if c.tax_id})
-    codes = {} if own is not None else store.get_many({c.code for c in customers if c.code})
+    holders: Mapping[TaxKey, Customer] = {}
+    codes: Mapping[str, Customer] = {}
+    if stored:
+        holders = store.get_many_by_tax_id({(c.country, c.tax_id) for c in customers if c.tax_id})
+        if own is None:
+            codes = store.get_many({c.code for c in customers if c.code})
     unique_short_names = ctx.settings.profile.unique_short_names
     severity = ctx.settings.duplicate_tax_id
-    seen_tax: dict[tuple[str, str], int] = {}
+    seen_tax: dict[TaxKey, int] = {}
     seen_code: dict[str, int] = {}
     seen_short: dict[str, int] = {}
     out: list[list[Problem]] = []
@@ -251,10 +272,8 @@ def _code_rule(ctx: BookContext) -> CodeRule:
     return rule if limit is None or limit == rule.max_length else attrs.evolve(rule, max_length=limit)
 
 
-def _with_codes(
-    ctx: BookContext, uow: UnitOfWork, customers: Sequence[Customer]
-) -> list[Customer | ValidationError]:
-    """Each customer with its code (its own, checked, or a new one), or why it cannot have one.
+def _codes(ctx: BookContext, uow: UnitOfWork, customers: Sequence[Customer]) -> list[str | ValidationError]:
+    """The code of each customer (its own, checked, or a new one), or why it cannot have one.
 
     Serials are reserved per series in one call each. A new code that a stored
     customer already has (given by hand earlier) is drawn again, so one batch read
@@ -265,7 +284,7 @@ def _with_codes(
     budget = Counter(sequence_key(plan) for plan in plans if isinstance(plan, str))
     sequences = _Reserved(uow.sequences, budget)
     taken: set[str] = set()
-    out: list[Customer | ValidationError] = []
+    out: list[str | ValidationError] = []
     for customer, plan in zip(customers, plans, strict=True):
         if isinstance(plan, ValidationError):
             out.append(plan)
@@ -276,22 +295,20 @@ def _with_codes(
             out.append(exc)
             continue
         taken.add(code)
-        out.append(attrs.evolve(customer, code=code))
-    fresh: list[tuple[int, Customer, str]] = []  # the customers given a new code
-    for i, (result, plan) in enumerate(zip(out, plans, strict=True)):
-        if isinstance(result, Customer) and isinstance(plan, str):
-            fresh.append((i, result, plan))
-    clashes = uow.customers.get_many(code_of(c) for _, c, _ in fresh)
+        out.append(code)
+    fresh = [i for i, plan in enumerate(plans) if isinstance(plan, str) and isinstance(out[i], str)]
+    clashes = uow.customers.get_many(str(out[i]) for i in fresh)
     if clashes:
 
         def is_taken(code: str) -> bool:
             return code in taken or _exists(uow, code)
 
-        for i, drawn, plan in fresh:
-            if drawn.code in clashes:
-                code = rule.allocate(drawn, uow.sequences, is_taken=is_taken, today=today, series=plan)
+        for i in fresh:
+            plan = plans[i]
+            if out[i] in clashes and isinstance(plan, str):
+                out[i] = code = rule.allocate(customers[i], uow.sequences, is_taken=is_taken, today=today,
+                                              series=plan)
                 taken.add(code)
-                out[i] = attrs.evolve(drawn, code=code)
     return out
 
 
