@@ -67,6 +67,13 @@ REGIONS = {
     "09": "海外", "0901": "欧洲", "0902": "北美", "0903": "日本",
 }
 
+#: The sales representatives (专管业务员) of each area (the first two digits of a region code).
+#: Assigned in turn, without drawing from the random stream, so the rest of the sample stays as it was.
+SALES_REPS = {
+    "01": ("赵强", "孙丽"), "02": ("王磊", "李静", "周杰"), "03": ("陈明", "黄婷"),
+    "04": ("刘洋",), "05": ("杨帆",), "06": ("吴刚",), "07": ("郑爽",),
+}
+
 # -- Chinese places -------------------------------------------------------
 
 
@@ -548,6 +555,10 @@ class Maker:
             legal_representative=self.person()[0],
             region=city.region,
         )
+        area = city.region[:2]
+        reps = SALES_REPS[area]
+        row["owner"] = reps[len(self.names) % len(reps)]
+        row["department"] = f"{REGIONS[area]}销售部"
         self.credit(row)
         row["category"] = {"A": rng.choice(("0201", "0101")), "B": rng.choice(("0101", "0102", "0202")),
                            "C": rng.choice(("0102", "0202", "0302")), "D": rng.choice(("0202", "0302"))}[

@@ -146,6 +146,8 @@ CATALOGUE: tuple[Field, ...] = (
     _f("status", "状态", "status", Value.STATUS, updatable=False),
     _f("remarks", "备注", "remarks", max_length=500, personal=True),
     _f("review_date", "复核日期", "review date", Value.DATE),
+    _f("owner", "专管业务员", "owner", max_length=50, aliases=("业务员", "负责人")),
+    _f("department", "分管部门", "department", max_length=50, aliases=("部门",)),
     _f("extra", "自定义字段", "extra", Value.EXTRA, flat=False, personal=True),
     _f("replaced_by", "合并至", "merged into", _CODE, flat=False, updatable=False),
     _f("version", "版本", "version", Value.INT, flat=False, managed=True, updatable=False),

@@ -193,6 +193,10 @@ class Customer:
     remarks: str | None = None
     #: When the customer's data is next due for review (复核日期); see ``CustomerBook.review_due``.
     review_date: date | None = None
+    #: The sales representative in charge (专管业务员); record-level scopes may use it.
+    owner: str | None = None
+    #: The department in charge (分管部门).
+    department: str | None = None
     #: The code of the customer this one was merged into (合并); lookups follow it.
     replaced_by: str | None = None
     extra: FrozenMap = attrs.field(default=FrozenMap(), converter=_frozen_map)

@@ -1,9 +1,14 @@
 """Who may do what (权限): actors with roles, a policy per action and per field, masking.
 
-A policy answers three questions: may this actor perform an action, may it
-edit a field, and how does it see a field (in full, masked, or not at all).
-The default :class:`RolePolicy` knows the roles ``admin``, ``finance``,
-``sales`` and ``viewer``; users supply their own policy object.
+A policy answers four questions: may this actor perform an action, may it
+edit a field, how does it see a field (in full or masked), and which customers
+may it see at all (its :class:`Scope`, U8's 数据权限). The default
+:class:`RolePolicy` knows the roles ``admin``, ``finance``, ``sales`` and
+``viewer``; users supply their own policy object.
+
+What is masked is decided by what a value is, never by what a customer says
+about itself: a bank account, a personal ID number (a resident ID, or any tax ID
+of an individual) and a contact's phones and e-mail.
 """
 
 from __future__ import annotations
@@ -13,20 +18,26 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 import attrs
+from stdnum.cn import ric
 
 from custrecord.diff import FieldChange
 from custrecord.errors import CustrecordError
 from custrecord.model import Contact, Customer, Kind
+from custrecord.storage.values import Scope
 
 __all__ = [
     "ADMIN",
+    "NOBODY",
     "SYSTEM",
     "Action",
     "Actor",
     "PermissionDenied",
     "Policy",
     "RolePolicy",
+    "Scope",
     "Visibility",
+    "check_edit",
+    "is_personal_id",
     "mask_contact_data",
     "mask_customer",
     "mask_middle",
@@ -39,6 +50,8 @@ class Action(enum.StrEnum):
     VIEW = "view"
     CREATE = "create"
     EDIT = "edit"
+    #: Freeze, unfreeze, disable and enable: status decides whether orders go through.
+    STATUS = "status"
     APPROVE = "approve"
     DELETE = "delete"
     EXPORT = "export"
@@ -59,18 +72,21 @@ def _roles(value: Iterable[str]) -> frozenset[str]:
 
 @attrs.frozen
 class Actor:
-    """Someone acting on the book: a user name and roles."""
+    """Someone acting on the book: a user name, roles, and the scope of customers it may see."""
 
     name: str
     roles: frozenset[str] = attrs.field(default=frozenset(), converter=_roles)
+    scope: Scope | None = None
 
     def __str__(self) -> str:
         return self.name
 
 
-#: Used when no actor is given: the library's own calls and trusted scripts.
+#: The default actor of a book: the library's own calls and trusted scripts.
 SYSTEM = Actor("system", {"admin"})
 ADMIN = Actor("admin", {"admin"})
+#: Who a call without an actor is when the book has no default actor: allowed nothing.
+NOBODY = Actor("anonymous")
 
 
 class PermissionDenied(CustrecordError, PermissionError):
@@ -101,6 +117,10 @@ class Policy(Protocol):
         """How ``actor`` sees the field at ``path``."""
         ...
 
+    def scope(self, actor: Actor) -> Scope | None:
+        """The customers ``actor`` may see, or None for all of them."""
+        ...
+
 
 _FINANCE = frozenset({"admin", "finance"})
 _STAFF = frozenset({"admin", "finance", "sales"})
@@ -117,7 +137,9 @@ SENSITIVE_FIELDS: Mapping[str, frozenset[str]] = {
 
 _DEFAULT_ACTIONS: Mapping[str, frozenset[Action]] = {
     "admin": frozenset(Action),
-    "finance": frozenset({Action.VIEW, Action.CREATE, Action.EDIT, Action.APPROVE, Action.EXPORT}),
+    "finance": frozenset(
+        {Action.VIEW, Action.CREATE, Action.EDIT, Action.STATUS, Action.APPROVE, Action.EXPORT}
+    ),
     "sales": frozenset({Action.VIEW, Action.CREATE, Action.EDIT, Action.EXPORT}),
     "viewer": frozenset({Action.VIEW}),
 }
@@ -165,6 +187,10 @@ class RolePolicy:
             return Visibility.MASKED
         return Visibility.FULL
 
+    def scope(self, actor: Actor) -> Scope | None:
+        """The actor's own scope (None: every customer)."""
+        return actor.scope
+
 
 def mask_middle(text: str | None, *, keep_start: int = 4, keep_end: int = 4) -> str | None:
     """``6222021234567891234`` -> ``6222***********1234``; short values are masked whole."""
@@ -189,6 +215,14 @@ def _mask_phone(phone: str | None) -> str | None:
     return mask_middle(main, keep_start=max(len(main) - 8, 1), keep_end=4)
 
 
+def is_personal_id(tax_id: str, kind: Kind) -> bool:
+    """Whether a tax ID is a person's ID number: any individual's, or a valid resident ID.
+
+    Decided by the value too, so changing the customer's kind or country never unmasks it.
+    """
+    return kind is Kind.INDIVIDUAL or ric.is_valid(tax_id)
+
+
 def mask_customer(customer: Customer, actor: Actor, policy: Policy) -> Customer:
     """``customer`` as ``actor`` may see it: sensitive fields masked per the policy."""
     changes: dict[str, object] = {}
@@ -196,10 +230,9 @@ def mask_customer(customer: Customer, actor: Actor, policy: Policy) -> Customer:
         changes["bank_account"] = mask_middle(customer.bank_account)
     if (
         customer.tax_id
-        and customer.kind is Kind.INDIVIDUAL
+        and is_personal_id(customer.tax_id, customer.kind)
         and policy.visibility(actor, "tax_id") is Visibility.MASKED
     ):
-        # An individual's tax ID is a personal ID number; a company's is public.
         changes["tax_id"] = mask_middle(customer.tax_id)
     contacts = tuple(_mask_contact(c, actor, policy) for c in customer.contacts)
     if contacts != customer.contacts:

@@ -155,8 +155,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "该客户与已有客户疑似重复{hint_zh}",
     ),
     "permission_denied": (
-        "{label} may not be set by this user{hint}",
-        "当前用户无权设置{label}{hint_zh}",
+        "{label}: not allowed for this user{hint}",
+        "{label}：当前用户无权操作{hint_zh}",
     ),
 }
 

@@ -12,29 +12,49 @@ from custrecord.book import CustomerBook
 from custrecord.settings import Settings
 from custrecord.storage.memory import MemoryStorage
 from custrecord.storage.ports import Storage
+from custrecord.storage.registry import open_storage
+from custrecord.storage.sql import SqlStorage
+from storage.servers import MARIADB_ENV, POSTGRES_ENV, isolated, server_url
 
 BACKENDS = ["memory", "sqlite"]
+#: Where storage is involved, behaviour is checked on the servers too (skipped without their URL).
+ALL_BACKENDS = [*BACKENDS, "postgresql", "mariadb"]
 
 
-@pytest.fixture(params=BACKENDS)
-def make_book(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., CustomerBook]]:
+def _books(backend: str, tmp_path: Path) -> Iterator[Callable[..., CustomerBook]]:
     books: list[CustomerBook] = []
+    servers: list[SqlStorage] = []
 
     def make(settings: Settings | None = None) -> CustomerBook:
         storage: Storage
-        if request.param == "memory":
+        if backend == "memory":
             storage = MemoryStorage()
-        else:
-            from custrecord.storage.registry import open_storage
-
+        elif backend == "sqlite":
             storage = open_storage(str(tmp_path / f"book{len(books)}.db"))
+        else:
+            server = isolated(server_url(POSTGRES_ENV if backend == "postgresql" else MARIADB_ENV))
+            servers.append(server)
+            storage = server
         book = CustomerBook(storage, settings)
         books.append(book)
         return book
 
     yield make
+    for server in servers:
+        server.drop()
     for book in books:
         book.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def make_book(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., CustomerBook]]:
+    yield from _books(request.param, tmp_path)
+
+
+@pytest.fixture(params=ALL_BACKENDS)
+def make_any_book(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., CustomerBook]]:
+    """Books on every adapter: memory, SQLite, and PostgreSQL and MariaDB when their URLs are set."""
+    yield from _books(request.param, tmp_path)
 
 
 @pytest.fixture

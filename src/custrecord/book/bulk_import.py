@@ -21,7 +21,7 @@ from custrecord.book.update import SELECTING_KEYS, apply_update
 from custrecord.errors import ValidationError
 from custrecord.events import Event
 from custrecord.model import Customer
-from custrecord.permissions import Actor, PermissionDenied
+from custrecord.permissions import Actor, PermissionDenied, Visibility, is_personal_id
 from custrecord.problems import ProblemCode, make_problem
 from custrecord.storage.ports import UnitOfWork
 from custrecord.storage.values import Query
@@ -181,8 +181,17 @@ class _Runs:
         return end, codes, taxes
 
     def _update(self, item: _Ready, existing: Customer) -> ImportOutcome:
-        """A record that is a stored customer: skip it, or update it with its non-blank cells."""
+        """A record that is a stored customer: skip it, or update it with its non-blank cells.
+
+        A row may only reach a customer its actor can see, through a key it can see: else
+        it is refused without saying which customer (an import is no oracle for secrets).
+        """
         row, problems = item.candidate.row, item.candidate.problems
+        hidden = self._hidden_match(item.customer, existing)
+        if hidden is not None:
+            denied = make_problem(hidden, ProblemCode.PERMISSION_DENIED,
+                                  hint="matches a customer you may not see", hint_zh="与您无权查看的客户相符")
+            return ImportOutcome(row, "invalid", None, (denied,))
         if not self.options.update_existing:
             return ImportOutcome(row, "skipped", existing.code, problems)
         changes = {k: v for k, v in item.data.items() if not _blank(v) and k not in SELECTING_KEYS}
@@ -196,6 +205,22 @@ class _Runs:
             return _denied(row, existing.code, exc)
         self.events.extend(events)
         return ImportOutcome(row, "updated" if events else "unchanged", existing.code, problems)
+
+
+    def _hidden_match(self, row: Customer, existing: Customer) -> str | None:
+        """The path of the key that matched a customer ``who`` may not see or match by, or None."""
+        if not self.ctx.in_scope(self.who, existing):
+            return "code" if row.code else "tax_id" if row.tax_id else "name"
+        by_tax = not (row.code and row.code == existing.code) and row.tax_id is not None
+        policy = self.ctx.settings.policy
+        if (
+            by_tax
+            and existing.tax_id is not None
+            and is_personal_id(existing.tax_id, existing.kind)
+            and policy.visibility(self.who, "tax_id") is Visibility.MASKED
+        ):
+            return "tax_id"
+        return None
 
 
 def _tax(customer: Customer) -> TaxKey:

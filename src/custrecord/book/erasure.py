@@ -31,6 +31,7 @@ def erase_customer(
     ctx: BookContext, uow: UnitOfWork, who: Actor, code: str, reason: str
 ) -> tuple[Customer, list[Event]]:
     """Erase customer ``code`` and everyone merged with it; see ``CustomerBook.erase``."""
+    ctx.load(uow, who, code)
     customers = [uow.customers.get(c) for c in _merge_group(uow, code)]
     for current in customers:
         if current.status is Status.PENDING:

@@ -14,11 +14,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+import attrs
+
 from custrecord.book.batch import run_batch
 from custrecord.book.bulk_import import ImportOptions, Record, import_chunk
 from custrecord.book.duplicates import duplicate_groups
 from custrecord.book.erasure import erase_customer
-from custrecord.book.masking import view_entry
+from custrecord.book.masking import view_entry, view_problems
 from custrecord.book.merging import merge_customers, unmerge_survivor
 from custrecord.book.queries import (
     credit_expiring,
@@ -34,15 +36,15 @@ from custrecord.book.transitions import change_status, restore_deleted
 from custrecord.book.update import apply_update, refuse_selecting_keys
 from custrecord.codes import normalise_code
 from custrecord.credit import DEFAULT_POLICY, CreditDecision, CreditLedger, InMemoryCreditLedger, check_credit
-from custrecord.errors import CustrecordError, StorageError
+from custrecord.errors import CustrecordError, NotFound, StorageError, ValidationError
 from custrecord.events import Event, EventBus
 from custrecord.lifecycle import Transition
 from custrecord.model import Customer
-from custrecord.permissions import SYSTEM, Action, Actor, PermissionDenied, mask_customer
+from custrecord.permissions import NOBODY, Action, Actor, PermissionDenied, mask_customer
 from custrecord.settings import Settings
 from custrecord.storage.ports import Storage, UnitOfWork
 from custrecord.storage.registry import open_storage
-from custrecord.storage.values import HistoryEntry, Query, utcnow
+from custrecord.storage.values import HistoryEntry, Query, make_query, utcnow
 
 __all__ = ["CustomerBook", "open_book"]
 
@@ -56,9 +58,11 @@ class _DryRun(Exception):
 class CustomerBook:
     """Customer management over a storage backend.
 
-    ``actor`` arguments default to :data:`~custrecord.permissions.SYSTEM`, which
-    may do everything; pass an :class:`~custrecord.permissions.Actor` to apply
-    the settings' permission policy.
+    Every call acts as an :class:`~custrecord.permissions.Actor`, checked against the
+    settings' policy: its rights, the fields it may edit and see, and the customers
+    it may see at all (out of its scope, a customer is not found). A call without an
+    actor acts as ``Settings.default_actor`` (:data:`~custrecord.permissions.SYSTEM`
+    unless the host says otherwise), or is refused when there is none.
     """
 
     def __init__(
@@ -94,20 +98,62 @@ class CustomerBook:
         """Call ``handler`` after commit for each event of ``event_type``; returns an unsubscribe function."""
         return self.events.subscribe(handler, event_type)
 
-    def _authorise(self, actor: Actor | None, action: Action) -> Actor:
-        """The acting identity (the system when none is given), once it may perform ``action``."""
-        who = actor or SYSTEM
+    def _actor(self, actor: Actor | str | None) -> Actor:
+        """Who acts: the actor given, one named by text (through ``Settings.actors``), or the default."""
+        if isinstance(actor, Actor):
+            return actor
+        if actor is None:
+            if self.settings.default_actor is None:
+                raise PermissionDenied(NOBODY, "act", "this book: every call must name its actor")
+            return self.settings.default_actor
+        directory = self.settings.actors
+        if isinstance(actor, str) and directory is not None:
+            found = directory.get(actor) if isinstance(directory, Mapping) else directory(actor)
+            if found is None:
+                raise PermissionDenied(Actor(actor), "act", "this book: no such user")
+            return found
+        raise TypeError(f"actor must be a custrecord.Actor, not {type(actor).__name__} {actor!r}")
+
+    def _authorise(self, actor: Actor | str | None, action: Action) -> Actor:
+        """The acting identity, once it may perform ``action``."""
+        who = self._actor(actor)
         if not self.settings.policy.allows(who, action):
             raise PermissionDenied(who, action.value)
         return who
 
-    def _run(self, use_case: Callable[..., tuple[T, list[Event]]], *args: Any) -> T:
-        """Run ``use_case(context, unit of work, *args)`` in one transaction, then publish its events."""
-        with self.storage.unit_of_work() as uow:
-            result, events = use_case(self._ctx, uow, *args)
-            uow.outbox.append_many(outbox_event(e) for e in events)
+    def _run(self, use_case: Callable[..., tuple[T, list[Event]]], who: Actor, *args: Any) -> T:
+        """Run ``use_case(context, unit of work, who, *args)`` in one transaction, then publish its events.
+
+        A refusal never shows ``who`` a value it may not see.
+        """
+        refused: ValidationError | None = None
+        try:
+            with self.storage.unit_of_work() as uow:
+                result, events = use_case(self._ctx, uow, who, *args)
+                uow.outbox.append_many(outbox_event(e) for e in events)
+        except ValidationError as exc:
+            refused = exc
+        if refused is not None:  # raised outside the handler, so the original is not its context
+            problems = view_problems(refused.problems, who, self.settings.policy)
+            raise ValidationError(problems, record=refused.record)
         self._publish(events)
         return result
+
+    def _scoped(self, who: Actor, query: Query | None, filters: Mapping[str, Any]) -> Query:
+        """The query restricted to the customers ``who`` may see."""
+        scope = self.settings.policy.scope(who)
+        full = make_query(query, filters)
+        if scope is None:
+            return full
+        if full.scope is not None and full.scope != scope:
+            raise ValueError("a query by an actor with a scope of its own cannot name another scope")
+        return make_query(full, {"scope": scope})
+
+    def _visible(self, who: Actor, customers: Iterable[Customer]) -> Iterator[Customer]:
+        """The customers ``who`` may see, as it sees them."""
+        for customer in customers:
+            if self._ctx.in_scope(who, customer):
+                yield self._view(customer, who)
 
     def _publish(self, events: Iterable[Event]) -> None:
         for event in events:
@@ -136,7 +182,8 @@ class CustomerBook:
         """
         who = self._authorise(actor, Action.CREATE)
         done = self._run(register_one, who, admit(self._ctx, who, data))
-        return Registration(self._view(done.customer, who), done.warnings, done.similar)
+        warnings = view_problems(done.warnings, who, self.settings.policy)
+        return Registration(self._view(done.customer, who), warnings, done.similar)
 
     # -- reads --------------------------------------------------------------
 
@@ -146,27 +193,33 @@ class CustomerBook:
         A merged-away customer leads to the one it was merged into, unless ``follow`` is false.
         """
         who = self._authorise(actor, Action.VIEW)
-        return self._view(find_current(self.storage, normalise_code(code), follow=follow), who)
+        key = normalise_code(code)
+        self._ctx.load(self.storage, who, key)  # NotFound outside the actor's scope
+        found = find_current(self.storage, key, follow=follow)
+        if not self._ctx.in_scope(who, found):
+            raise NotFound(f"no customer with code {key!r}")
+        return self._view(found, who)
 
     def find(
         self, query: Query | None = None, /, *, actor: Actor | None = None, **filters: Any
     ) -> list[Customer]:
         """Customers matching a :class:`~custrecord.storage.Query` or its fields as keywords."""
         who = self._authorise(actor, Action.VIEW)
-        return [self._view(c, who) for c in self.storage.customers.find(query, **filters)]
+        return [self._view(c, who) for c in self.storage.customers.find(self._scoped(who, query, filters))]
 
-    def count(self, query: Query | None = None, /, **filters: Any) -> int:
-        """How many customers match."""
-        return self.storage.customers.count(query, **filters)
+    def count(self, query: Query | None = None, /, *, actor: Actor | None = None, **filters: Any) -> int:
+        """How many customers match (of those ``actor`` may see)."""
+        who = self._authorise(actor, Action.VIEW)
+        return self.storage.customers.count(self._scoped(who, query, filters))
 
     def __iter__(self) -> Iterator[Customer]:
-        return self.storage.customers.iterate(include_deleted=False)
+        """Every customer not deleted, as the book's default actor sees them."""
+        return self.all()
 
     def all(self, *, actor: Actor | None = None, include_deleted: bool = False) -> Iterator[Customer]:
-        """Every customer in code order, masked for ``actor``."""
+        """Every customer in code order, of those ``actor`` may see, masked for it."""
         who = self._authorise(actor, Action.VIEW)
-        for customer in self.storage.customers.iterate(include_deleted=include_deleted):
-            yield self._view(customer, who)
+        yield from self._visible(who, self.storage.customers.iterate(include_deleted=include_deleted))
 
     def export(
         self, query: Query | None = None, /, *, actor: Actor | None = None, **filters: Any
@@ -184,13 +237,16 @@ class CustomerBook:
     def history(self, code: str, *, actor: Actor | None = None) -> list[HistoryEntry]:
         """The changes of customer ``code``, oldest first, masked for ``actor``."""
         who = self._authorise(actor, Action.VIEW)
-        entries = list_history(self.storage, normalise_code(code))
-        return [view_entry(e, who, self.settings.policy) for e in entries]
+        key = normalise_code(code)
+        self._ctx.load(self.storage, who, key)
+        return [view_entry(e, who, self.settings.policy) for e in list_history(self.storage, key)]
 
     def as_of(self, code: str, version: int, *, actor: Actor | None = None) -> Customer:
         """Customer ``code`` as it was at ``version``, replayed from its history."""
         who = self._authorise(actor, Action.VIEW)
-        return self._view(replay_version(self.storage, normalise_code(code), version), who)
+        key = normalise_code(code)
+        self._ctx.load(self.storage, who, key)
+        return self._view(replay_version(self.storage, key, version), who)
 
     # -- updates ------------------------------------------------------------
 
@@ -214,10 +270,10 @@ class CustomerBook:
         key = normalise_code(code)
         refuse_selecting_keys(key, changes)
 
-        def use_case(ctx: BookContext, uow: UnitOfWork) -> tuple[Customer, list[Event]]:
-            return apply_update(ctx, uow, who, uow.customers.get(key), changes, reason, expected_version)
+        def use_case(ctx: BookContext, uow: UnitOfWork, who: Actor) -> tuple[Customer, list[Event]]:
+            return apply_update(ctx, uow, who, ctx.load(uow, who, key), changes, reason, expected_version)
 
-        return self._view(self._run(use_case), who)
+        return self._view(self._run(use_case, who), who)
 
     # -- import -------------------------------------------------------------
 
@@ -263,13 +319,19 @@ class CustomerBook:
                 if dry_run:
                     raise _DryRun
         except _DryRun:
-            return outcomes
+            return self._viewed(outcomes, who)
         except StorageError:
             if len(chunk) == 1:
                 raise
             return [o for item in chunk for o in self._import_chunk([item], who, options, dry_run)]
         self._publish(events)
-        return outcomes
+        return self._viewed(outcomes, who)
+
+    def _viewed(self, outcomes: list[ImportOutcome], who: Actor) -> list[ImportOutcome]:
+        """Outcomes whose problems show ``who`` no value it may not see."""
+        policy = self.settings.policy
+        return [attrs.evolve(o, problems=view_problems(o.problems, who, policy)) if o.problems else o
+                for o in outcomes]
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -301,20 +363,20 @@ class CustomerBook:
         return self._transition(code, Transition.REJECT, Action.APPROVE, actor, reason)
 
     def freeze(self, code: str, *, actor: Actor | None = None, reason: str | None = None) -> Customer:
-        """Active -> frozen (冻结): kept, but credit checks block."""
-        return self._transition(code, Transition.FREEZE, Action.EDIT, actor, reason)
+        """Active -> frozen (冻结): kept, but credit checks block. Needs the status right."""
+        return self._transition(code, Transition.FREEZE, Action.STATUS, actor, reason)
 
     def unfreeze(self, code: str, *, actor: Actor | None = None, reason: str | None = None) -> Customer:
-        """Frozen -> active (解冻)."""
-        return self._transition(code, Transition.UNFREEZE, Action.EDIT, actor, reason)
+        """Frozen -> active (解冻). Needs the status right."""
+        return self._transition(code, Transition.UNFREEZE, Action.STATUS, actor, reason)
 
     def disable(self, code: str, *, actor: Actor | None = None, reason: str | None = None) -> Customer:
-        """Active or frozen -> disabled (停用)."""
-        return self._transition(code, Transition.DISABLE, Action.EDIT, actor, reason)
+        """Active or frozen -> disabled (停用). Needs the status right."""
+        return self._transition(code, Transition.DISABLE, Action.STATUS, actor, reason)
 
     def enable(self, code: str, *, actor: Actor | None = None, reason: str | None = None) -> Customer:
-        """Disabled -> active (启用)."""
-        return self._transition(code, Transition.ENABLE, Action.EDIT, actor, reason)
+        """Disabled -> active (启用). Needs the status right."""
+        return self._transition(code, Transition.ENABLE, Action.STATUS, actor, reason)
 
     def delete(self, code: str, *, actor: Actor | None = None, reason: str | None = None) -> Customer:
         """Soft delete (删除); refused while the host application says the customer is referenced."""
@@ -445,9 +507,9 @@ class CustomerBook:
         application. With ``order_ref`` the book's credit ledger counts that order
         once however often it is re-checked (edited, copied or reopened orders).
         """
-        self._authorise(actor, Action.VIEW)
+        who = self._authorise(actor, Action.VIEW)
         return check_credit(
-            self.storage.customers.get(normalise_code(code)),
+            self._ctx.load(self.storage, who, normalise_code(code)),
             amount,
             exposure,
             policy=self.settings.credit_policy or DEFAULT_POLICY,
@@ -467,20 +529,21 @@ class CustomerBook:
         without a tax ID never joins two customers with different valid tax IDs
         into one group.
         """
-        self._authorise(actor, Action.VIEW)
-        return duplicate_groups(list(self.storage.customers.iterate(include_deleted=False)), threshold)
+        who = self._authorise(actor, Action.VIEW)
+        stored = self.storage.customers.iterate(include_deleted=False)
+        return duplicate_groups([c for c in stored if self._ctx.in_scope(who, c)], threshold)
 
     def review_due(self, *, on: date | None = None, actor: Actor | None = None) -> list[Customer]:
         """Customers whose ``review_date`` is on or before ``on`` (default today), earliest first."""
         who = self._authorise(actor, Action.VIEW)
-        due = due_for_review(self.storage.customers.iterate(include_deleted=False), on or self._ctx.today())
-        return [self._view(c, who) for c in due]
+        customers = self._visible(who, self.storage.customers.iterate(include_deleted=False))
+        return due_for_review(customers, on or self._ctx.today())
 
     def expiring_credit(self, within_days: int, *, actor: Actor | None = None) -> list[Customer]:
         """Customers whose credit profile ends within ``within_days`` from today (and not yet ended)."""
         who = self._authorise(actor, Action.VIEW)
-        customers = self.storage.customers.iterate(include_deleted=False)
-        return [self._view(c, who) for c in credit_expiring(customers, self._ctx.today(), within_days)]
+        customers = self._visible(who, self.storage.customers.iterate(include_deleted=False))
+        return credit_expiring(customers, self._ctx.today(), within_days)
 
 
 def open_book(url: str | os.PathLike[str] | None = None, *, settings: Settings | None = None) -> CustomerBook:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
 from custrecord.permissions import Actor, Policy, Visibility, mask_contact_data, mask_middle
+from custrecord.problems import Problem
 from custrecord.storage.values import HistoryEntry
 
-__all__ = ["view_entry"]
+__all__ = ["view_entry", "view_problems"]
 
 #: History paths whose values are masked whole (an individual's tax ID is a personal ID number).
 _MASKED_VALUES = ("bank_account", "tax_id")
@@ -32,6 +34,23 @@ def view_entry(item: HistoryEntry, actor: Actor, policy: Policy) -> HistoryEntry
             change = masked_change
         changes.append(change)
     return attrs.evolve(item, changes=tuple(changes)) if masked else item
+
+
+def view_problems(problems: Iterable[Problem], actor: Actor, policy: Policy) -> tuple[Problem, ...]:
+    """``problems`` with the values ``actor`` may not see masked (a problem never echoes a secret)."""
+    out = []
+    for problem in problems:
+        field = _INDEX.sub("", problem.path)
+        hidden = field in _SENSITIVE and policy.visibility(actor, field) is Visibility.MASKED
+        if hidden and problem.value is not None:
+            problem = attrs.evolve(problem, value=_mask_value(str(problem.value)))
+        out.append(problem)
+    return tuple(out)
+
+
+#: Problem paths whose values a policy may mask, in the policy's form (``contacts.mobile``).
+_SENSITIVE = frozenset({"tax_id", "bank_account", "contacts.phone", "contacts.mobile", "contacts.email"})
+_INDEX = re.compile(r"\[\d*\]")
 
 
 def _mask_value(value: Any) -> Any:

@@ -30,7 +30,7 @@ def merge_customers(
     reason: str | None,
 ) -> tuple[Customer, list[Event]]:
     """Merge the customers ``codes`` (normalised, at least two) into one; see ``CustomerBook.merge``."""
-    customers = [uow.customers.get(k) for k in codes]
+    customers = [ctx.load(uow, who, k) for k in codes]
     for c in customers:
         if c.replaced_by or c.status in (Status.DELETED, Status.PENDING):
             merged_into = f" and merged into {c.replaced_by}" if c.replaced_by else ""
@@ -71,7 +71,7 @@ def unmerge_survivor(
     ctx: BookContext, uow: UnitOfWork, who: Actor, code: str, reason: str | None
 ) -> tuple[Customer, list[Event]]:
     """Undo the last merge of survivor ``code`` through its history; see ``CustomerBook.unmerge``."""
-    current = uow.customers.get(code)
+    current = ctx.load(uow, who, code)
     entries = list(uow.history.list(code))
     if not entries or entries[-1].action != "merge":
         raise CustrecordError(f"customer {code} has no merge to undo as its last change")

@@ -16,12 +16,13 @@ import attrs
 
 from custrecord.copying import copy_with
 from custrecord.diff import BLANK, FieldChange, apply_changes
-from custrecord.errors import ValidationError
+from custrecord.errors import NotFound, ValidationError
 from custrecord.events import Event, StatusChanged
 from custrecord.model import Customer
 from custrecord.permissions import Actor
 from custrecord.problems import ProblemCode, make_problem
 from custrecord.settings import Settings
+from custrecord.storage.ports import UnitOfWork
 from custrecord.storage.values import HistoryEntry, OutboxEvent
 
 __all__ = [
@@ -42,6 +43,18 @@ class BookContext:
 
     settings: Settings
     clock: Callable[[], datetime]
+
+    def load(self, uow: UnitOfWork, who: Actor, code: str) -> Customer:
+        """Customer ``code`` if ``who`` may see it; ``NotFound`` for one outside its scope too."""
+        customer = uow.customers.get(code)
+        if not self.in_scope(who, customer):
+            raise NotFound(f"no customer with code {code!r}")
+        return customer
+
+    def in_scope(self, who: Actor, customer: Customer) -> bool:
+        """Whether ``customer`` is among those ``who`` may see at all."""
+        scope = self.settings.policy.scope(who)
+        return scope is None or scope.contains(customer)
 
     def now(self) -> datetime:
         """The current time of the book's clock."""

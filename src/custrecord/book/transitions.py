@@ -35,7 +35,7 @@ def change_status(
     it (unless the settings allow that), ``ReferencedError`` when deleting a
     customer the host application still references.
     """
-    current = uow.customers.get(code)
+    current = ctx.load(uow, who, code)
     next_status(code, current.status, transition)  # raises when not allowed
     if transition in (Transition.APPROVE, Transition.REJECT) and not ctx.settings.allow_self_approval:
         author = _last_author(uow.history.list(code))
@@ -61,7 +61,7 @@ def restore_deleted(ctx: BookContext, uow: UnitOfWork, who: Actor, code: str, re
     Customer, list[Event]
 ]:
     """Undo a soft delete: the status before deletion comes back (a customer not deleted is left)."""
-    current = uow.customers.get(code)
+    current = ctx.load(uow, who, code)
     if current.status is not Status.DELETED:
         return current, []
     return _recorded(ctx, uow, who, current, uow.customers.restore(code), "restore", reason)

@@ -92,6 +92,7 @@ class _State:
         self.regions = _Tree()
         self.tags: dict[str, set[str]] = {}
         self.short_names: dict[str, set[str]] = {}
+        self.owners: dict[str, set[str]] = {}
         self.names = NgramIndex()
         self.sequences: dict[str, int] = {}
         self.history: dict[str, list[HistoryEntry]] = {}
@@ -113,6 +114,8 @@ class _State:
                 self.tags[tag].discard(code)
             if old.short_name is not None:
                 self.short_names[old.short_name].discard(code)
+            if old.owner is not None:
+                self.owners[old.owner].discard(code)
         if new is None:
             del self.customers[code]
             self.names.discard(code)
@@ -130,6 +133,8 @@ class _State:
             self.tags.setdefault(tag, set()).add(code)
         if new.short_name is not None:
             self.short_names.setdefault(new.short_name, set()).add(code)
+        if new.owner is not None:
+            self.owners.setdefault(new.owner, set()).add(code)
         if old is None or old.name != new.name:
             self.names.put(code, name_key(new.name))
 
@@ -167,6 +172,8 @@ class _State:
             hits.append(self.tags.get(query.tag, set()))
         if query.short_name is not None:
             hits.append(self.short_names.get(query.short_name, set()))
+        if query.owner is not None:
+            hits.append(self.owners.get(query.owner, set()))
         fragment = query.fragment() if names else None
         named = self.names.search(fragment) if fragment else None
         if named is not None:

@@ -26,6 +26,7 @@ __all__ = [
     "HistoryEntry",
     "OutboxEvent",
     "Query",
+    "Scope",
     "added_entry",
     "make_query",
     "name_key",
@@ -50,6 +51,36 @@ def utcnow() -> datetime:
 def name_key(text: str) -> str:
     """The form a name is searched in: NFKC and case-folded, so ``acme`` finds ``ACME``."""
     return nfkc(text).casefold()
+
+
+def _codes(value: Iterable[str]) -> frozenset[str]:
+    return frozenset([value] if isinstance(value, str) else value)
+
+
+@attrs.frozen
+class Scope:
+    """The customers an actor may see at all (数据权限); everyone else is not found for it.
+
+    A customer is in scope when each part that is given holds: its category code
+    starts with one of ``categories``, its region code with one of ``regions``,
+    its owner (专管业务员) is one of ``owners``. An empty part restricts nothing.
+    """
+
+    categories: frozenset[str] = attrs.field(default=frozenset(), converter=_codes)
+    regions: frozenset[str] = attrs.field(default=frozenset(), converter=_codes)
+    owners: frozenset[str] = attrs.field(default=frozenset(), converter=_codes)
+
+    def contains(self, customer: Customer) -> bool:
+        """Whether ``customer`` is in this scope."""
+        return (
+            _under(customer.category, self.categories)
+            and _under(customer.region, self.regions)
+            and (not self.owners or customer.owner in self.owners)
+        )
+
+
+def _under(code: str | None, prefixes: frozenset[str]) -> bool:
+    return not prefixes or (code is not None and code.startswith(tuple(prefixes)))
 
 
 def _statuses(value: Status | str | Iterable[Status | str] | None) -> frozenset[Status] | None:
@@ -80,7 +111,8 @@ class Query:
     Every filter given must hold (AND). ``status`` is one status or several;
     without it, deleted customers are left out unless ``include_deleted``.
     ``category_prefix`` / ``region_prefix`` match a code and everything under it
-    in its tree. ``short_name`` matches a short name exactly. ``name_contains``
+    in its tree. ``short_name`` and ``owner`` match exactly; ``scope`` keeps the
+    customers of a :class:`Scope` (an actor's record-level rights). ``name_contains``
     is a case-insensitive substring of the name (Chinese or Latin, any length). ``order_by`` names fields of
     :data:`ORDER_FIELDS` (``-`` for descending); missing values sort first
     ascending, last descending; ``code`` breaks ties. ``offset`` and ``limit``
@@ -96,6 +128,8 @@ class Query:
     region_prefix: str | None = None
     tag: str | None = None
     short_name: str | None = None
+    owner: str | None = None
+    scope: Scope | None = None
     name_contains: str | None = None
     include_deleted: bool = False
     order_by: tuple[str, ...] = attrs.field(default=("code",), converter=_order)

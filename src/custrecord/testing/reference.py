@@ -48,6 +48,16 @@ def _passes(query: Query, c: Customer) -> bool:
         return False
     if query.short_name is not None and query.short_name != c.short_name:
         return False
+    if query.owner is not None and query.owner != c.owner:
+        return False
+    if query.scope is not None:
+        s = query.scope
+        if s.categories and not (c.category and any(c.category.startswith(p) for p in s.categories)):
+            return False
+        if s.regions and not (c.region and any(c.region.startswith(p) for p in s.regions)):
+            return False
+        if s.owners and c.owner not in s.owners:
+            return False
     if query.name_contains:
         import unicodedata
 

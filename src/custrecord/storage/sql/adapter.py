@@ -30,6 +30,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -59,6 +60,7 @@ from custrecord.storage.values import (
     HistoryEntry,
     OutboxEvent,
     Query,
+    Scope,
     make_query,
     name_key,
     redact_changes,
@@ -95,6 +97,7 @@ def _row(customer: Customer, code: str, stamps: tuple[int, str, str] | None = No
         "category": customer.category,
         "region": customer.region,
         "short_name": customer.short_name,
+        "owner": customer.owner,
         "status": customer.status.value,
         "priority": customer.priority,
         "version": version,
@@ -102,6 +105,17 @@ def _row(customer: Customer, code: str, stamps: tuple[int, str, str] | None = No
         "updated_at": updated,
         "doc": dump_json(data),
     }
+
+
+def _scope_conditions(c: Any, scope: Scope) -> list[ColumnElement[bool]]:
+    """The conditions of a record-level scope: each given part holds (prefixes of a part OR-ed)."""
+    conditions: list[ColumnElement[bool]] = []
+    for column, prefixes in ((c.category, scope.categories), (c.region, scope.regions)):
+        if prefixes:
+            conditions.append(or_(*(column.startswith(p, autoescape=True) for p in sorted(prefixes))))
+    if scope.owners:
+        conditions.append(c.owner.in_(sorted(scope.owners)))
+    return conditions
 
 
 def _check_version(code: str, actual: int, expected: int) -> None:
@@ -321,7 +335,7 @@ class _Customers:
                 conditions.append(c.status.not_in(others))
             else:
                 conditions.append(c.status.in_(sorted(s.value for s in statuses)))
-        for field in ("kind", "country", "category", "region", "short_name"):
+        for field in ("kind", "country", "category", "region", "short_name", "owner"):
             value = getattr(query, field)
             if value is not None:
                 conditions.append(c[field] == str(value))
@@ -329,6 +343,8 @@ class _Customers:
             conditions.append(c.category.startswith(query.category_prefix, autoescape=True))
         if query.region_prefix is not None:
             conditions.append(c.region.startswith(query.region_prefix, autoescape=True))
+        if query.scope is not None:
+            conditions.extend(_scope_conditions(c, query.scope))
         if query.tag is not None:
             conditions.append(c.code.in_(select(t.tags.c.code).where(t.tags.c.tag == query.tag)))
         fragment = query.fragment()

@@ -87,12 +87,8 @@ _BATCH = 1000
 def _v2(conn: Connection, t: Tables) -> None:
     """Short names become a column with an index (unique-short-name checks are a lookup), and every
     history row holds changes (release 0.1 stored an added customer's document instead)."""
-    c, h = t.customers, t.history
-    quote = conn.dialect.identifier_preparer.quote
-    column_type = c.c.short_name.type.compile(dialect=conn.dialect)
-    conn.exec_driver_sql(f"ALTER TABLE {quote(c.name)} ADD COLUMN short_name {column_type}")
-    next(i for i in c.indexes if i.name == f"{t.prefix}customers_short_name_ix").create(conn)
-    _rewrite(conn, c.c.id, c.c.doc, lambda doc: {"short_name": load_json(doc).get("short_name")})
+    h = t.history
+    _add_indexed_column(conn, t, "short_name")
     added = h.c.action == "add"
 
     def as_changes(text: str) -> dict[str, Any] | None:
@@ -102,6 +98,21 @@ def _v2(conn: Connection, t: Tables) -> None:
         return {"changes": dump_json([list(change) for change in changes])}
 
     _rewrite(conn, h.c.id, h.c.changes, as_changes, added)
+
+
+def _v3(conn: Connection, t: Tables) -> None:
+    """The customer's owner (专管业务员) becomes a column with an index: queries and scopes by owner."""
+    _add_indexed_column(conn, t, "owner")
+
+
+def _add_indexed_column(conn: Connection, t: Tables, name: str) -> None:
+    """Add the customers' column ``name`` as the schema defines it, index it, fill it from the documents."""
+    c = t.customers
+    quote = conn.dialect.identifier_preparer.quote
+    column_type = c.c[name].type.compile(dialect=conn.dialect)
+    conn.exec_driver_sql(f"ALTER TABLE {quote(c.name)} ADD COLUMN {quote(name)} {column_type}")
+    next(i for i in c.indexes if i.name == f"{t.prefix}customers_{name}_ix").create(conn)
+    _rewrite(conn, c.c.id, c.c.doc, lambda doc: {name: load_json(doc).get(name)})
 
 
 def _rewrite(
@@ -133,6 +144,7 @@ def _rewrite(
 #: The steps that bring a database of the version before each up to its version.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "customers.short_name column and index; history of added customers as changes", _v2),
+    Migration(3, "customers.owner column and index", _v3),
 )
 assert MIGRATIONS[-1].version == SCHEMA_VERSION
 
