@@ -41,7 +41,15 @@ from custrecord.errors import (
 )
 from custrecord.model import Contact, Customer, Kind, Status
 from custrecord.storage.ports import Storage
-from custrecord.storage.values import ORDER_FIELDS, REDACTED, HistoryEntry, OutboxEvent, Query, added_entry
+from custrecord.storage.values import (
+    ORDER_FIELDS,
+    REDACTED,
+    HistoryEntry,
+    OutboxEvent,
+    Query,
+    Scope,
+    added_entry,
+)
 from custrecord.testing.light import light_customers
 from custrecord.testing.reference import reference_find, strip_managed
 from custrecord.testing.strategies import customer_lists, customers
@@ -326,6 +334,13 @@ def queries() -> st.SearchStrategy[Query]:
         region_prefix=st.none() | st.sampled_from(("3", "32", "E", "S")),
         tag=st.none() | st.sampled_from(("VIP", "潜在", "KA", "Export", "none")),
         short_name=st.none() | st.sampled_from(("华信", "Acme", "acme")),
+        owner=st.none() | st.sampled_from(("王磊", "Tom", "tom")),
+        scope=st.none() | st.builds(
+            Scope,
+            categories=st.frozensets(st.sampled_from(("01", "0102", "R", "%")), max_size=2),
+            regions=st.frozensets(st.sampled_from(("E", "320", "S_")), max_size=2),
+            owners=st.frozensets(st.sampled_from(("王磊", "李静", "Tom")), max_size=2),
+        ),
         name_contains=st.none()
         | st.sampled_from(
             (
