@@ -31,7 +31,7 @@ from custrecord.model import Address, Contact, CreditProfile, Customer, FrozenMa
 from custrecord.problems import Problem, ProblemCode, Report, Severity
 
 if TYPE_CHECKING:
-    from custrecord.book import BatchResult, CustomerBook, ImportOutcome
+    from custrecord.book import BatchResult, CustomerBook, ImportOutcome, Revision
     from custrecord.book import open_book as open
     from custrecord.classification import ClassificationRule, classify
     from custrecord.classification.tree import ClassificationTree, CodeScheme
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from custrecord.credit import CreditDecision, CreditPolicy, Grade, Outcome, TemporaryRaise, check_credit
     from custrecord.events import Event
     from custrecord.matching import Match, find_duplicates
-    from custrecord.permissions import Action, Actor, PermissionDenied, RolePolicy
+    from custrecord.permissions import Action, Actor, PermissionDenied, RolePolicy, Scope
     from custrecord.settings import Settings
     from custrecord.storage.values import HistoryEntry, Query
     from custrecord.validation.engine import Context, Profile, Rule, structure, validate
@@ -69,7 +69,9 @@ _LAZY: dict[str, tuple[str, str]] = {
     "PermissionDenied": ("custrecord.permissions", "PermissionDenied"),
     "Profile": ("custrecord.validation.engine", "Profile"),
     "Query": ("custrecord.storage.values", "Query"),
+    "Revision": ("custrecord.book", "Revision"),
     "RolePolicy": ("custrecord.permissions", "RolePolicy"),
+    "Scope": ("custrecord.permissions", "Scope"),
     "Rule": ("custrecord.validation.engine", "Rule"),
     "Settings": ("custrecord.settings", "Settings"),
     "TemporaryRaise": ("custrecord.credit", "TemporaryRaise"),
@@ -131,8 +133,10 @@ __all__ = [
     "Profile",
     "Query",
     "Report",
+    "Revision",
     "RolePolicy",
     "Rule",
+    "Scope",
     "Settings",
     "Severity",
     "Status",

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import attrs
 
 __all__ = [
+    "ChangeProposed",
     "CreditChanged",
     "CustomerChanged",
     "CustomerRegistered",
@@ -22,6 +23,7 @@ __all__ = [
     "Event",
     "EventBus",
     "Merged",
+    "ProposalRejected",
     "StatusChanged",
 ]
 
@@ -78,6 +80,23 @@ class CreditChanged(Event):
     type: ClassVar[str] = "CreditChanged"
     version: int
     changes: tuple[dict[str, Any], ...]
+    reason: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ChangeProposed(Event):
+    """Changes that wait for approval (审核) were proposed; ``changes`` as in ``CustomerChanged``."""
+
+    type: ClassVar[str] = "ChangeProposed"
+    changes: tuple[dict[str, Any], ...]
+    reason: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ProposalRejected(Event):
+    """The customer's pending revision was rejected; the approved customer stays as it was."""
+
+    type: ClassVar[str] = "ProposalRejected"
     reason: str | None = None
 
 

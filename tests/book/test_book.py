@@ -177,11 +177,14 @@ def test_approval_flow(make_book: Callable[..., CustomerBook]) -> None:
     with pytest.raises(PermissionDenied, match="own change"):
         book.approve(c.code or "", actor=approver)
     assert book.approve(c.code or "", actor=FINANCE).status is custrecord.Status.ACTIVE
-    changed = book.update(c.code or "", {"remarks": "改了"}, expected_version=2, actor=SALES)
-    assert changed.status is custrecord.Status.PENDING
+    changed = book.update(c.code or "", {"remarks": "改了", "name": "苏州新名科技有限公司"},
+                          expected_version=2, actor=SALES)
+    assert changed.status is custrecord.Status.ACTIVE  # the remarks need no approval: stored
+    assert (changed.remarks, changed.name) == ("改了", BASIC["name"])  # the new name waits
     rejected = book.reject(c.code or "", actor=FINANCE, reason="无依据")
     assert rejected.status is custrecord.Status.ACTIVE
-    assert rejected.remarks is None
+    assert (rejected.remarks, rejected.name) == ("改了", BASIC["name"])
+    assert book.pending(c.code or "") is None
 
 
 def test_batch_keeps_good_changes(book: CustomerBook) -> None:

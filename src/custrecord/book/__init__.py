@@ -9,6 +9,7 @@ work, actor, input) that returns its result and its events: :mod:`.register`
 and :mod:`.results` what they return.
 """
 
+from custrecord.book.approval import Revision
 from custrecord.book.facade import CustomerBook, open_book
 from custrecord.book.results import (
     BatchResult,
@@ -27,5 +28,6 @@ __all__ = [
     "ImportOutcome",
     "ReferencedError",
     "Registration",
+    "Revision",
     "open_book",
 ]

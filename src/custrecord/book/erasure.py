@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from custrecord.book.approval import pending_revision
 from custrecord.book.revisions import BookContext, code_of, entry
 from custrecord.copying import copy_with
 from custrecord.diff import FieldChange, changes_between
@@ -34,7 +35,7 @@ def erase_customer(
     ctx.load(uow, who, code)
     customers = [uow.customers.get(c) for c in _merge_group(uow, code)]
     for current in customers:
-        if current.status is Status.PENDING:
+        if current.status is Status.PENDING or pending_revision(uow.history.list(code_of(current))):
             raise CustrecordError(
                 f"customer {current.code} awaits approval; approve or reject it before erasing"
             )

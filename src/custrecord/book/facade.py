@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from custrecord.book.approval import Revision, pending_revision
 from custrecord.book.batch import run_batch
 from custrecord.book.bulk_import import ImportOptions, Record, import_chunk
 from custrecord.book.duplicates import duplicate_groups
@@ -241,6 +242,19 @@ class CustomerBook:
         self._ctx.load(self.storage, who, key)
         return [view_entry(e, who, self.settings.policy) for e in list_history(self.storage, key)]
 
+    def pending(self, code: str, *, actor: Actor | None = None) -> Revision | None:
+        """The customer's revision awaiting approval (审核): each field's approved and proposed value,
+        who proposed it and why; None when nothing waits. Values are masked for ``actor``."""
+        who = self._authorise(actor, Action.VIEW)
+        key = normalise_code(code)
+        self._ctx.load(self.storage, who, key)
+        found = pending_revision(self.storage.history.list(key))
+        if found is None:
+            return None
+        masked = view_entry(HistoryEntry(code=key, version=0, action="propose", changes=found.changes), who,
+                            self.settings.policy)
+        return attrs.evolve(found, changes=masked.changes)
+
     def as_of(self, code: str, version: int, *, actor: Actor | None = None) -> Customer:
         """Customer ``code`` as it was at ``version``, replayed from its history."""
         who = self._authorise(actor, Action.VIEW)
@@ -354,11 +368,14 @@ class CustomerBook:
         return self._transition(code, Transition.SUBMIT, Action.EDIT, actor, reason)
 
     def approve(self, code: str, *, actor: Actor | None = None, reason: str | None = None) -> Customer:
-        """Pending -> active (审核通过); the author may not approve unless settings allow it."""
+        """Approve (审核通过) a new customer (pending -> active) or else its pending revision (applied).
+
+        Nobody approves what contains a change of their own, unless the settings allow it.
+        """
         return self._transition(code, Transition.APPROVE, Action.APPROVE, actor, reason)
 
     def reject(self, code: str, *, reason: str, actor: Actor | None = None) -> Customer:
-        """Refuse a pending customer or change (审核不通过), with a reason."""
+        """Refuse (审核不通过), with a reason, a new customer (back to draft) or else its pending revision."""
         require_reason(reason)
         return self._transition(code, Transition.REJECT, Action.APPROVE, actor, reason)
 

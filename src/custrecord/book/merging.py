@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
+from custrecord.book.approval import pending_revision
 from custrecord.book.revisions import BookContext, code_of, entry, replay, revision, status_changed
 from custrecord.diff import FieldChange, changes_between
 from custrecord.errors import CustrecordError
@@ -35,6 +36,8 @@ def merge_customers(
         if c.replaced_by or c.status in (Status.DELETED, Status.PENDING):
             merged_into = f" and merged into {c.replaced_by}" if c.replaced_by else ""
             raise CustrecordError(f"customer {c.code} is {c.status.value}{merged_into}; it cannot be merged")
+        if pending_revision(uow.history.list(code_of(c))) is not None:
+            raise CustrecordError(f"customer {c.code} has changes awaiting approval; decide them first")
     picks = {field: codes.index(code) for field, code in (choose or {}).items()}
     result = merge_records(
         customers,

@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from custrecord.book.checks import duplicate_problem, key_problems
 from custrecord.book.duplicates import similar_to
 from custrecord.book.results import Registration
 from custrecord.book.revisions import BookContext, code_of
@@ -31,21 +32,17 @@ from custrecord.model import Customer, Status
 from custrecord.permissions import SYSTEM, Actor, PermissionDenied
 from custrecord.problems import Problem, ProblemCode, Severity, make_problem
 from custrecord.storage.ports import Sequences, UnitOfWork
-from custrecord.storage.values import Query, added_entry
+from custrecord.storage.values import added_entry
 from custrecord.validation.engine import run
 
 __all__ = [
     "Candidate",
     "Registered",
     "admit",
-    "duplicate_problem",
-    "key_problems",
     "register_many",
     "register_one",
 ]
 
-#: A tax ID with its country, the key of a tax-ID lookup.
-TaxKey = tuple[str, str]
 
 
 @attrs.frozen
@@ -139,7 +136,7 @@ def register_many(
     lenient = settings.profile.lenient
     refused: dict[int, Registered] = {}
     admitted: list[tuple[int, Customer, tuple[Problem, ...]]] = []
-    clashes = key_problems(ctx, uow, candidates, stored=not keys_free)
+    clashes = key_problems(ctx, uow, [(c.row, c.customer) for c in candidates], stored=not keys_free)
     for index, (candidate, found) in enumerate(zip(candidates, clashes, strict=True)):
         problems = candidate.problems + tuple(found)
         if not lenient and any(p.is_error for p in problems):
@@ -168,88 +165,6 @@ def register_many(
             CustomerRegistered(code=code_of(c), at=at, actor=who.name, status=c.status.value) for c in batch
         ]
     return [results[i] for i in range(len(candidates))], events
-
-
-def key_problems(
-    ctx: BookContext,
-    uow: UnitOfWork,
-    candidates: Sequence[Candidate],
-    *,
-    own: str | None = None,
-    stored: bool = True,
-) -> list[list[Problem]]:
-    """For each candidate, the keys that another stored customer or an earlier candidate holds.
-
-    Keys are the tax ID (in its country), the code and, when the profile asks for
-    unique short names, the short name. ``own`` is the code of the stored customer
-    that the one candidate is a new revision of (an update): its own keys are no
-    clash, and its code is not checked. Without ``stored``, codes and tax IDs are
-    checked only among the candidates (the caller knows no stored customer holds them).
-    """
-    store = uow.customers
-    customers = [c.customer for c in candidates]
-    holders: Mapping[TaxKey, Customer] = {}
-    codes: Mapping[str, Customer] = {}
-    if stored:
-        holders = store.get_many_by_tax_id({(c.country, c.tax_id) for c in customers if c.tax_id})
-        if own is None:
-            codes = store.get_many({c.code for c in customers if c.code})
-    unique_short_names = ctx.settings.profile.unique_short_names
-    severity = ctx.settings.duplicate_tax_id
-    seen_tax: dict[TaxKey, int] = {}
-    seen_code: dict[str, int] = {}
-    seen_short: dict[str, int] = {}
-    out: list[list[Problem]] = []
-    for candidate, customer in zip(candidates, customers, strict=True):
-        problems: list[Problem] = []
-        if customer.tax_id:
-            key = (customer.country, customer.tax_id)
-            holder = _other(holders.get(key), own)
-            if holder is not None or key in seen_tax:
-                hint, hint_zh = _held_by(holder, seen_tax.get(key))
-                problems.append(make_problem("tax_id", ProblemCode.DUPLICATE_TAX_ID, severity=severity,
-                                             value=customer.tax_id, hint=hint, hint_zh=hint_zh))
-            seen_tax.setdefault(key, candidate.row)
-        if customer.code and own is None:
-            if customer.code in codes or customer.code in seen_code:
-                hint, hint_zh = _held_by(codes.get(customer.code), seen_code.get(customer.code))
-                problems.append(make_problem("code", ProblemCode.DUPLICATE_CODE, value=customer.code,
-                                             hint=hint, hint_zh=hint_zh))
-            seen_code.setdefault(customer.code, candidate.row)
-        if unique_short_names and customer.short_name:
-            short = customer.short_name
-            holder = _other(_short_name_holder(uow, short), own)
-            if holder is not None or short in seen_short:
-                hint, hint_zh = _held_by(holder, seen_short.get(short))
-                problems.append(make_problem("short_name", ProblemCode.DUPLICATE_SHORT_NAME, value=short,
-                                             hint=hint, hint_zh=hint_zh))
-            seen_short.setdefault(short, candidate.row)
-        out.append(problems)
-    return out
-
-
-def _other(holder: Customer | None, own: str | None) -> Customer | None:
-    """``holder`` unless it is the customer being changed."""
-    return None if holder is None or holder.code == own else holder
-
-
-def duplicate_problem(exc: DuplicateError, customer: Customer) -> Problem:
-    """The problem of a key that the store refused as taken (a concurrent writer took it meanwhile)."""
-    if "tax" in str(exc).lower():
-        return make_problem("tax_id", ProblemCode.DUPLICATE_TAX_ID, value=customer.tax_id)
-    return make_problem("code", ProblemCode.DUPLICATE_CODE, value=customer.code)
-
-
-def _held_by(holder: Customer | None, row: int | None) -> tuple[str, str]:
-    """The hint (English, Chinese) naming who holds a key: a stored customer, or an earlier row."""
-    if holder is not None:
-        return f"customer {holder.code}", f"客户{holder.code}"
-    return f"row {row}", f"第{row}行"
-
-
-def _short_name_holder(uow: UnitOfWork, short_name: str) -> Customer | None:
-    found = uow.customers.find(Query(short_name=short_name, include_deleted=True, limit=1))
-    return found[0] if found else None
 
 
 def _with_defaults(ctx: BookContext, customer: Customer) -> Customer:

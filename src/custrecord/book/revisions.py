@@ -124,11 +124,13 @@ def status_changed(
 def replay(entries: Sequence[HistoryEntry]) -> Customer:
     """The customer that ``entries`` describe, replayed on a blank record.
 
-    The ``merged`` pseudo-change (a merge's record) is not a field and is skipped.
+    Proposals that await approval changed nothing, and the ``merged`` pseudo-change
+    (a merge's record) is not a field: both are skipped.
     """
     state = BLANK
     for item in entries:
-        state = apply_changes(state, [c for c in item.changes if c.path != "merged"])
+        if item.action != "propose":
+            state = apply_changes(state, [c for c in item.changes if c.path != "merged"])
     return state
 
 

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import attrs
 
+from custrecord.book.approval import (
+    approve_revision,
+    authors_since_approval,
+    pending_revision,
+    reject_revision,
+    require_other_approver,
+)
 from custrecord.book.results import ReferencedError
 from custrecord.book.revisions import BookContext, code_of, entry, replay, revision, status_changed
 from custrecord.diff import FieldChange, changes_between
 from custrecord.events import Event
 from custrecord.lifecycle import Transition, next_status
 from custrecord.model import Customer, Status
-from custrecord.permissions import SYSTEM, Actor, PermissionDenied
+from custrecord.permissions import Actor
 from custrecord.storage.ports import UnitOfWork
-from custrecord.storage.values import HistoryEntry
 
 __all__ = ["change_status", "restore_deleted"]
 
@@ -30,17 +34,25 @@ def change_status(
 ) -> tuple[Customer, list[Event]]:
     """Apply one lifecycle ``transition`` to customer ``code``.
 
-    Raises ``InvalidTransition`` when its status does not allow it,
-    ``PermissionDenied`` when the author of a pending change approves or rejects
-    it (unless the settings allow that), ``ReferencedError`` when deleting a
-    customer the host application still references.
+    Approving or rejecting decides the customer's first approval (its status is
+    ``pending``) or else its pending revision, which leaves the status as it is.
+    Raises ``InvalidTransition`` when neither waits or the status does not allow
+    the step, ``PermissionDenied`` when someone who made a change awaiting the
+    decision makes it (unless the settings allow that), ``ReferencedError`` when
+    deleting a customer the host application still references.
     """
     current = ctx.load(uow, who, code)
+    if transition in (Transition.APPROVE, Transition.REJECT):
+        entries = list(uow.history.list(code))
+        pending = None if current.status is Status.PENDING else pending_revision(entries)
+        if pending is None:
+            next_status(code, current.status, transition)  # raises: nothing awaits a decision
+        require_other_approver(ctx, who, code, authors_since_approval(entries), transition.value)
+        if pending is not None:
+            if transition is Transition.APPROVE:
+                return approve_revision(ctx, uow, who, current, pending, reason)
+            return reject_revision(ctx, uow, who, current, reason)
     next_status(code, current.status, transition)  # raises when not allowed
-    if transition in (Transition.APPROVE, Transition.REJECT) and not ctx.settings.allow_self_approval:
-        author = _last_author(uow.history.list(code))
-        if author == who.name and who is not SYSTEM:
-            raise PermissionDenied(who, transition.value, f"customer {code} (own change)")
     if transition is Transition.REJECT:
         return _reject(ctx, uow, who, current, reason)
     if transition is Transition.DELETE:
@@ -96,8 +108,3 @@ def _reject(
     return stored, [status_changed(current, stored, who, reason, at)]
 
 
-def _last_author(entries: Sequence[HistoryEntry]) -> str | None:
-    for item in reversed(entries):
-        if item.action in ("add", "update", "submit"):
-            return item.actor
-    return None

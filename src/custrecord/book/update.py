@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from custrecord.book.register import Candidate, duplicate_problem, key_problems
+from custrecord.book.approval import awaits_first_approval, changed_events, pending_revision, propose
+from custrecord.book.checks import duplicate_problem, key_problems
 from custrecord.book.revisions import BookContext, code_of, entry, revision
 from custrecord.convert import unstructure
-from custrecord.diff import changes_between
+from custrecord.diff import FieldChange, apply_changes, changes_between
 from custrecord.errors import DuplicateError, ValidationError
-from custrecord.events import CreditChanged, CustomerChanged, Event
+from custrecord.events import Event
 from custrecord.fields import MANAGED_FIELDS, SELECTING_FIELDS
 from custrecord.flat import OTHER_CONTACTS_KEY, split_record
 from custrecord.model import Customer, Status
@@ -82,9 +83,12 @@ def apply_update(
     reason: str | None,
     expected_version: int,
 ) -> tuple[Customer, list[Event]]:
-    """Validate the changed record, check field rights and uniqueness, store, record history.
+    """Validate the changed record, check field rights and keys, then store it or propose it.
 
-    Returns ``current`` and no events when nothing changes. Raises
+    The edit is laid over what the editor sees: the approved customer with its
+    pending revision, if any. What it changes in approval fields, by an actor who
+    needs approval, joins the pending revision; the rest is stored at once. Returns
+    the stored customer (``current`` when nothing was stored). Raises
     ``ValidationError`` with every problem, ``PermissionDenied`` for a field the
     actor may not edit, ``ConflictError`` when the stored version is not
     ``expected_version``.
@@ -96,32 +100,33 @@ def apply_update(
             [make_problem("status", ProblemCode.INVALID_CHOICE, value="deleted", choices="not deleted")],
             record=repr(key),
         )
-    report = run(merge_changes(current, changes, settings.profile.custom_fields), settings.profile,
+    pending = pending_revision(uow.history.list(key)) if settings.require_approval else None
+    base = pending.applied_to(current) if pending is not None else current
+    report = run(merge_changes(base, changes, settings.profile.custom_fields), settings.profile,
                  today=ctx.today())
     assert report.customer is not None
     new = revision(current, report.customer)
-    diff = changes_between(current, new)
+    diff = changes_between(base, new)
     check_edit(who, settings.policy, diff)
-    problems = [*report.problems, *key_problems(ctx, uow, [Candidate(0, new)], own=key)[0]]
+    problems = [*report.problems, *key_problems(ctx, uow, [(0, new)], own=key)[0]]
     if not settings.profile.lenient and any(p.is_error for p in problems):
         raise ValidationError(problems, record=repr(key))
-    if not diff:
-        return current, []
-    if settings.require_approval:
-        new = revision(current, new, status=Status.PENDING)
-        diff = changes_between(current, new)
-    try:
-        stored = uow.customers.update(new, expected_version)
-    except DuplicateError as exc:
-        raise ValidationError([duplicate_problem(exc, new)], record=repr(key)) from exc
-    at = ctx.now()
-    uow.history.append(entry(stored, "update", who, reason, diff, at))
-    payload = tuple(c.to_dict() for c in diff)
-    at = stored.updated_at or at
-    common: dict[str, Any] = {"code": key, "at": at, "actor": who.name, "version": stored.version,
-                              "reason": reason}
-    events: list[Event] = [CustomerChanged(changes=payload, **common)]
-    credit = tuple(c for c in payload if str(c["path"]).startswith("credit."))
-    if credit:
-        events.append(CreditChanged(changes=credit, **common))
+    if awaits_first_approval(current):
+        proposed: list[FieldChange] = []
+    else:
+        proposed = [c for c in diff if settings.needs_approval(who, c.path)]
+    direct = [c for c in diff if c not in proposed]
+    events: list[Event] = []
+    stored = current
+    if direct:
+        try:
+            stored = uow.customers.update(apply_changes(current, direct), expected_version)
+        except DuplicateError as exc:
+            raise ValidationError([duplicate_problem(exc, new)], record=repr(key)) from exc
+        at = ctx.now()
+        stored_diff = changes_between(current, stored)
+        uow.history.append(entry(stored, "update", who, reason, stored_diff, at))
+        events.extend(changed_events(stored, who, stored_diff, reason, at))
+    if proposed:
+        events.extend(propose(ctx, uow, who, stored, proposed, reason))
     return stored, events
