@@ -146,6 +146,9 @@ class DictCustomers:
         status = Status(self.rows.prior.get(code, "active"))
         return self._replace(old, attrs.evolve(old, status=status))
 
+    def purge(self, code: str) -> None:
+        """Rows are replaced whole: no index keeps an old value."""
+
     def iterate(self, *, include_deleted: bool = True) -> Iterator[Customer]:
         rows = sorted(self._all(), key=lambda c: c.code or "")
         return iter([c for c in rows if include_deleted or c.status is not Status.DELETED])
@@ -190,10 +193,10 @@ class DictHistory:
     def list(self, code: str) -> Sequence[HistoryEntry]:
         return [entry for entry in self.rows.history if entry.code == code]
 
-    def redact(self, code: str, paths: Iterable[str]) -> int:
+    def redact(self, code: str, paths: Iterable[str], values: Iterable[str] = ()) -> int:
         changed = 0
         for i, entry in enumerate(self.rows.history):
-            redacted = redact_entry(entry, paths) if entry.code == code else None
+            redacted = redact_entry(entry, paths, values) if entry.code == code else None
             if redacted is not None:
                 self.rows.history[i] = redacted
                 changed += 1
@@ -227,10 +230,10 @@ class DictOutbox:
             if event is not None and event.delivered_at is None:
                 self.rows.outbox[ident] = attrs.evolve(event, delivered_at=utcnow())
 
-    def redact(self, code: str, paths: Iterable[str]) -> int:
+    def redact(self, code: str, paths: Iterable[str], values: Iterable[str] = ()) -> int:
         changed = 0
         for ident, event in list(self.rows.outbox.items()):
-            payload = redact_payload(event.payload, paths) if event.code == code else None
+            payload = redact_payload(event.payload, paths, values) if event.code == code else None
             if payload is not None:
                 self.rows.outbox[ident] = attrs.evolve(event, payload=payload)
                 changed += 1

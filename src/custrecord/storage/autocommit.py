@@ -71,6 +71,10 @@ class AutoCustomers(_Auto):
         with self._unit() as uow:
             return uow.customers.restore(code, expected_version=expected_version)
 
+    def purge(self, code: str) -> None:
+        with self._unit() as uow:
+            uow.customers.purge(code)
+
     def iterate(self, *, include_deleted: bool = True) -> Iterator[Customer]:
         # One page per transaction, so no lock or connection is held while the caller works.
         query = Query(include_deleted=include_deleted, order_by=("code",), limit=BATCH)
@@ -123,9 +127,9 @@ class AutoHistory(_Auto):
         with self._unit() as uow:
             return uow.history.list(code)
 
-    def redact(self, code: str, paths: Iterable[str]) -> int:
+    def redact(self, code: str, paths: Iterable[str], values: Iterable[str] = ()) -> int:
         with self._unit() as uow:
-            return uow.history.redact(code, paths)
+            return uow.history.redact(code, paths, values)
 
 
 class AutoOutbox(_Auto):
@@ -149,6 +153,6 @@ class AutoOutbox(_Auto):
         with self._unit() as uow:
             uow.outbox.mark_delivered(ids)
 
-    def redact(self, code: str, paths: Iterable[str]) -> int:
+    def redact(self, code: str, paths: Iterable[str], values: Iterable[str] = ()) -> int:
         with self._unit() as uow:
-            return uow.outbox.redact(code, paths)
+            return uow.outbox.redact(code, paths, values)

@@ -319,6 +319,9 @@ class _Customers:
         self._state.prior_status.pop(code, None)
         return stored
 
+    def purge(self, code: str) -> None:
+        """Nothing to do: the indexes drop a replaced value when the customer is put."""
+
     def iterate(self, *, include_deleted: bool = True) -> Iterator[Customer]:
         # A snapshot: the caller may keep iterating after the unit of work ends.
         customers = self._state.customers
@@ -449,12 +452,12 @@ class _History:
     def list(self, code: str) -> Sequence[HistoryEntry]:
         return tuple(self._unit.state.history.get(code, ()))
 
-    def redact(self, code: str, paths: Iterable[str]) -> int:
+    def redact(self, code: str, paths: Iterable[str], values: Iterable[str] = ()) -> int:
         entries = self._unit.state.history.get(code, [])
-        covered = frozenset(paths)
+        covered, secrets = frozenset(paths), frozenset(values)
         changed = 0
         for i, entry in enumerate(entries):
-            redacted = redact_entry(entry, covered)
+            redacted = redact_entry(entry, covered, secrets)
             if redacted is not None:
                 entries[i] = redacted
                 self._unit.log(partial(entries.__setitem__, i, entry))
@@ -500,12 +503,12 @@ class _Outbox:
             events[ident] = attrs.evolve(event, delivered_at=now)
             self._unit.log(partial(events.__setitem__, ident, event))
 
-    def redact(self, code: str, paths: Iterable[str]) -> int:
+    def redact(self, code: str, paths: Iterable[str], values: Iterable[str] = ()) -> int:
         events = self._unit.state.outbox
-        covered = frozenset(paths)
+        covered, secrets = frozenset(paths), frozenset(values)
         changed = 0
         for ident, event in list(events.items()):
-            payload = redact_payload(event.payload, covered) if event.code == code else None
+            payload = redact_payload(event.payload, covered, secrets) if event.code == code else None
             if payload is not None:
                 events[ident] = attrs.evolve(event, payload=payload)
                 self._unit.log(partial(events.__setitem__, ident, event))

@@ -89,6 +89,13 @@ class CustomerStore(Protocol):
         """
         ...
 
+    def purge(self, code: str) -> None:
+        """After erasure replaced customer ``code``'s personal values: drop what indexes and
+        caches still keep of the old ones (a search index's old terms), as far as the backend
+        can. An adapter whose indexes keep nothing of replaced values does nothing.
+        """
+        ...
+
     def iterate(self, *, include_deleted: bool = True) -> Iterator[Customer]:
         """Every customer in code order, in batches (never all in memory at once)."""
         ...
@@ -136,11 +143,12 @@ class History(Protocol):
         """The entries of customer ``code``, oldest first (in append order)."""
         ...
 
-    def redact(self, code: str, paths: Iterable[str]) -> int:
+    def redact(self, code: str, paths: Iterable[str], values: Iterable[str] = ()) -> int:
         """Erase personal values: in every entry of ``code``, the old and new values of
-        changes at ``paths`` (or under them) become ``REDACTED``; returns how many entries
-        changed. The only change history ever allows (PIPL/GDPR erasure); see
-        :func:`~custrecord.storage.values.redact_entry`.
+        changes at ``paths`` (or under them) become ``REDACTED``, and so does every text in
+        ``values`` wherever it stands (a merged customer's values in its partner's history);
+        returns how many entries changed. The only change history ever allows (PIPL/GDPR
+        erasure); see :func:`~custrecord.storage.values.redact_entry`.
         """
         ...
 
@@ -167,9 +175,9 @@ class Outbox(Protocol):
         """Mark events delivered; unknown or already delivered ids are ignored."""
         ...
 
-    def redact(self, code: str, paths: Iterable[str]) -> int:
-        """Erase personal values at ``paths`` from the payloads of every event of ``code``
-        (delivered or not); returns how many events changed. See
+    def redact(self, code: str, paths: Iterable[str], values: Iterable[str] = ()) -> int:
+        """Erase personal values at ``paths``, and every text in ``values``, from the payloads of
+        every event of ``code`` (delivered or not); returns how many events changed. See
         :func:`~custrecord.storage.values.redact_payload`.
         """
         ...

@@ -302,25 +302,49 @@ def _blot(value: Any) -> Any:
     return None if value is None else REDACTED
 
 
-def redact_changes(changes: Iterable[Change], paths: Iterable[str]) -> tuple[Change, ...] | None:
-    """``changes`` with the values at ``paths`` (or under them) erased; None when none are."""
-    covered = frozenset(paths)
+def _scrubbed(value: Any, secrets: frozenset[str]) -> Any:
+    """``value`` with every text in ``secrets`` erased, inside lists and mappings too."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        return REDACTED if value in secrets else value
+    if isinstance(value, list | tuple):
+        return [_scrubbed(item, secrets) for item in value]
+    if isinstance(value, Mapping):
+        return {key: _scrubbed(item, secrets) for key, item in value.items()}
+    return value
+
+
+def redact_changes(
+    changes: Iterable[Change], paths: Iterable[str], values: Iterable[str] = ()
+) -> tuple[Change, ...] | None:
+    """``changes`` with the values at ``paths`` (or under them) erased, and every text in ``values``
+    wherever it stands; None when nothing is erased."""
+    covered, secrets = frozenset(paths), frozenset(values)
     before = tuple(changes)
     after = tuple(
-        Change(c.path, _blot(c.old), _blot(c.new)) if _covered(c.path, covered) else c for c in before
+        Change(c.path, _blot(c.old), _blot(c.new))
+        if _covered(c.path, covered)
+        else Change(c.path, _scrubbed(c.old, secrets), _scrubbed(c.new, secrets))
+        for c in before
     )
     return None if after == before else after
 
 
-def redact_entry(entry: HistoryEntry, paths: Iterable[str]) -> HistoryEntry | None:
-    """``entry`` with the values of changes at ``paths`` (or under them) erased; None when none are."""
-    changes = redact_changes(entry.changes, paths)
+def redact_entry(
+    entry: HistoryEntry, paths: Iterable[str], values: Iterable[str] = ()
+) -> HistoryEntry | None:
+    """``entry`` with :func:`redact_changes` applied to its changes; None when nothing is erased."""
+    changes = redact_changes(entry.changes, paths, values)
     return None if changes is None else attrs.evolve(entry, changes=changes)
 
 
-def redact_payload(payload: Mapping[str, Any], paths: Iterable[str]) -> dict[str, Any] | None:
-    """A payload with the values at ``paths`` erased, inside its ``changes`` too; None if none are."""
-    covered = frozenset(paths)
+def redact_payload(
+    payload: Mapping[str, Any], paths: Iterable[str], values: Iterable[str] = ()
+) -> dict[str, Any] | None:
+    """A payload with the values at ``paths`` erased (inside its ``changes`` too), and every text in
+    ``values`` wherever it stands; None if nothing is erased."""
+    covered, secrets = frozenset(paths), frozenset(values)
     out: dict[str, Any] = {}
     for key, value in payload.items():
         if _covered(key, covered):
@@ -329,8 +353,10 @@ def redact_payload(payload: Mapping[str, Any], paths: Iterable[str]) -> dict[str
             value = [
                 {**item, "old": _blot(item.get("old")), "new": _blot(item.get("new"))}
                 if isinstance(item, Mapping) and _covered(item.get("path"), covered)
-                else item
+                else _scrubbed(item, secrets)
                 for item in value
             ]
+        else:
+            value = _scrubbed(value, secrets)
         out[key] = value
     return None if out == dict(payload) else out

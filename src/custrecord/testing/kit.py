@@ -148,6 +148,15 @@ class CustomerStoreContract(StorageFixtures):
         listed = list(storage.customers.iterate())
         assert [c.code for c in listed] == sorted(c.code or "" for c in batch)
 
+    def test_purge_keeps_what_is_stored(self, storage: Storage) -> None:
+        # After erasure the book asks the store to forget replaced values; what is stored stays.
+        kept = storage.customers.add(_customer("C1", name="苏州华信科技有限公司"))
+        storage.customers.update(attrs.evolve(kept, name="[erased]"), 1)
+        storage.customers.purge("C1")
+        assert storage.customers.get("C1").name == "[erased]"
+        assert storage.customers.find(name_contains="华信") == []
+        assert [c.code for c in storage.customers.find(name_contains="erased")] == ["C1"]
+
     def test_add_without_code_is_refused(self, storage: Storage) -> None:
         with pytest.raises(StorageError):
             storage.customers.add(Customer(name="无编码客户"))
@@ -576,6 +585,25 @@ class HistoryContract(StorageFixtures):
         assert [tuple(c) for c in storage.history.list("C2")[0].changes] == [("name", None, "张三")]
         assert storage.history.redact("C1", ["name"]) == 0  # nothing left to erase
 
+    def test_redact_erases_values_wherever_they_stand(self, storage: Storage) -> None:
+        # A merged customer's values in its partner's history: found by value, in lists and mappings.
+        changes: list[tuple[str, object, object]] = [
+            ("contacts", [{"name": "张三", "mobile": "+8613900000000"}],
+             [{"name": "张三", "mobile": "+8613900000000"}, {"name": "李四", "mobile": "+8613812345678"}]),
+            ("remarks", None, "李四的电话"),
+            ("merged", None, {"replaced": ["C2"], "from": "李四"}),
+        ]
+        storage.history.append(HistoryEntry(code="C1", version=2, action="merge", changes=changes))
+        assert storage.history.redact("C1", (), {"李四", "+8613812345678"}) == 1
+        (entry,) = storage.history.list("C1")
+        assert [tuple(c) for c in entry.changes] == [
+            ("contacts", [{"name": "张三", "mobile": "+8613900000000"}],
+             [{"name": "张三", "mobile": "+8613900000000"}, {"name": REDACTED, "mobile": REDACTED}]),
+            ("remarks", None, "李四的电话"),  # a whole text, not a part of one
+            ("merged", None, {"replaced": ["C2"], "from": REDACTED}),
+        ]
+        assert storage.history.redact("C1", (), {"李四"}) == 0
+
 
 class OutboxContract(StorageFixtures):
     """The transactional outbox."""
@@ -610,6 +638,17 @@ class OutboxContract(StorageFixtures):
         erased = {"changes": [{**change, "new": REDACTED}, kept], "name": REDACTED}
         assert list(storage.outbox.undelivered()) == [attrs.evolve(mine, payload=erased), other]
         assert storage.outbox.redact("C1", ["contacts", "name"]) == 0
+
+    def test_redact_erases_payload_texts_by_value(self, storage: Storage) -> None:
+        event = OutboxEvent(type="CustomerChanged", code="C1", payload={
+            "changes": [{"path": "contacts", "old": [], "new": [{"name": "李四", "email": "li@x.cn"}]}],
+            "actor": "李四",
+        })
+        storage.outbox.append(event)
+        assert storage.outbox.redact("C1", (), {"li@x.cn"}) == 1
+        (found,) = storage.outbox.undelivered()
+        assert found.payload["changes"][0]["new"] == [{"name": "李四", "email": REDACTED}]
+        assert found.payload["actor"] == "李四"
 
     def test_append_many_in_order_refusing_duplicate_ids(self, storage: Storage) -> None:
         events = [OutboxEvent(type="customer.added", code=f"C{i}", payload={"n": i}) for i in range(4)]

@@ -304,6 +304,10 @@ class _Customers:
         self._store(row, stored, old.status, tags_changed=False)
         return stored
 
+    def purge(self, code: str) -> None:
+        with translate_errors():
+            self._unit.storage.search.purge(self._conn)
+
     def iterate(self, *, include_deleted: bool = True) -> Iterator[Customer]:
         after: str | None = None
         while True:
@@ -469,14 +473,14 @@ class _History:
         )
 
 
-    def redact(self, code: str, paths: Iterable[str]) -> int:
+    def redact(self, code: str, paths: Iterable[str], values: Iterable[str] = ()) -> int:
         t = self._t
-        covered = frozenset(paths)
+        covered, secrets = frozenset(paths), frozenset(values)
         changed = 0
         with translate_errors():
             rows = self._unit.conn.execute(select(t.c.id, t.c.changes).where(t.c.code == code)).all()
             for row in rows:
-                redacted = redact_changes(_stored_changes(row.changes), covered)
+                redacted = redact_changes(_stored_changes(row.changes), covered, secrets)
                 if redacted is not None:
                     text = dump_json([list(change) for change in redacted])
                     self._unit.conn.execute(update(t).where(t.c.id == row.id).values(changes=text))
@@ -568,14 +572,14 @@ class _Outbox:
                 )
 
 
-    def redact(self, code: str, paths: Iterable[str]) -> int:
+    def redact(self, code: str, paths: Iterable[str], values: Iterable[str] = ()) -> int:
         t = self._t
-        covered = frozenset(paths)
+        covered, secrets = frozenset(paths), frozenset(values)
         changed = 0
         with translate_errors():
             rows = self._unit.conn.execute(select(t.c.seq, t.c.payload).where(t.c.code == code)).all()
             for row in rows:
-                payload = redact_payload(load_json(row.payload), covered)
+                payload = redact_payload(load_json(row.payload), covered, secrets)
                 if payload is not None:
                     text = dump_json(payload)
                     self._unit.conn.execute(update(t).where(t.c.seq == row.seq).values(payload=text))

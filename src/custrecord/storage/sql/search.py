@@ -106,6 +106,14 @@ class NameSearch:
             return
         conn.execute(self._index_new, {"p_after": after})
 
+    def purge(self, conn: Connection) -> None:
+        """Forget removed names for good. FTS5 keeps a removed row's terms in its segments until
+        they are merged; merging them all drops every trace (PostgreSQL's trigram index keeps
+        no readable trace of a dead row, and the LIKE scan keeps nothing)."""
+        if self.method == "fts5-trigram":
+            fts = self._tables.fts
+            conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
+
     def condition(self, fragment: str, conn: Connection) -> tuple[ColumnElement[bool], bool]:
         """Rows whose search name contains ``fragment`` (in search form), and whether by id list.
 

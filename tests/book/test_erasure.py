@@ -1,0 +1,106 @@
+"""Erasure that erases one customer, and leaves nothing of it anywhere (issue 19).
+
+The stores are read raw, table by table (SQLite's full-text shadow tables included),
+so a value that survives anywhere fails the test, whatever the book's reads show.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import inspect, text
+
+from custrecord.book import CustomerBook
+from custrecord.storage.memory import MemoryStorage
+from custrecord.storage.sql import SqlStorage
+
+BookFactory = Callable[..., CustomerBook]
+
+A = {
+    "name": "苏州华信科技有限公司",
+    "contacts": [{"name": "王建国", "mobile": "13800001111", "email": "wang@huaxin.example"}],
+}
+B = {
+    "name": "Zebra Quokka Xylophone Trading Ltd",
+    "short_name": "ZQX",
+    "address": {"city": "苏州市", "street": "Quokka Road 88"},
+    "contacts": [{"name": "Wilhelmina Zabriskie", "mobile": "13912345678", "email": "wil@zqx.example"}],
+    "bank_name": "中国工商银行",
+    "bank_account": "6222021234567891234",
+    "legal_representative": "Xavier Quill",
+    "remarks": "prefers calls after 5pm",
+}
+B_SECRETS = ("Zebra Quokka", "ZQX", "Quokka Road", "Wilhelmina", "13912345678", "wil@zqx.example",
+             "6222021234567891234", "Xavier Quill", "after 5pm")
+B_TRIGRAMS = (b"uok", b"ebr", b"ylo")  # of B's name in search form, in no other name here
+
+
+def _everything(book: CustomerBook) -> str:
+    """Every row of every table of the book's store (the memory store's whole state) as text."""
+    storage = book.storage
+    if isinstance(storage, MemoryStorage):
+        state = storage._state
+        names = state.names
+        index = {slot: getattr(names, slot) for slot in type(names).__slots__}
+        return repr((state.customers, state.history, state.outbox, index))
+    assert isinstance(storage, SqlStorage)
+    out: list[str] = []
+    if storage.dialect == "sqlite":
+        path = Path(storage.engine.url.database or "")
+        with sqlite3.connect(path) as raw:
+            names = [n for (n,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            for name in names:
+                for row in raw.execute(f'SELECT * FROM "{name}"'):
+                    out.extend(v.decode("utf-8", "replace") if isinstance(v, bytes) else repr(v) for v in row)
+        return "\n".join(out)
+    with storage.engine.connect() as conn:
+        quote = conn.dialect.identifier_preparer.quote
+        for name in inspect(conn).get_table_names():
+            if name.startswith(storage.tables.prefix):
+                out.extend(repr(tuple(row)) for row in conn.execute(text(f"SELECT * FROM {quote(name)}")))
+    return "\n".join(out)
+
+
+def test_erasure_leaves_no_trace_in_any_table(make_any_book: BookFactory) -> None:
+    """On SQLite the erased name's trigrams stayed in the FTS shadow tables."""
+    book = make_any_book()
+    for i in range(30):
+        book.add({"name": f"苏州示例{i}科技有限公司"})
+    b = book.add(B).code or ""
+    book.update(b, {"remarks": "prefers calls after 5pm, not before"}, expected_version=1)
+    before = _everything(book)
+    assert all(secret in before for secret in B_SECRETS)
+    book.erase(b, reason="本人要求删除")
+    after = _everything(book)
+    assert [s for s in B_SECRETS if s in after] == []
+    if isinstance(book.storage, SqlStorage) and book.storage.dialect == "sqlite":
+        with sqlite3.connect(book.storage.engine.url.database or "") as raw:
+            blob = b"".join(v for (v,) in raw.execute(f"SELECT block FROM {book.storage.tables.fts}_data")
+                            if isinstance(v, bytes))
+        assert [t for t in B_TRIGRAMS if t in blob] == []
+
+
+def test_erasure_follows_the_merge_links_of_now(make_any_book: BookFactory) -> None:
+    """After merge and unmerge, erasing A also erased the independent B; erasing B left its phone,
+    e-mail, bank account and name in A's history."""
+    book = make_any_book()
+    a = book.add(A).code or ""
+    b = book.add(B).code or ""
+    book.merge([a, b], survivor=a, force=True, reason="同一客户")
+    book.unmerge(a, reason="不是同一客户")
+    assert book.get(b, follow=False).replaced_by is None
+    book.erase(b, reason="本人要求删除")
+    assert book.get(a).name == A["name"]
+    assert book.get(a).contacts[0].mobile == "+8613800001111"
+    a_history = repr(book.history(a)) + repr(book.storage.outbox.undelivered())
+    assert [s for s in B_SECRETS if s in a_history] == []
+    assert "13800001111" in repr(book.history(a))  # A's own values stay in A's history
+    again = make_any_book()
+    a2 = again.add(A).code or ""
+    b2 = again.add(B).code or ""
+    again.merge([a2, b2], survivor=a2, force=True, reason="同一客户")
+    again.unmerge(a2, reason="不是同一客户")
+    again.erase(a2, reason="本人要求删除")
+    assert again.get(b2).name == B["name"]  # independent again: not erased with A
