@@ -16,6 +16,7 @@ __all__ = [
     "ConflictError",
     "CustrecordError",
     "DuplicateError",
+    "InvalidQuery",
     "NotFound",
     "StorageError",
     "UnavailableError",
@@ -25,6 +26,10 @@ __all__ = [
 
 class CustrecordError(Exception):
     """Base class of every exception custrecord raises on purpose."""
+
+
+class InvalidQuery(CustrecordError, ValueError):
+    """A query that cannot be asked: an unknown order field, a negative page, text no store can hold."""
 
 
 class ValidationError(CustrecordError, ValueError):

@@ -21,7 +21,7 @@ import attrs
 from custrecord.convert import unstructure
 from custrecord.fields import CATALOGUE, FIELDS, OTHER_CONTACTS, Value, column_for, field_for_column
 from custrecord.model import Customer
-from custrecord.text import text_of
+from custrecord.text import is_placeholder, text_of
 
 __all__ = [
     "CELL_TYPES",
@@ -31,6 +31,7 @@ __all__ = [
     "flatten",
     "identifier_columns",
     "is_field_key",
+    "is_unset",
     "other_contacts_column",
     "other_contacts_text",
     "split_record",
@@ -101,6 +102,14 @@ _ROUTES: dict[str, tuple[str, str] | None] = {
         *(h for f in FIELDS for h in (f.column, f.zh, *f.aliases)),
     )
 }
+
+
+def is_unset(value: Any) -> bool:
+    """A cell that gives no value: empty, or a placeholder such as ``/`` or ``无``.
+
+    On import and update such a cell leaves what is stored as it is; it never erases.
+    """
+    return value is None or (isinstance(value, str) and (not value.strip() or is_placeholder(value)))
 
 
 def is_field_key(key: str) -> bool:

@@ -20,12 +20,12 @@ from custrecord.book.revisions import BookContext, code_of
 from custrecord.book.update import SELECTING_KEYS, apply_update
 from custrecord.errors import ValidationError
 from custrecord.events import Event
+from custrecord.flat import is_unset
 from custrecord.model import Customer
 from custrecord.permissions import Actor, PermissionDenied, Visibility, is_personal_id
 from custrecord.problems import ProblemCode, make_problem
 from custrecord.storage.ports import UnitOfWork
 from custrecord.storage.values import Query
-from custrecord.text import is_placeholder
 
 __all__ = ["ImportOptions", "import_chunk"]
 
@@ -194,7 +194,7 @@ class _Runs:
             return ImportOutcome(row, "invalid", None, (denied,))
         if not self.options.update_existing:
             return ImportOutcome(row, "skipped", existing.code, problems)
-        changes = {k: v for k, v in item.data.items() if not _blank(v) and k not in SELECTING_KEYS}
+        changes = {k: v for k, v in item.data.items() if not is_unset(v) and k not in SELECTING_KEYS}
         try:
             _, events = apply_update(
                 self.ctx, self.uow, self.who, existing, changes, self.options.reason, existing.version
@@ -226,14 +226,6 @@ class _Runs:
 def _tax(customer: Customer) -> TaxKey:
     assert customer.tax_id is not None
     return (customer.country, customer.tax_id)
-
-
-def _blank(value: Any) -> bool:
-    """A cell that leaves a stored value as it is: empty, or a placeholder such as ``/`` or ``无``.
-
-    On import a placeholder means "not given", never "erase what is stored".
-    """
-    return value is None or (isinstance(value, str) and (not value.strip() or is_placeholder(value)))
 
 
 def _by_name(uow: UnitOfWork, customer: Customer) -> Customer | None:

@@ -13,7 +13,7 @@ from custrecord.diff import FieldChange, apply_changes, changes_between
 from custrecord.errors import DuplicateError, ValidationError
 from custrecord.events import Event
 from custrecord.fields import MANAGED_FIELDS, SELECTING_FIELDS
-from custrecord.flat import OTHER_CONTACTS_KEY, split_record
+from custrecord.flat import OTHER_CONTACTS_KEY, is_unset, split_record
 from custrecord.model import Customer, Status
 from custrecord.permissions import Actor, check_edit
 from custrecord.problems import ProblemCode, make_problem
@@ -56,22 +56,41 @@ def merge_changes(
         data.pop(key, None)
     parts = split_record(changes, custom_fields)
     if OTHER_CONTACTS_KEY in parts.nested:
-        # The other-contacts column stands for every contact after the primary one.
-        data["contacts"] = data["contacts"][:1]
+        if is_unset(parts.nested[OTHER_CONTACTS_KEY]):  # a blank cell changes nothing
+            del parts.nested[OTHER_CONTACTS_KEY]
+        else:  # the column stands for every contact after the primary one
+            data["contacts"] = data["contacts"][:1]
     for key, value in {**parts.top, **parts.nested}.items():
-        if key in ("address", "credit", "extra") and isinstance(value, Mapping):
-            data[key] = {**data[key], **value}
+        if key in _PARTS:
+            data[key] = _merged_part(key, data[key], value)
         else:
             data[key] = value
-    data["address"] = {**data["address"], **parts.address}
-    data["credit"] = {**data["credit"], **parts.credit}
-    data["extra"] = {**data["extra"], **parts.extra}
+    for key, flat in (("address", parts.address), ("credit", parts.credit), ("extra", parts.extra)):
+        if flat and isinstance(data[key], Mapping):
+            data[key] = {**data[key], **flat}
     if parts.contact:
         contacts = list(data["contacts"]) or [{}]
-        contacts[0] = {**contacts[0], **parts.contact}
+        first = contacts[0] if isinstance(contacts[0], Mapping) else {}
+        contacts[0] = {**first, **parts.contact}
         data["contacts"] = contacts
     data.update(parts.unknown)
     return data
+
+
+#: Parts given whole in nested form: a mapping changes the keys it names, None clears the part.
+_PARTS = frozenset({"address", "credit", "extra"})
+
+
+def _merged_part(key: str, stored: Any, given: Any) -> Any:
+    """A nested part after an update: merged, cleared, a one-line address as the street, or as given
+    (a wrong type is left for validation to report)."""
+    if given is None:
+        return {}
+    if isinstance(given, Mapping) and isinstance(stored, Mapping):
+        return {**stored, **given}
+    if key == "address" and isinstance(given, str) and isinstance(stored, Mapping):
+        return {**stored, "street": given}
+    return given
 
 
 def apply_update(

@@ -16,8 +16,9 @@ from typing import Any, TypeAlias
 import attrs
 
 from custrecord.diff import FieldChange, changes_between
+from custrecord.errors import InvalidQuery
 from custrecord.model import Customer, Status
-from custrecord.text import nfkc
+from custrecord.text import has_unstorable, nfkc
 
 __all__ = [
     "ORDER_FIELDS",
@@ -53,8 +54,22 @@ def name_key(text: str) -> str:
     return nfkc(text).casefold()
 
 
+def _text(value: Any, what: str = "a query value") -> str:
+    """``value`` when it is text any store can hold; else ``InvalidQuery``."""
+    if not isinstance(value, str):
+        raise InvalidQuery(f"{what} must be text, not {type(value).__name__}")
+    if has_unstorable(value):
+        raise InvalidQuery(f"{what} holds control characters or broken Unicode: {value!r}")
+    return value
+
+
+def _optional_text(_: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None:
+        _text(value, attribute.name)
+
+
 def _codes(value: Iterable[str]) -> frozenset[str]:
-    return frozenset([value] if isinstance(value, str) else value)
+    return frozenset(_text(v) for v in ([value] if isinstance(value, str) else value))
 
 
 @attrs.frozen
@@ -83,25 +98,32 @@ def _under(code: str | None, prefixes: frozenset[str]) -> bool:
     return not prefixes or (code is not None and code.startswith(tuple(prefixes)))
 
 
+def _status(value: Status | str) -> Status:
+    try:
+        return Status(value)
+    except ValueError:
+        raise InvalidQuery(f"no status {value!r}; choose from {', '.join(s.value for s in Status)}") from None
+
+
 def _statuses(value: Status | str | Iterable[Status | str] | None) -> frozenset[Status] | None:
     if value is None:
         return None
     if isinstance(value, Status | str):
-        return frozenset({Status(value)})
-    return frozenset(Status(v) for v in value)
+        return frozenset({_status(value)})
+    return frozenset(_status(v) for v in value)
 
 
 def _order(value: str | Iterable[str]) -> tuple[str, ...]:
     items = (value,) if isinstance(value, str) else tuple(value)
     for item in items:
-        if item.lstrip("-") not in ORDER_FIELDS:
-            raise ValueError(f"cannot order by {item!r}; choose from {', '.join(sorted(ORDER_FIELDS))}")
+        if not isinstance(item, str) or item.lstrip("-") not in ORDER_FIELDS:
+            raise InvalidQuery(f"cannot order by {item!r}; choose from {', '.join(sorted(ORDER_FIELDS))}")
     return items
 
 
 def _non_negative(_: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:
-    if value is not None and value < 0:
-        raise ValueError(f"{attribute.name} must be >= 0, not {value}")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise InvalidQuery(f"{attribute.name} must be a whole number >= 0, not {value!r}")
 
 
 @attrs.frozen(kw_only=True)
@@ -113,24 +135,26 @@ class Query:
     ``category_prefix`` / ``region_prefix`` match a code and everything under it
     in its tree. ``short_name`` and ``owner`` match exactly; ``scope`` keeps the
     customers of a :class:`Scope` (an actor's record-level rights). ``name_contains``
-    is a case-insensitive substring of the name (Chinese or Latin, any length). ``order_by`` names fields of
+    is a case-insensitive substring of the name (Chinese or Latin, any length). Text
+    that no store can hold (control characters, broken Unicode) is ``InvalidQuery``,
+    as are unknown statuses and order fields. ``order_by`` names fields of
     :data:`ORDER_FIELDS` (``-`` for descending); missing values sort first
     ascending, last descending; ``code`` breaks ties. ``offset`` and ``limit``
     page the ordered result.
     """
 
     status: frozenset[Status] | None = attrs.field(default=None, converter=_statuses)
-    kind: str | None = None
-    country: str | None = None
-    category: str | None = None
-    category_prefix: str | None = None
-    region: str | None = None
-    region_prefix: str | None = None
-    tag: str | None = None
-    short_name: str | None = None
-    owner: str | None = None
+    kind: str | None = attrs.field(default=None, validator=_optional_text)
+    country: str | None = attrs.field(default=None, validator=_optional_text)
+    category: str | None = attrs.field(default=None, validator=_optional_text)
+    category_prefix: str | None = attrs.field(default=None, validator=_optional_text)
+    region: str | None = attrs.field(default=None, validator=_optional_text)
+    region_prefix: str | None = attrs.field(default=None, validator=_optional_text)
+    tag: str | None = attrs.field(default=None, validator=_optional_text)
+    short_name: str | None = attrs.field(default=None, validator=_optional_text)
+    owner: str | None = attrs.field(default=None, validator=_optional_text)
     scope: Scope | None = None
-    name_contains: str | None = None
+    name_contains: str | None = attrs.field(default=None, validator=_optional_text)
     include_deleted: bool = False
     order_by: tuple[str, ...] = attrs.field(default=("code",), converter=_order)
     offset: int = attrs.field(default=0, validator=_non_negative)

@@ -67,6 +67,7 @@ from custrecord.storage.values import (
     redact_payload,
     utcnow,
 )
+from custrecord.text import has_unstorable
 
 __all__ = ["SqlStorage", "open_sql"]
 
@@ -118,6 +119,12 @@ def _scope_conditions(c: Any, scope: Scope) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def _storable(*texts: object) -> bool:
+    """Whether each key is text a database could hold: no stored key is anything else, so a
+    lookup of one that is not (broken Unicode, NUL) finds nothing instead of failing in the driver."""
+    return all(isinstance(text, str) and not has_unstorable(text) for text in texts)
+
+
 def _check_version(code: str, actual: int, expected: int) -> None:
     if actual != expected:
         raise ConflictError(
@@ -139,7 +146,7 @@ class _Customers:
             return self._conn.execute(statement, params)
 
     def _locked(self, code: str) -> Row[Any]:
-        row = self._execute(self._s.locked, {"p_code": code}).first()
+        row = self._execute(self._s.locked, {"p_code": code}).first() if _storable(code) else None
         if row is None:
             raise NotFound(f"no customer with code {code!r}")
         return row  # type: ignore[no-any-return]
@@ -152,19 +159,20 @@ class _Customers:
             self._execute(self._s.insert_tags, rows)
 
     def get(self, code: str) -> Customer:
-        doc = self._execute(self._s.doc_by_code, {"p_code": code}).scalar()
+        doc = self._execute(self._s.doc_by_code, {"p_code": code}).scalar() if _storable(code) else None
         if doc is None:
             raise NotFound(f"no customer with code {code!r}")
         return from_document(doc)
 
     def get_by_tax_id(self, country: str, tax_id: str) -> Customer:
-        doc = self._execute(self._s.doc_by_tax_id, {"p_country": country, "p_tax_id": tax_id}).scalar()
+        params = {"p_country": country, "p_tax_id": tax_id}
+        doc = self._execute(self._s.doc_by_tax_id, params).scalar() if _storable(country, tax_id) else None
         if doc is None:
             raise NotFound(f"no customer with tax ID {country} {tax_id}")
         return from_document(doc)
 
     def get_many(self, codes: Iterable[str]) -> dict[str, Customer]:
-        wanted = list(dict.fromkeys(codes))
+        wanted = [code for code in dict.fromkeys(codes) if _storable(code)]
         found: dict[str, Customer] = {}
         for part in chunks(wanted, IN_BATCH):
             for code, doc in self._execute(self._s.docs_by_codes, {"p_codes": part}):
@@ -172,7 +180,8 @@ class _Customers:
         return {code: found[code] for code in wanted if code in found}
 
     def get_many_by_tax_id(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Customer]:
-        wanted = list(dict.fromkeys((country, tax_id) for country, tax_id in keys))
+        keyed = dict.fromkeys((country, tax_id) for country, tax_id in keys)
+        wanted = [key for key in keyed if _storable(*key)]
         found: dict[tuple[str, str], Customer] = {}
         for country, tax_ids in _by_country(wanted).items():
             for part in chunks(tax_ids, IN_BATCH):
@@ -456,6 +465,8 @@ class _History:
             self._unit.insert_rows(self._t, [_history_row(entry) for entry in part])
 
     def list(self, code: str) -> Sequence[HistoryEntry]:
+        if not _storable(code):
+            return ()
         t = self._t
         with translate_errors():
             rows = self._unit.conn.execute(select(t).where(t.c.code == code).order_by(t.c.id)).all()
