@@ -22,7 +22,9 @@ BookFactory = Callable[..., CustomerBook]
 
 #: Text made of what breaks drivers and parsers, mixed with ordinary characters.
 JUNK = st.text(
-    alphabet=st.sampled_from(["\x00", "\ud800", "\udfff", "\x07", "\x1f", "\x7f", "a", "苏", " ", "%", "_", "\\"]),
+    alphabet=st.sampled_from(
+        ["\x00", "\ud800", "\udfff", "\x07", "\x1f", "\x7f", "a", "苏", " ", "%", "_", "\\"]
+    ),
     min_size=1,
     max_size=6,
 )
