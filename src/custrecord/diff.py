@@ -13,7 +13,15 @@ from custrecord.convert import load, unstructure, unstructure_set
 from custrecord.fields import MANAGED_FIELDS
 from custrecord.model import Customer
 
-__all__ = ["BLANK", "MANAGED_FIELDS", "FieldChange", "apply_changes", "changes_between", "flat_paths"]
+__all__ = [
+    "BLANK",
+    "FIELD_PATHS",
+    "MANAGED_FIELDS",
+    "FieldChange",
+    "apply_changes",
+    "changes_between",
+    "flat_paths",
+]
 
 _NESTED = ("address", "credit")
 #: The record every history starts from.
@@ -87,6 +95,9 @@ def apply_changes(customer: Customer, changes: Iterable[FieldChange | Mapping[st
 
 
 _BLANK_PATHS = flat_paths(unstructure(BLANK))
+#: The paths a change of a field has; history also records pseudo-changes (``merged``,
+#: ``credit.raise``) that are no field.
+FIELD_PATHS: frozenset[str] = frozenset(_BLANK_PATHS)
 #: Every path of a record in canonical order: (top-level key, key inside its part or None, path, blank value).
 _LAYOUT = tuple(
     (head, sub or None, path, blank)

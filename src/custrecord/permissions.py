@@ -52,6 +52,8 @@ class Action(enum.StrEnum):
     EDIT = "edit"
     #: Freeze, unfreeze, disable and enable: status decides whether orders go through.
     STATUS = "status"
+    #: Grant temporary credit raises and let warned or blocked orders through.
+    CREDIT = "credit"
     APPROVE = "approve"
     DELETE = "delete"
     EXPORT = "export"
@@ -138,7 +140,7 @@ SENSITIVE_FIELDS: Mapping[str, frozenset[str]] = {
 _DEFAULT_ACTIONS: Mapping[str, frozenset[Action]] = {
     "admin": frozenset(Action),
     "finance": frozenset(
-        {Action.VIEW, Action.CREATE, Action.EDIT, Action.STATUS, Action.APPROVE, Action.EXPORT}
+        {Action.VIEW, Action.CREATE, Action.EDIT, Action.STATUS, Action.CREDIT, Action.APPROVE, Action.EXPORT}
     ),
     "sales": frozenset({Action.VIEW, Action.CREATE, Action.EDIT, Action.EXPORT}),
     "viewer": frozenset({Action.VIEW}),

@@ -9,17 +9,20 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from decimal import Decimal
 from typing import Any
 
 import attrs
 
 import custrecord
 from custrecord import Customer, Status
+from custrecord.credit import Reservation, TemporaryRaise
+from custrecord.credit.ledger import order_key
 from custrecord.errors import ConflictError, DuplicateError, NotFound, StorageError
 from custrecord.storage import HistoryEntry, OutboxEvent, Query
-from custrecord.storage.autocommit import AutoCustomers, AutoHistory, AutoOutbox, AutoSequences
+from custrecord.storage.autocommit import AutoCredit, AutoCustomers, AutoHistory, AutoOutbox, AutoSequences
 from custrecord.storage.query_eval import matches, order_and_page
 from custrecord.storage.values import make_query, redact_entry, redact_payload, utcnow
 
@@ -33,6 +36,9 @@ class Rows:
     counters: dict[str, int] = attrs.Factory(dict)
     history: list[HistoryEntry] = attrs.Factory(list)
     outbox: dict[str, OutboxEvent] = attrs.Factory(dict)
+    unique_short_names: bool = False
+    reservations: dict[tuple[str, str], Reservation] = attrs.Factory(dict)
+    raises: list[tuple[str, TemporaryRaise]] = attrs.Factory(list)
 
 
 def _dump(customer: Customer) -> str:
@@ -84,6 +90,7 @@ class DictCustomers:
         if customer.code in self.rows.customers:
             raise DuplicateError(f"customer code {customer.code!r} is taken")
         self._check_tax_id(customer)
+        self._check_short_name(customer)
         now = utcnow()
         stored = attrs.evolve(customer, version=1, created_at=now, updated_at=now)
         self.rows.customers[customer.code] = _dump(stored)
@@ -101,6 +108,10 @@ class DictCustomers:
             raise DuplicateError("a customer code is taken or repeats")
         if len(set(keys)) < len(keys) or taken & set(keys):
             raise DuplicateError("a tax ID is taken or repeats")
+        shorts = [c.short_name for c in batch if c.short_name is not None]
+        held = {c.short_name for c in self._all()}
+        if self.rows.unique_short_names and (len(set(shorts)) < len(shorts) or held & set(shorts)):
+            raise DuplicateError("a short name is taken or repeats")
         now = utcnow()
         for code, customer in zip(codes, batch, strict=True):
             stored = attrs.evolve(customer, version=1, created_at=now, updated_at=now)
@@ -129,7 +140,22 @@ class DictCustomers:
         old = self.get(customer.code or "")
         self._check(old, expected_version)
         self._check_tax_id(customer)
+        self._check_short_name(customer)
         return self._replace(old, customer)
+
+    def _check_short_name(self, customer: Customer) -> None:
+        if not self.rows.unique_short_names or customer.short_name is None:
+            return
+        for other in self._all():
+            if other.short_name == customer.short_name and other.code != customer.code:
+                raise DuplicateError(f"short name {other.short_name!r} is taken by customer {other.code!r}")
+
+    def require_unique_short_names(self) -> None:
+        shorts = [c.short_name for c in self._all() if c.short_name is not None]
+        for short in shorts:
+            if shorts.count(short) > 1:
+                raise DuplicateError(f"short name {short!r} is held by more than one customer already")
+        self.rows.unique_short_names = True
 
     def delete(self, code: str, *, expected_version: int | None = None) -> Customer:
         old = self.get(code)
@@ -240,6 +266,31 @@ class DictOutbox:
         return changed
 
 
+class DictCredit:
+    def __init__(self, rows: Rows) -> None:
+        self.rows = rows
+
+    def hold(self, customer_code: str) -> AbstractContextManager[None]:
+        return nullcontext()  # a unit of work holds the store's lock already
+
+    def reservations(self, customer_code: str) -> Mapping[str, Reservation]:
+        return {ref: r for (code, ref), r in self.rows.reservations.items() if code == customer_code}
+
+    def reserve(self, customer_code: str, order_ref: str, amount: Decimal, currency: str) -> Reservation:
+        reservation = Reservation(customer_code, order_key(order_ref), amount, currency)
+        self.rows.reservations[(customer_code, reservation.order_ref)] = reservation
+        return reservation
+
+    def release(self, customer_code: str, order_ref: str) -> Reservation | None:
+        return self.rows.reservations.pop((customer_code, order_key(order_ref)), None)
+
+    def raises(self, customer_code: str) -> Sequence[TemporaryRaise]:
+        return tuple(grant for code, grant in self.rows.raises if code == customer_code)
+
+    def add_raise(self, customer_code: str, grant: TemporaryRaise) -> None:
+        self.rows.raises.append((customer_code, grant))
+
+
 class DictUnit:
     def __init__(self, rows: Rows) -> None:
         self.rows = rows
@@ -247,6 +298,7 @@ class DictUnit:
         self.sequences = DictSequences(rows)
         self.history = DictHistory(rows)
         self.outbox = DictOutbox(rows)
+        self.credit = DictCredit(rows)
 
 
 class DictStorage:
@@ -262,6 +314,7 @@ class DictStorage:
         self.sequences = AutoSequences(self.unit_of_work)
         self.history = AutoHistory(self.unit_of_work)
         self.outbox = AutoOutbox(self.unit_of_work)
+        self.credit = AutoCredit(self.unit_of_work)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[DictUnit]:

@@ -89,7 +89,10 @@ def _other(holder: Customer | None, own: str | None) -> Customer | None:
 
 def duplicate_problem(exc: DuplicateError, customer: Customer) -> Problem:
     """The problem of a key that the store refused as taken (a concurrent writer took it meanwhile)."""
-    if "tax" in str(exc).lower():
+    text = str(exc).lower()
+    if "short name" in text:
+        return make_problem("short_name", ProblemCode.DUPLICATE_SHORT_NAME, value=customer.short_name)
+    if "tax" in text:
         return make_problem("tax_id", ProblemCode.DUPLICATE_TAX_ID, value=customer.tax_id)
     return make_problem("code", ProblemCode.DUPLICATE_CODE, value=customer.code)
 

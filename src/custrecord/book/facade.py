@@ -19,6 +19,7 @@ import attrs
 from custrecord.book.approval import Revision, pending_revision
 from custrecord.book.batch import run_batch
 from custrecord.book.bulk_import import ImportOptions, Record, import_chunk
+from custrecord.book.credit import check_order, grant_temporary_raise, override_decision, release_order
 from custrecord.book.duplicates import duplicate_groups
 from custrecord.book.erasure import erase_customer
 from custrecord.book.masking import view_entry, view_problems
@@ -36,7 +37,7 @@ from custrecord.book.revisions import BookContext, code_of, outbox_event, requir
 from custrecord.book.transitions import change_status, restore_deleted
 from custrecord.book.update import apply_update, refuse_selecting_keys
 from custrecord.codes import normalise_code
-from custrecord.credit import DEFAULT_POLICY, CreditDecision, CreditLedger, InMemoryCreditLedger, check_credit
+from custrecord.credit import CreditDecision, CreditLedger, CreditOverride, Reservation, TemporaryRaise
 from custrecord.errors import CustrecordError, NotFound, StorageError, ValidationError
 from custrecord.events import Event, EventBus
 from custrecord.lifecycle import Transition
@@ -77,9 +78,11 @@ class CustomerBook:
         self.storage = storage
         self.settings = settings or Settings()
         self.events = EventBus()
-        #: Reservations of checked orders (see :meth:`check_credit`); in memory, per book.
-        self.credit_ledger: CreditLedger = credit_ledger or InMemoryCreditLedger()
+        #: Where checked orders reserve credit: the store's ledger unless another one is given.
+        self.credit_ledger: CreditLedger | None = credit_ledger
         self._ctx = BookContext(self.settings, clock)
+        if self.settings.profile.unique_short_names:
+            storage.customers.require_unique_short_names()
 
     # -- plumbing -----------------------------------------------------------
 
@@ -518,24 +521,45 @@ class CustomerBook:
         currency: str | None = None,
         actor: Actor | None = None,
     ) -> CreditDecision:
-        """Credit check of an order (信用检查) against the customer's current credit.
+        """Credit check of an order (信用检查) against the customer's approved credit.
 
-        ``exposure`` is open receivables plus open orders, from the host
-        application. With ``order_ref`` the book's credit ledger counts that order
-        once however often it is re-checked (edited, copied or reopened orders).
+        ``exposure`` is open receivables plus open orders the ledger does not hold,
+        from the host application. With ``order_ref`` the order is counted once however
+        often it is re-checked (edited, copied or reopened orders), and a check that lets
+        it through reserves its amount in the store's credit ledger, so decisions hold
+        across processes and restarts; :meth:`release_credit` drops the reservation.
         """
         who = self._authorise(actor, Action.VIEW)
-        return check_credit(
-            self._ctx.load(self.storage, who, normalise_code(code)),
-            amount,
-            exposure,
-            policy=self.settings.credit_policy or DEFAULT_POLICY,
-            order_ref=order_ref,
-            ledger=self.credit_ledger,
-            overdue_days=overdue_days,
-            currency=currency,
-            today=self._ctx.today(),
-        )
+        return self._run(check_order, who, normalise_code(code), amount, exposure, order_ref, overdue_days,
+                         currency, self.credit_ledger)
+
+    def release_credit(self, code: str, order_ref: str, *, actor: Actor | None = None) -> Reservation | None:
+        """Drop an order's reservation (shipped and invoiced, or cancelled); the one dropped, or None."""
+        who = self._authorise(actor, Action.VIEW)
+        return self._run(release_order, who, normalise_code(code), order_ref, self.credit_ledger)
+
+    def grant_credit_raise(
+        self,
+        code: str,
+        limit: Decimal | int | str,
+        until: date,
+        *,
+        reason: str,
+        starts: date | None = None,
+        actor: Actor | None = None,
+    ) -> TemporaryRaise:
+        """A temporary raise of the credit limit until ``until`` (临时额度), with a reason, kept in the
+        store and the customer's history. Needs the credit right (finance, admin)."""
+        who = self._authorise(actor, Action.CREDIT)
+        return self._run(grant_temporary_raise, who, normalise_code(code), limit, until, starts, reason)
+
+    def override_credit(
+        self, decision: CreditDecision, *, reason: str, actor: Actor | None = None
+    ) -> CreditOverride:
+        """Let a warned or blocked order through, with a reason, recorded in the customer's history
+        (a blocked order with a reference reserves its amount now). Needs the credit right."""
+        who = self._authorise(actor, Action.CREDIT)
+        return self._run(override_decision, who, decision, reason, self.credit_ledger)
 
     def duplicates(
         self, *, threshold: float | None = None, actor: Actor | None = None

@@ -54,11 +54,13 @@ def merge_customers(
     for c in customers:
         if c is current:
             continue
+        # The survivor may take over a unique key: the merged-away customer lets go of it.
         gone = attrs.evolve(
             c,
             replaced_by=current.code,
             status=Status.DISABLED,
             tax_id=None if c.tax_id == result.customer.tax_id else c.tax_id,
+            short_name=None if c.short_name == result.customer.short_name else c.short_name,
         )
         stored_gone = uow.customers.update(gone, c.version)
         uow.history.append(entry(stored_gone, "merged", who, reason, changes_between(c, stored_gone), at))
@@ -80,6 +82,9 @@ def unmerge_survivor(
         raise CustrecordError(f"customer {code} has no merge to undo as its last change")
     record = next(c.new for c in entries[-1].changes if c.path == "merged")
     at = ctx.now()
+    # The survivor first: it gives back the keys the others take again.
+    stored = uow.customers.update(revision(current, replay(entries[:-1])), current.version)
+    uow.history.append(entry(stored, "unmerge", who, reason, changes_between(current, stored), at))
     events: list[Event] = []
     for other in record["replaced"]:
         gone = uow.customers.get(other)
@@ -88,6 +93,4 @@ def unmerge_survivor(
         diff = changes_between(gone, stored_other)
         uow.history.append(entry(stored_other, "unmerge", who, reason, diff, at))
         events.append(status_changed(gone, stored_other, who, reason, at))
-    stored = uow.customers.update(revision(current, replay(entries[:-1])), current.version)
-    uow.history.append(entry(stored, "unmerge", who, reason, changes_between(current, stored), at))
     return stored, events

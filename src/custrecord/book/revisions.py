@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from custrecord.copying import copy_with
-from custrecord.diff import BLANK, FieldChange, apply_changes
+from custrecord.diff import BLANK, FIELD_PATHS, FieldChange, apply_changes
 from custrecord.errors import NotFound, ValidationError
 from custrecord.events import Event, StatusChanged
 from custrecord.model import Customer
@@ -124,13 +124,13 @@ def status_changed(
 def replay(entries: Sequence[HistoryEntry]) -> Customer:
     """The customer that ``entries`` describe, replayed on a blank record.
 
-    Proposals that await approval changed nothing, and the ``merged`` pseudo-change
-    (a merge's record) is not a field: both are skipped.
+    Proposals that await approval changed nothing, and pseudo-changes (a merge's
+    record, a credit raise) are no field: both are skipped.
     """
     state = BLANK
     for item in entries:
         if item.action != "propose":
-            state = apply_changes(state, [c for c in item.changes if c.path != "merged"])
+            state = apply_changes(state, [c for c in item.changes if c.path in FIELD_PATHS])
     return state
 
 

@@ -134,7 +134,8 @@ def check_credit(
     is False). See the module docs for the exact semantics.
     """
     amount = to_money(order_amount, "order amount")
-    outside = to_money(exposure, "exposure", negative=True)
+    # A negative exposure would let an order pass over its limit unnoticed: refused, not netted.
+    outside = to_money(exposure, "exposure")
     if isinstance(overdue_days, bool) or not isinstance(overdue_days, int) or overdue_days < 0:
         raise CreditError(f"overdue_days must be a whole number >= 0, not {overdue_days!r}")
     day = today or date.today()

@@ -19,6 +19,7 @@ from typing import Protocol
 import attrs
 
 from custrecord.credit.errors import CreditError
+from custrecord.text import has_unstorable
 
 __all__ = ["CreditLedger", "InMemoryCreditLedger", "Reservation", "order_key"]
 
@@ -56,6 +57,8 @@ def order_key(order_ref: object) -> str:
         order_ref = str(order_ref)
     if not isinstance(order_ref, str) or not order_ref.strip():
         raise CreditError(f"an order reference must be a non-blank text, not {order_ref!r}")
+    if has_unstorable(order_ref):
+        raise CreditError(f"an order reference holds control characters or broken Unicode: {order_ref!r}")
     return order_ref.strip()
 
 

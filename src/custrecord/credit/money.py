@@ -12,11 +12,16 @@ __all__ = ["Money", "to_money"]
 #: What custrecord accepts as an amount: never a float, whose binary value is not the written one.
 Money = Decimal | int | str
 
+#: Amounts beyond this many digits (either side of the point) are no money: arithmetic on them
+#: would overflow or round.
+_DIGITS = 30
+
 
 def to_money(value: Any, what: str = "amount", *, negative: bool = False) -> Decimal:
     """``value`` as a finite Decimal; raises :class:`CreditError` for floats, NaN, text that is no number.
 
-    ``negative`` allows values below zero (exposure may be negative after prepayments).
+    ``negative`` allows values below zero. Amounts of more than 30 digits either side of the
+    point are refused too.
     """
     if isinstance(value, bool | float):
         raise CreditError(f"{what} must be a Decimal, int or str, not {type(value).__name__} {value!r}: "
@@ -34,6 +39,9 @@ def to_money(value: Any, what: str = "amount", *, negative: bool = False) -> Dec
         raise CreditError(f"{what} must be a Decimal, int or str, not {type(value).__name__}")
     if not number.is_finite():
         raise CreditError(f"{what} must be a finite number, not {value!r}")
+    if number and abs(number.adjusted()) > _DIGITS:
+        raise CreditError(f"{what} {value!r} is out of range: at most {_DIGITS} digits either side of the "
+                          "decimal point")
     if number < 0 and not negative:
         raise CreditError(f"{what} must not be negative, not {value!r}")
     return number

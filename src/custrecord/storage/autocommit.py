@@ -7,15 +7,18 @@ Adapters may subclass them (to stream :meth:`AutoCustomers.iterate`, say).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from decimal import Decimal
 from typing import Any
 
+from custrecord.credit.ledger import Reservation
+from custrecord.credit.limits import TemporaryRaise
 from custrecord.model import Customer
 from custrecord.storage.ports import UnitOfWork
 from custrecord.storage.values import HistoryEntry, OutboxEvent, Query, make_query
 
-__all__ = ["AutoCustomers", "AutoHistory", "AutoOutbox", "AutoSequences"]
+__all__ = ["AutoCredit", "AutoCustomers", "AutoHistory", "AutoOutbox", "AutoSequences"]
 
 UnitFactory = Callable[[], AbstractContextManager[UnitOfWork]]
 
@@ -74,6 +77,10 @@ class AutoCustomers(_Auto):
     def purge(self, code: str) -> None:
         with self._unit() as uow:
             uow.customers.purge(code)
+
+    def require_unique_short_names(self) -> None:
+        with self._unit() as uow:
+            uow.customers.require_unique_short_names()
 
     def iterate(self, *, include_deleted: bool = True) -> Iterator[Customer]:
         # One page per transaction, so no lock or connection is held while the caller works.
@@ -156,3 +163,40 @@ class AutoOutbox(_Auto):
     def redact(self, code: str, paths: Iterable[str], values: Iterable[str] = ()) -> int:
         with self._unit() as uow:
             return uow.outbox.redact(code, paths, values)
+
+
+class AutoCredit(_Auto):
+    """:class:`~custrecord.storage.ports.CreditStore` with one transaction per call.
+
+    ``hold`` opens a unit of work for its block; calls made inside it join that unit.
+    """
+
+    __slots__ = ()
+
+    @contextmanager
+    def _hold(self, customer_code: str) -> Iterator[None]:
+        with self._unit() as uow, uow.credit.hold(customer_code):
+            yield
+
+    def hold(self, customer_code: str) -> AbstractContextManager[None]:
+        return self._hold(customer_code)
+
+    def reservations(self, customer_code: str) -> Mapping[str, Reservation]:
+        with self._unit() as uow:
+            return uow.credit.reservations(customer_code)
+
+    def reserve(self, customer_code: str, order_ref: str, amount: Decimal, currency: str) -> Reservation:
+        with self._unit() as uow:
+            return uow.credit.reserve(customer_code, order_ref, amount, currency)
+
+    def release(self, customer_code: str, order_ref: str) -> Reservation | None:
+        with self._unit() as uow:
+            return uow.credit.release(customer_code, order_ref)
+
+    def raises(self, customer_code: str) -> Sequence[TemporaryRaise]:
+        with self._unit() as uow:
+            return uow.credit.raises(customer_code)
+
+    def add_raise(self, customer_code: str, grant: TemporaryRaise) -> None:
+        with self._unit() as uow:
+            uow.credit.add_raise(customer_code, grant)

@@ -13,17 +13,21 @@ from __future__ import annotations
 import bisect
 import heapq
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
+from decimal import Decimal
 from functools import partial
+from types import MappingProxyType
 from typing import Any
 
 import attrs
 
+from custrecord.credit.ledger import Reservation, order_key
+from custrecord.credit.limits import TemporaryRaise
 from custrecord.errors import ConflictError, DuplicateError, NotFound, StorageError
 from custrecord.model import Customer, Status
-from custrecord.storage.autocommit import AutoCustomers, AutoHistory, AutoOutbox, AutoSequences
+from custrecord.storage.autocommit import AutoCredit, AutoCustomers, AutoHistory, AutoOutbox, AutoSequences
 from custrecord.storage.batch import check_new, check_new_events
 from custrecord.storage.ngram import NgramIndex
 from custrecord.storage.query_eval import compile_filter, order_and_page
@@ -92,6 +96,9 @@ class _State:
         self.regions = _Tree()
         self.tags: dict[str, set[str]] = {}
         self.short_names: dict[str, set[str]] = {}
+        self.unique_short_names = False
+        self.reservations: dict[str, dict[str, Reservation]] = {}
+        self.raises: dict[str, list[TemporaryRaise]] = {}
         self.owners: dict[str, set[str]] = {}
         self.names = NgramIndex()
         self.sequences: dict[str, int] = {}
@@ -223,6 +230,26 @@ class _Customers:
                 f"tax ID {customer.country} {customer.tax_id} is taken by customer {holder!r}"
             )
 
+    def _check_short_name(
+        self, customer: Customer, code: str, batch: Mapping[str, str] | None = None
+    ) -> None:
+        short = customer.short_name
+        if not self._state.unique_short_names or short is None:
+            return
+        holders = (self._state.short_names.get(short) or set()) - {code}
+        holder = next(iter(sorted(holders)), None) or (batch or {}).get(short)
+        if holder is not None:
+            raise DuplicateError(f"short name {short!r} is taken by customer {holder!r}")
+
+    def require_unique_short_names(self) -> None:
+        state = self._state
+        for short, codes in state.short_names.items():
+            if len(codes) > 1:
+                raise DuplicateError(f"short name {short!r} is taken by customers {', '.join(sorted(codes))}")
+        if not state.unique_short_names:
+            state.unique_short_names = True
+            self._unit.log(lambda: setattr(state, "unique_short_names", False))
+
     def get(self, code: str) -> Customer:
         return self._get(code)
 
@@ -252,6 +279,7 @@ class _Customers:
         if code in self._state.customers:
             raise DuplicateError(f"customer code {code!r} is taken")
         self._check_tax_id(customer, code)
+        self._check_short_name(customer, code)
         now = self._unit.now()
         stored = attrs.evolve(customer, version=1, created_at=now, updated_at=now)
         self._put(code, stored)
@@ -260,6 +288,11 @@ class _Customers:
     def add_many(self, customers: Iterable[Customer]) -> int:
         batch = list(customers)
         check_new(batch, self._state.customers, self._state.tax_ids)
+        seen: dict[str, str] = {}
+        for customer in batch:
+            self._check_short_name(customer, customer.code or "", seen)
+            if customer.short_name is not None:
+                seen.setdefault(customer.short_name, customer.code or "")
         now = self._unit.now()
         state = self._state
         added: list[str] = []
@@ -284,6 +317,7 @@ class _Customers:
         old = self._get(code)
         _check_version(code, old, expected_version)
         self._check_tax_id(customer, code)
+        self._check_short_name(customer, code)
         stored = attrs.evolve(
             customer, version=old.version + 1, created_at=old.created_at, updated_at=self._unit.now()
         )
@@ -516,6 +550,51 @@ class _Outbox:
         return changed
 
 
+class _Credit:
+    """Reservations and raises in the state; the storage lock, held by the unit, serialises checks."""
+
+    def __init__(self, unit: _Unit) -> None:
+        self._unit = unit
+
+    def hold(self, customer_code: str) -> AbstractContextManager[None]:
+        return nullcontext()
+
+    def reservations(self, customer_code: str) -> Mapping[str, Reservation]:
+        return MappingProxyType(dict(self._unit.state.reservations.get(customer_code, {})))
+
+    def reserve(self, customer_code: str, order_ref: str, amount: Decimal, currency: str) -> Reservation:
+        reservation = Reservation(customer_code, order_key(order_ref), amount, currency)
+        held = self._unit.state.reservations.setdefault(customer_code, {})
+        key = reservation.order_ref
+        old = held.get(key)
+        held[key] = reservation
+
+        def undo() -> None:
+            if old is None:
+                del held[key]
+            else:
+                held[key] = old
+
+        self._unit.log(undo)
+        return reservation
+
+    def release(self, customer_code: str, order_ref: str) -> Reservation | None:
+        held = self._unit.state.reservations.get(customer_code, {})
+        key = order_key(order_ref)
+        old = held.pop(key, None)
+        if old is not None:
+            self._unit.log(partial(held.__setitem__, key, old))
+        return old
+
+    def raises(self, customer_code: str) -> Sequence[TemporaryRaise]:
+        return tuple(self._unit.state.raises.get(customer_code, ()))
+
+    def add_raise(self, customer_code: str, grant: TemporaryRaise) -> None:
+        grants = self._unit.state.raises.setdefault(customer_code, [])
+        grants.append(grant)
+        self._unit.log(partial(grants.remove, grant))
+
+
 class _Unit:
     """One unit of work over the in-memory state: the ports plus an undo log."""
 
@@ -527,6 +606,7 @@ class _Unit:
         self.sequences = _Sequences(self)
         self.history = _History(self)
         self.outbox = _Outbox(self)
+        self.credit = _Credit(self)
 
     def log(self, undo: Undo) -> None:
         self._undo.append(undo)
@@ -561,6 +641,7 @@ class MemoryStorage:
         self.sequences = AutoSequences(self.unit_of_work)
         self.history = AutoHistory(self.unit_of_work)
         self.outbox = AutoOutbox(self.unit_of_work)
+        self.credit = AutoCredit(self.unit_of_work)
 
     @property
     def url(self) -> str:

@@ -16,14 +16,17 @@ open unit of work on the same thread join it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
+from custrecord.credit.ledger import Reservation
+from custrecord.credit.limits import TemporaryRaise
 from custrecord.model import Customer
 from custrecord.storage.values import HistoryEntry, OutboxEvent, Query
 
-__all__ = ["CustomerStore", "History", "Outbox", "Sequences", "Storage", "UnitOfWork"]
+__all__ = ["CreditStore", "CustomerStore", "History", "Outbox", "Sequences", "Storage", "UnitOfWork"]
 
 
 @runtime_checkable
@@ -86,6 +89,14 @@ class CustomerStore(Protocol):
         """Undo :meth:`delete`: the status before deletion comes back, the version is bumped.
 
         Restoring a customer that is not deleted changes nothing and returns it.
+        """
+        ...
+
+    def require_unique_short_names(self) -> None:
+        """From now on refuse a short name another customer has, with ``DuplicateError``, as codes
+        and tax IDs are refused (the ``yonyou`` profile asks for it; blank short names never
+        collide). Idempotent, and kept by the store. Raises ``DuplicateError`` naming a short
+        name that two stored customers share already.
         """
         ...
 
@@ -184,6 +195,41 @@ class Outbox(Protocol):
 
 
 @runtime_checkable
+class CreditStore(Protocol):
+    """Credit kept with the customers: open reservations per (customer, order), temporary raises.
+
+    It is the :class:`~custrecord.credit.CreditLedger` of the store, so credit decisions
+    hold across processes, books and restarts. ``hold(code)`` locks the customer for a
+    read-then-reserve sequence until the unit of work ends: two orders checked at the
+    same moment cannot both spend the same headroom.
+    """
+
+    def hold(self, customer_code: str) -> AbstractContextManager[None]:
+        """Exclusive access to the customer's credit for the rest of the unit of work."""
+        ...
+
+    def reservations(self, customer_code: str) -> Mapping[str, Reservation]:
+        """Open reservations of a customer by order reference."""
+        ...
+
+    def reserve(self, customer_code: str, order_ref: str, amount: Decimal, currency: str) -> Reservation:
+        """Set the order's reservation to ``amount`` (replacing an earlier one of the same order)."""
+        ...
+
+    def release(self, customer_code: str, order_ref: str) -> Reservation | None:
+        """Drop the order's reservation; the one dropped, or None."""
+        ...
+
+    def raises(self, customer_code: str) -> Sequence[TemporaryRaise]:
+        """The customer's temporary raises (临时额度), in the order granted."""
+        ...
+
+    def add_raise(self, customer_code: str, grant: TemporaryRaise) -> None:
+        """Keep a temporary raise of the customer."""
+        ...
+
+
+@runtime_checkable
 class UnitOfWork(Protocol):
     """One transaction over every port: all of it commits, or none of it."""
 
@@ -198,6 +244,9 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> Outbox: ...
+
+    @property
+    def credit(self) -> CreditStore: ...
 
 
 @runtime_checkable

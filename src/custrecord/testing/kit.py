@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 
 import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from custrecord.credit import TemporaryRaise
 from custrecord.diff import changes_between
 from custrecord.errors import (
     ConflictError,
@@ -861,8 +863,109 @@ class ConcurrencyContract(StorageFixtures):
             assert (stored.remarks, stored.version) == (winners[0], 2)
 
 
+class CreditContract(StorageFixtures):
+    """The credit ledger kept with the customers: reservations per order, temporary raises."""
+
+    def test_reserve_replace_and_release(self, storage: Storage) -> None:
+        storage.customers.add(_customer("C1"))
+        credit = storage.credit
+        assert credit.reservations("C1") == {}
+        credit.reserve("C1", "SO-1", Decimal("100.50"), "CNY")
+        credit.reserve("C1", " SO-2 ", Decimal("7"), "CNY")  # references are trimmed
+        credit.reserve("C1", "SO-1", Decimal("80"), "CNY")  # the same order again: replaced
+        held = credit.reservations("C1")
+        assert sorted(held) == ["SO-1", "SO-2"]
+        assert (held["SO-1"].amount, held["SO-1"].currency) == (Decimal("80"), "CNY")
+        assert credit.reservations("C2") == {}
+        released = credit.release("C1", "SO-1")
+        assert released is not None
+        assert released.amount == Decimal("80")
+        assert credit.release("C1", "SO-1") is None
+        assert list(credit.reservations("C1")) == ["SO-2"]
+
+    def test_amounts_round_trip_exactly(self, storage: Storage) -> None:
+        storage.customers.add(_customer("C1"))
+        for i, amount in enumerate(("0.01", "99999999999999.99", "1E+6", "123456789.123456")):
+            storage.credit.reserve("C1", f"SO-{i}", Decimal(amount), "USD")
+        held = storage.credit.reservations("C1")
+        assert [held[f"SO-{i}"].amount for i in range(4)] == [
+            Decimal("0.01"), Decimal("99999999999999.99"), Decimal("1E+6"), Decimal("123456789.123456")
+        ]
+
+    def test_raises_are_kept_in_order(self, storage: Storage) -> None:
+        storage.customers.add(_customer("C1"))
+        first = TemporaryRaise(limit=Decimal("5000"), until=date(2026, 6, 30), reason="大促", actor="李")
+        second = TemporaryRaise(limit=Decimal("9000.50"), until=date(2026, 12, 31), starts=date(2026, 7, 1),
+                                currency="CNY")
+        storage.credit.add_raise("C1", first)
+        storage.credit.add_raise("C1", second)
+        assert list(storage.credit.raises("C1")) == [first, second]
+        assert list(storage.credit.raises("C2")) == []
+
+    def test_credit_rolls_back_with_the_unit(self, storage: Storage) -> None:
+        storage.customers.add(_customer("C1"))
+        storage.credit.reserve("C1", "SO-1", Decimal("1"), "CNY")
+        with pytest.raises(_Boom), storage.unit_of_work() as uow:  # noqa: PT012 - the whole unit must fail
+            with uow.credit.hold("C1"):
+                uow.credit.reserve("C1", "SO-2", Decimal("2"), "CNY")
+                uow.credit.release("C1", "SO-1")
+                uow.credit.add_raise("C1", TemporaryRaise(limit=Decimal("9"), until=date(2026, 1, 1)))
+            raise _Boom
+        assert list(storage.credit.reservations("C1")) == ["SO-1"]
+        assert list(storage.credit.raises("C1")) == []
+
+    def test_holds_serialise_read_then_reserve(self, storage: Storage) -> None:
+        # Each thread reads the reservations and reserves only what stays under the limit.
+        storage.customers.add(_customer("C1"))
+        limit, amount, threads = Decimal(100), Decimal(30), 6
+        errors: list[BaseException] = []
+
+        def order(n: int) -> None:
+            try:
+                with storage.unit_of_work() as uow, uow.credit.hold("C1"):
+                    held = sum((r.amount for r in uow.credit.reservations("C1").values()), Decimal(0))
+                    if held + amount <= limit:
+                        uow.credit.reserve("C1", f"SO-{n}", amount, "CNY")
+            except ConflictError:
+                pass  # a server may refuse one transaction of a race: nothing reserved
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        workers = [threading.Thread(target=order, args=(n,)) for n in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        assert errors == []
+        total = sum((r.amount for r in storage.credit.reservations("C1").values()), Decimal(0))
+        assert total <= limit
+
+
+class UniqueShortNameContract(StorageFixtures):
+    """Short names unique when asked (the yonyou profile), refused like a taken code."""
+
+    def test_short_names_collide_only_when_required(self, storage: Storage) -> None:
+        storage.customers.add(_customer("C1", short_name="华信"))
+        storage.customers.add(_customer("C2", short_name="华信"))  # not required yet: allowed
+        with pytest.raises(DuplicateError, match="华信"):
+            storage.customers.require_unique_short_names()
+        storage.customers.update(attrs.evolve(storage.customers.get("C2"), short_name="华信二"), 1)
+        storage.customers.require_unique_short_names()
+        storage.customers.require_unique_short_names()  # idempotent
+        with pytest.raises(DuplicateError, match="short name"):
+            storage.customers.add(_customer("C3", short_name="华信"))
+        with pytest.raises(DuplicateError, match="short name"):
+            storage.customers.add_many([_customer(code, short_name="恒通") for code in ("C3", "C4")])
+        with pytest.raises(DuplicateError, match="short name"):
+            storage.customers.update(attrs.evolve(storage.customers.get("C2"), short_name="华信"), 2)
+        storage.customers.add_many([_customer("C3"), _customer("C4")])  # blank short names never collide
+        assert storage.customers.get_many(["C3", "C4"]).keys() == {"C3", "C4"}
+
+
 class StorageContract(
     CustomerStoreContract,
+    CreditContract,
+    UniqueShortNameContract,
     QueryContract,
     SequenceContract,
     HistoryContract,

@@ -13,9 +13,10 @@ and a rollback returns the value.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from itertools import islice
 from typing import Any
 
@@ -32,15 +33,25 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import UnaryExpression
 
 from custrecord.convert import unstructure_set
+from custrecord.credit.ledger import Reservation, order_key
+from custrecord.credit.limits import TemporaryRaise
 from custrecord.errors import ConflictError, DuplicateError, NotFound, StorageError
 from custrecord.model import Customer, Status
-from custrecord.storage.autocommit import BATCH, AutoCustomers, AutoHistory, AutoOutbox, AutoSequences
+from custrecord.storage.autocommit import (
+    BATCH,
+    AutoCredit,
+    AutoCustomers,
+    AutoHistory,
+    AutoOutbox,
+    AutoSequences,
+)
 from custrecord.storage.batch import check_new, check_new_events, chunks, tax_key
 from custrecord.storage.documents import (
     dump_json,
@@ -316,6 +327,21 @@ class _Customers:
     def purge(self, code: str) -> None:
         with translate_errors():
             self._unit.storage.search.purge(self._conn)
+
+    def require_unique_short_names(self) -> None:
+        c = self._t.customers.c
+        shared = (
+            select(c.short_name).where(c.short_name.is_not(None)).group_by(c.short_name)
+            .having(func.count() > 1).limit(1)
+        )
+        taken = self._execute(shared).scalar()
+        if taken is not None:
+            raise DuplicateError(f"short name {taken!r} is held by more than one customer already")
+        quote = self._conn.dialect.identifier_preparer.quote
+        self._execute(text(
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {quote(self._t.short_name_unique)} "
+            f"ON {quote(self._t.customers.name)} (short_name)"
+        ))
 
     def iterate(self, *, include_deleted: bool = True) -> Iterator[Customer]:
         after: str | None = None
@@ -598,8 +624,73 @@ class _Outbox:
         return changed
 
 
+class _Credit:
+    """Reservations and raises in their tables; ``hold`` locks the customer's row.
+
+    SQLite's units of work begin IMMEDIATE, which serialises writers already.
+    """
+
+    def __init__(self, unit: _Unit) -> None:
+        self._unit = unit
+        self._t = unit.storage.tables
+
+    def _execute(self, statement: Any, params: Any = None) -> Any:
+        with translate_errors():
+            return self._unit.conn.execute(statement, params)
+
+    def hold(self, customer_code: str) -> AbstractContextManager[None]:
+        if self._unit.storage.dialect != "sqlite":
+            c = self._t.customers.c
+            self._execute(select(c.id).where(c.code == customer_code).with_for_update())
+        return nullcontext()
+
+    def reservations(self, customer_code: str) -> Mapping[str, Reservation]:
+        r = self._t.credit_reservations.c
+        rows = self._execute(
+            select(r.order_ref, r.amount, r.currency).where(r.code == customer_code).order_by(r.order_ref)
+        )
+        return {row.order_ref: Reservation(customer_code, row.order_ref, Decimal(row.amount), row.currency)
+                for row in rows}
+
+    def reserve(self, customer_code: str, order_ref: str, amount: Decimal, currency: str) -> Reservation:
+        reservation = Reservation(customer_code, order_key(order_ref), amount, currency)
+        self.release(customer_code, reservation.order_ref)
+        self._execute(insert(self._t.credit_reservations).values(
+            code=customer_code, order_ref=reservation.order_ref, amount=str(amount), currency=currency,
+            reserved_at=time_text(self._unit.now()),
+        ))
+        return reservation
+
+    def release(self, customer_code: str, order_ref: str) -> Reservation | None:
+        key = order_key(order_ref)
+        old = self.reservations(customer_code).get(key)
+        if old is not None:
+            table = self._t.credit_reservations
+            self._execute(delete(table).where(table.c.code == customer_code, table.c.order_ref == key))
+        return old
+
+    def raises(self, customer_code: str) -> Sequence[TemporaryRaise]:
+        g = self._t.credit_raises.c
+        rows = self._execute(select(self._t.credit_raises).where(g.code == customer_code).order_by(g.id))
+        return tuple(
+            TemporaryRaise(
+                limit=Decimal(row.credit_limit), until=date.fromisoformat(row.until),
+                starts=date.fromisoformat(row.starts) if row.starts else None, currency=row.currency,
+                reason=row.reason, actor=row.actor,
+            )
+            for row in rows
+        )
+
+    def add_raise(self, customer_code: str, grant: TemporaryRaise) -> None:
+        self._execute(insert(self._t.credit_raises).values(
+            code=customer_code, credit_limit=str(grant.limit), currency=grant.currency,
+            starts=grant.starts.isoformat() if grant.starts else None, until=grant.until.isoformat(),
+            reason=grant.reason, actor=grant.actor, granted_at=time_text(self._unit.now()),
+        ))
+
+
 class _Unit:
-    """One transaction on one connection, with the four ports bound to it."""
+    """One transaction on one connection, with the ports bound to it."""
 
     def __init__(self, storage: SqlStorage, conn: Connection) -> None:
         self.storage = storage
@@ -609,6 +700,7 @@ class _Unit:
         self.sequences = _Sequences(self)
         self.history = _History(self)
         self.outbox = _Outbox(self)
+        self.credit = _Credit(self)
 
     def insert_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
         """``executemany`` of a Core INSERT compiled once per store, rows straight to the driver.
@@ -725,6 +817,7 @@ class SqlStorage:
         self.sequences = AutoSequences(self.unit_of_work)
         self.history = AutoHistory(self.unit_of_work)
         self.outbox = AutoOutbox(self.unit_of_work)
+        self.credit = AutoCredit(self.unit_of_work)
 
     @property
     def url(self) -> str:
@@ -805,7 +898,7 @@ class SqlStorage:
         """Delete every customer, counter, history entry and event (keeps the schema). For tests."""
         t = self.tables
         with self.unit_of_work() as uow, translate_errors():
-            for table in (t.tags, t.customers, t.sequences, t.history, t.outbox):
+            for table in t.data:
                 uow.conn.execute(delete(table))
 
     def drop(self) -> None:

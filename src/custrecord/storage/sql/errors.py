@@ -37,6 +37,8 @@ _RETRYABLE = (
 
 def _duplicate_message(text: str) -> str:
     lowered = text.lower()
+    if "short_name" in lowered:
+        return "the short name is taken by another customer"
     if "tax" in lowered:
         return "the tax ID is taken by another customer"
     if "outbox" in lowered:

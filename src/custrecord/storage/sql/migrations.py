@@ -76,7 +76,7 @@ def _sqlite_fts(conn: Connection, t: Tables) -> None:
 
 def _create(conn: Connection, t: Tables) -> None:
     """The whole schema as this release writes it, for a new database."""
-    t.metadata.create_all(conn, tables=[t.customers, t.tags, t.sequences, t.history, t.outbox])
+    t.metadata.create_all(conn, tables=list(t.data))
     if conn.dialect.name == "sqlite":
         _sqlite_fts(conn, t)
 
@@ -103,6 +103,11 @@ def _v2(conn: Connection, t: Tables) -> None:
 def _v3(conn: Connection, t: Tables) -> None:
     """The customer's owner (专管业务员) becomes a column with an index: queries and scopes by owner."""
     _add_indexed_column(conn, t, "owner")
+
+
+def _v4(conn: Connection, t: Tables) -> None:
+    """The credit ledger in the store: open reservations per order, and temporary raises."""
+    t.metadata.create_all(conn, tables=[t.credit_reservations, t.credit_raises])
 
 
 def _add_indexed_column(conn: Connection, t: Tables, name: str) -> None:
@@ -145,6 +150,7 @@ def _rewrite(
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "customers.short_name column and index; history of added customers as changes", _v2),
     Migration(3, "customers.owner column and index", _v3),
+    Migration(4, "credit reservations and temporary raises", _v4),
 )
 assert MIGRATIONS[-1].version == SCHEMA_VERSION
 

@@ -38,7 +38,7 @@ __all__ = ["DEFAULT_PREFIX", "SCHEMA_VERSION", "Tables", "build_tables"]
 DEFAULT_PREFIX = "custrecord_"
 
 #: The schema version this code writes; see :mod:`custrecord.storage.sql.migrations`.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _text(length: int) -> TypeEngine[str]:
@@ -79,6 +79,19 @@ class Tables:
     history: Table
     outbox: Table
     schema_version: Table
+    credit_reservations: Table
+    credit_raises: Table
+
+    @property
+    def data(self) -> tuple[Table, ...]:
+        """Every table that holds data, in an order that deletes without breaking a reference."""
+        return (self.tags, self.customers, self.sequences, self.history, self.outbox,
+                self.credit_reservations, self.credit_raises)
+
+    @property
+    def short_name_unique(self) -> str:
+        """Name of the unique index on short names that a store gets when a book asks for it."""
+        return f"{self.prefix}customers_short_name_uq"
 
     @property
     def fts(self) -> str:
@@ -183,4 +196,33 @@ def build_tables(prefix: str = DEFAULT_PREFIX) -> Tables:
         **_MYSQL,
         **_MARIADB,
     )
-    return Tables(p, md, customers, tags, sequences, history, outbox, schema_version)
+    credit_reservations = Table(
+        f"{p}credit_reservations",
+        md,
+        Column("code", _text(64), nullable=False),
+        Column("order_ref", _text(191), nullable=False),
+        Column("amount", _text(64), nullable=False),
+        Column("currency", _text(8), nullable=False),
+        Column("reserved_at", _text(_TIME), nullable=False),
+        PrimaryKeyConstraint("code", "order_ref", name=f"{p}credit_reservations_pk"),
+        **_MYSQL,
+        **_MARIADB,
+    )
+    credit_raises = Table(
+        f"{p}credit_raises",
+        md,
+        Column("id", _serial(), primary_key=True, autoincrement=True),
+        Column("code", _text(64), nullable=False),
+        Column("credit_limit", _text(64), nullable=False),
+        Column("currency", _text(8)),
+        Column("starts", _text(10)),
+        Column("until", _text(10), nullable=False),
+        Column("reason", _long_text()),
+        Column("actor", _text(255)),
+        Column("granted_at", _text(_TIME), nullable=False),
+        Index(f"{p}credit_raises_code_ix", "code", "id"),
+        **_MYSQL,
+        **_MARIADB,
+    )
+    return Tables(p, md, customers, tags, sequences, history, outbox, schema_version, credit_reservations,
+                  credit_raises)
