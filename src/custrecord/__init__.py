@@ -31,6 +31,7 @@ from custrecord.model import Address, Contact, CreditProfile, Customer, FrozenMa
 from custrecord.problems import Problem, ProblemCode, Report, Severity
 
 if TYPE_CHECKING:
+    from custrecord.access import Access, AccessLog, LoggingAccessLog, MemoryAccessLog
     from custrecord.book import BatchResult, CustomerBook, ImportOutcome, Revision
     from custrecord.book import open_book as open
     from custrecord.classification import ClassificationRule, classify
@@ -48,6 +49,8 @@ __version__ = "0.1.0.dev0"
 
 #: Public names imported on first use: name -> (module, attribute).
 _LAZY: dict[str, tuple[str, str]] = {
+    "Access": ("custrecord.access", "Access"),
+    "AccessLog": ("custrecord.access", "AccessLog"),
     "Action": ("custrecord.permissions", "Action"),
     "Actor": ("custrecord.permissions", "Actor"),
     "BatchResult": ("custrecord.book", "BatchResult"),
@@ -63,6 +66,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Event": ("custrecord.events", "Event"),
     "Grade": ("custrecord.credit", "Grade"),
     "HistoryEntry": ("custrecord.storage.values", "HistoryEntry"),
+    "LoggingAccessLog": ("custrecord.access", "LoggingAccessLog"),
+    "MemoryAccessLog": ("custrecord.access", "MemoryAccessLog"),
     "ImportOutcome": ("custrecord.book", "ImportOutcome"),
     "Match": ("custrecord.matching", "Match"),
     "Outcome": ("custrecord.credit", "Outcome"),
@@ -99,6 +104,8 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "Access",
+    "AccessLog",
     "Action",
     "Actor",
     "Address",
@@ -124,7 +131,9 @@ __all__ = [
     "HistoryEntry",
     "ImportOutcome",
     "Kind",
+    "LoggingAccessLog",
     "Match",
+    "MemoryAccessLog",
     "NotFound",
     "Outcome",
     "PermissionDenied",

@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from custrecord.access import AccessLog
 from custrecord.classification.rules import ClassificationRule
 from custrecord.codes import CodeRule
 from custrecord.credit.policy import CreditPolicy
@@ -107,6 +108,8 @@ class Settings:
     on_merge: Callable[[str, str], None] | None = attrs.field(default=None, validator=_OPTIONAL_CALLABLE)
     #: Duplicate-candidate score above which registration adds a warning; None disables it.
     duplicate_warning_threshold: float | None = 0.9
+    #: Where reads are recorded (who read or exported which customers, when, how many); None: nowhere.
+    access_log: AccessLog | None = None
 
     def evolve(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied."""

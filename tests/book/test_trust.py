@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import custrecord
+from custrecord.access import MemoryAccessLog
 from custrecord.book import CustomerBook
 from custrecord.errors import NotFound, ValidationError
 from custrecord.permissions import Actor, PermissionDenied, Scope
@@ -170,3 +171,24 @@ def test_an_actor_sees_only_its_scope(make_any_book: BookFactory) -> None:
                                      actor=scoped)
     assert (outcome.action, outcome.code) == ("invalid", None)
     assert book.get(north).remarks is None
+
+
+def test_an_access_log_says_who_read_what(make_any_book: BookFactory) -> None:
+    log = MemoryAccessLog()
+    book = make_any_book(Settings(access_log=log))
+    code = book.add({"name": "苏州示例科技有限公司"}).code or ""
+    book.add({"name": "上海乙贸易有限公司"})
+    book.get(code, actor=SALES)
+    book.find(name_contains="苏州", actor=VIEWER)
+    assert book.count(actor=VIEWER) == 2
+    exported = list(book.export(actor=FINANCE))
+    book.history(code, actor=FINANCE)
+    assert len(exported) == 2
+    assert [(a.actor, a.action, a.codes, a.count) for a in log.entries] == [
+        ("wang", "get", (code,), 1),
+        ("zhao", "find", (code,), 1),
+        ("zhao", "count", (), 2),
+        ("li", "export", ("C000001", "C000002"), 2),
+        ("li", "history", (code,), 1),
+    ]
+    assert all(a.at.tzinfo is not None for a in log.entries)

@@ -14,15 +14,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-import attrs
-
 from custrecord.book.approval import Revision, pending_revision
 from custrecord.book.batch import run_batch
 from custrecord.book.bulk_import import ImportOptions, Record, import_chunk
 from custrecord.book.credit import check_order, grant_temporary_raise, override_decision, release_order
 from custrecord.book.duplicates import duplicate_groups
 from custrecord.book.erasure import erase_customer
-from custrecord.book.masking import view_entry, view_problems
+from custrecord.book.gate import Gate
 from custrecord.book.merging import merge_customers, unmerge_survivor
 from custrecord.book.queries import (
     credit_expiring,
@@ -42,11 +40,11 @@ from custrecord.errors import CustrecordError, NotFound, StorageError, Validatio
 from custrecord.events import Event, EventBus
 from custrecord.lifecycle import Transition
 from custrecord.model import Customer
-from custrecord.permissions import NOBODY, Action, Actor, PermissionDenied, mask_customer
+from custrecord.permissions import Action, Actor
 from custrecord.settings import Settings
 from custrecord.storage.ports import Storage, UnitOfWork
 from custrecord.storage.registry import open_storage
-from custrecord.storage.values import HistoryEntry, Query, make_query, utcnow
+from custrecord.storage.values import HistoryEntry, Query, utcnow
 
 __all__ = ["CustomerBook", "open_book"]
 
@@ -81,6 +79,7 @@ class CustomerBook:
         #: Where checked orders reserve credit: the store's ledger unless another one is given.
         self.credit_ledger: CreditLedger | None = credit_ledger
         self._ctx = BookContext(self.settings, clock)
+        self._gate = Gate(self._ctx)
         if self.settings.profile.unique_short_names:
             storage.customers.require_unique_short_names()
 
@@ -102,29 +101,6 @@ class CustomerBook:
         """Call ``handler`` after commit for each event of ``event_type``; returns an unsubscribe function."""
         return self.events.subscribe(handler, event_type)
 
-    def _actor(self, actor: Actor | str | None) -> Actor:
-        """Who acts: the actor given, one named by text (through ``Settings.actors``), or the default."""
-        if isinstance(actor, Actor):
-            return actor
-        if actor is None:
-            if self.settings.default_actor is None:
-                raise PermissionDenied(NOBODY, "act", "this book: every call must name its actor")
-            return self.settings.default_actor
-        directory = self.settings.actors
-        if isinstance(actor, str) and directory is not None:
-            found = directory.get(actor) if isinstance(directory, Mapping) else directory(actor)
-            if found is None:
-                raise PermissionDenied(Actor(actor), "act", "this book: no such user")
-            return found
-        raise TypeError(f"actor must be a custrecord.Actor, not {type(actor).__name__} {actor!r}")
-
-    def _authorise(self, actor: Actor | str | None, action: Action) -> Actor:
-        """The acting identity, once it may perform ``action``."""
-        who = self._actor(actor)
-        if not self.settings.policy.allows(who, action):
-            raise PermissionDenied(who, action.value)
-        return who
-
     def _run(self, use_case: Callable[..., tuple[T, list[Event]]], who: Actor, *args: Any) -> T:
         """Run ``use_case(context, unit of work, who, *args)`` in one transaction, then publish its events.
 
@@ -138,33 +114,13 @@ class CustomerBook:
         except ValidationError as exc:
             refused = exc
         if refused is not None:  # raised outside the handler, so the original is not its context
-            problems = view_problems(refused.problems, who, self.settings.policy)
-            raise ValidationError(problems, record=refused.record)
+            raise ValidationError(self._gate.problems(refused.problems, who), record=refused.record)
         self._publish(events)
         return result
-
-    def _scoped(self, who: Actor, query: Query | None, filters: Mapping[str, Any]) -> Query:
-        """The query restricted to the customers ``who`` may see."""
-        scope = self.settings.policy.scope(who)
-        full = make_query(query, filters)
-        if scope is None:
-            return full
-        if full.scope is not None and full.scope != scope:
-            raise ValueError("a query by an actor with a scope of its own cannot name another scope")
-        return make_query(full, {"scope": scope})
-
-    def _visible(self, who: Actor, customers: Iterable[Customer]) -> Iterator[Customer]:
-        """The customers ``who`` may see, as it sees them."""
-        for customer in customers:
-            if self._ctx.in_scope(who, customer):
-                yield self._view(customer, who)
 
     def _publish(self, events: Iterable[Event]) -> None:
         for event in events:
             self.events.publish(event)
-
-    def _view(self, customer: Customer, who: Actor) -> Customer:
-        return mask_customer(customer, who, self.settings.policy)
 
     # -- registration -------------------------------------------------------
 
@@ -184,10 +140,10 @@ class CustomerBook:
         ID (no scan) and scored with the duplicate matcher; at or above
         ``Settings.duplicate_warning_threshold`` they become a warning.
         """
-        who = self._authorise(actor, Action.CREATE)
+        who = self._gate.authorise(actor, Action.CREATE)
         done = self._run(register_one, who, admit(self._ctx, who, data))
-        warnings = view_problems(done.warnings, who, self.settings.policy)
-        return Registration(self._view(done.customer, who), warnings, done.similar)
+        warnings = self._gate.problems(done.warnings, who)
+        return Registration(self._gate.view(done.customer, who), warnings, done.similar)
 
     # -- reads --------------------------------------------------------------
 
@@ -196,25 +152,28 @@ class CustomerBook:
 
         A merged-away customer leads to the one it was merged into, unless ``follow`` is false.
         """
-        who = self._authorise(actor, Action.VIEW)
+        who = self._gate.authorise(actor, Action.VIEW)
         key = normalise_code(code)
         self._ctx.load(self.storage, who, key)  # NotFound outside the actor's scope
         found = find_current(self.storage, key, follow=follow)
         if not self._ctx.in_scope(who, found):
             raise NotFound(f"no customer with code {key!r}")
-        return self._view(found, who)
+        return self._gate.logged(who, "get", [self._gate.view(found, who)])[0]
 
     def find(
         self, query: Query | None = None, /, *, actor: Actor | None = None, **filters: Any
     ) -> list[Customer]:
         """Customers matching a :class:`~custrecord.storage.Query` or its fields as keywords."""
-        who = self._authorise(actor, Action.VIEW)
-        return [self._view(c, who) for c in self.storage.customers.find(self._scoped(who, query, filters))]
+        who = self._gate.authorise(actor, Action.VIEW)
+        found = self.storage.customers.find(self._gate.scoped(who, query, filters))
+        return self._gate.logged(who, "find", [self._gate.view(c, who) for c in found])
 
     def count(self, query: Query | None = None, /, *, actor: Actor | None = None, **filters: Any) -> int:
         """How many customers match (of those ``actor`` may see)."""
-        who = self._authorise(actor, Action.VIEW)
-        return self.storage.customers.count(self._scoped(who, query, filters))
+        who = self._gate.authorise(actor, Action.VIEW)
+        counted = self.storage.customers.count(self._gate.scoped(who, query, filters))
+        self._gate.record(who, "count", (), counted)
+        return counted
 
     def __iter__(self) -> Iterator[Customer]:
         """Every customer not deleted, as the book's default actor sees them."""
@@ -222,8 +181,9 @@ class CustomerBook:
 
     def all(self, *, actor: Actor | None = None, include_deleted: bool = False) -> Iterator[Customer]:
         """Every customer in code order, of those ``actor`` may see, masked for it."""
-        who = self._authorise(actor, Action.VIEW)
-        yield from self._visible(who, self.storage.customers.iterate(include_deleted=include_deleted))
+        who = self._gate.authorise(actor, Action.VIEW)
+        stored = self.storage.customers.iterate(include_deleted=include_deleted)
+        yield from self._gate.streamed(who, "all", self._gate.visible(who, stored))
 
     def export(
         self, query: Query | None = None, /, *, actor: Actor | None = None, **filters: Any
@@ -232,38 +192,38 @@ class CustomerBook:
 
         With no query or filters, every customer not deleted, in code order, streamed.
         """
-        who = self._authorise(actor, Action.EXPORT)
+        who = self._gate.authorise(actor, Action.EXPORT)
         if query is None and not filters:
-            yield from self.all(actor=who)
+            stored: Iterable[Customer] = self.storage.customers.iterate(include_deleted=False)
         else:
-            yield from self.find(query, actor=who, **filters)
+            stored = self.storage.customers.find(self._gate.scoped(who, query, filters))
+        chosen = self._gate.visible(who, stored)
+        yield from self._gate.streamed(who, "export", chosen)
 
     def history(self, code: str, *, actor: Actor | None = None) -> list[HistoryEntry]:
         """The changes of customer ``code``, oldest first, masked for ``actor``."""
-        who = self._authorise(actor, Action.VIEW)
+        who = self._gate.authorise(actor, Action.VIEW)
         key = normalise_code(code)
         self._ctx.load(self.storage, who, key)
-        return [view_entry(e, who, self.settings.policy) for e in list_history(self.storage, key)]
+        self._gate.record(who, "history", (key,), 1)
+        return [self._gate.entry(e, who) for e in list_history(self.storage, key)]
 
     def pending(self, code: str, *, actor: Actor | None = None) -> Revision | None:
         """The customer's revision awaiting approval (审核): each field's approved and proposed value,
         who proposed it and why; None when nothing waits. Values are masked for ``actor``."""
-        who = self._authorise(actor, Action.VIEW)
+        who = self._gate.authorise(actor, Action.VIEW)
         key = normalise_code(code)
         self._ctx.load(self.storage, who, key)
         found = pending_revision(self.storage.history.list(key))
-        if found is None:
-            return None
-        masked = view_entry(HistoryEntry(code=key, version=0, action="propose", changes=found.changes), who,
-                            self.settings.policy)
-        return attrs.evolve(found, changes=masked.changes)
+        return None if found is None else self._gate.revision(found, who)
 
     def as_of(self, code: str, version: int, *, actor: Actor | None = None) -> Customer:
         """Customer ``code`` as it was at ``version``, replayed from its history."""
-        who = self._authorise(actor, Action.VIEW)
+        who = self._gate.authorise(actor, Action.VIEW)
         key = normalise_code(code)
         self._ctx.load(self.storage, who, key)
-        return self._view(replay_version(self.storage, key, version), who)
+        past = self._gate.view(replay_version(self.storage, key, version), who)
+        return self._gate.logged(who, "as_of", [past])[0]
 
     # -- updates ------------------------------------------------------------
 
@@ -283,14 +243,14 @@ class CustomerBook:
         :class:`PermissionDenied` for a field the actor may not edit. The code and
         the status are not changed here (see the lifecycle methods).
         """
-        who = self._authorise(actor, Action.EDIT)
+        who = self._gate.authorise(actor, Action.EDIT)
         key = normalise_code(code)
         refuse_selecting_keys(key, changes)
 
         def use_case(ctx: BookContext, uow: UnitOfWork, who: Actor) -> tuple[Customer, list[Event]]:
             return apply_update(ctx, uow, who, ctx.load(uow, who, key), changes, reason, expected_version)
 
-        return self._view(self._run(use_case, who), who)
+        return self._gate.view(self._run(use_case, who), who)
 
     # -- import -------------------------------------------------------------
 
@@ -313,7 +273,7 @@ class CustomerBook:
         records are never stored. Each committed chunk stays committed if a later
         one fails, so an interrupted import can simply be run again.
         """
-        who = self._authorise(actor, Action.CREATE)
+        who = self._gate.authorise(actor, Action.CREATE)
         options = ImportOptions(update_existing=update_existing, reason=reason)
         chunk: list[Record] = []
         for item in records:
@@ -336,19 +296,13 @@ class CustomerBook:
                 if dry_run:
                     raise _DryRun
         except _DryRun:
-            return self._viewed(outcomes, who)
+            return self._gate.outcomes(outcomes, who)
         except StorageError:
             if len(chunk) == 1:
                 raise
             return [o for item in chunk for o in self._import_chunk([item], who, options, dry_run)]
         self._publish(events)
-        return self._viewed(outcomes, who)
-
-    def _viewed(self, outcomes: list[ImportOutcome], who: Actor) -> list[ImportOutcome]:
-        """Outcomes whose problems show ``who`` no value it may not see."""
-        policy = self.settings.policy
-        return [attrs.evolve(o, problems=view_problems(o.problems, who, policy)) if o.problems else o
-                for o in outcomes]
+        return self._gate.outcomes(outcomes, who)
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -362,9 +316,9 @@ class CustomerBook:
         *,
         expected_version: int | None = None,
     ) -> Customer:
-        who = self._authorise(actor, action)
+        who = self._gate.authorise(actor, action)
         stored = self._run(change_status, who, normalise_code(code), transition, reason, expected_version)
-        return self._view(stored, who)
+        return self._gate.view(stored, who)
 
     def submit(self, code: str, *, actor: Actor | None = None, reason: str | None = None) -> Customer:
         """Draft -> pending (送审)."""
@@ -404,8 +358,8 @@ class CustomerBook:
 
     def restore(self, code: str, *, actor: Actor | None = None, reason: str | None = None) -> Customer:
         """Undo a soft delete: the status before deletion comes back."""
-        who = self._authorise(actor, Action.DELETE)
-        return self._view(self._run(restore_deleted, who, normalise_code(code), reason), who)
+        who = self._gate.authorise(actor, Action.DELETE)
+        return self._gate.view(self._run(restore_deleted, who, normalise_code(code), reason), who)
 
     # -- batch --------------------------------------------------------------
 
@@ -472,7 +426,7 @@ class CustomerBook:
         orders. Customers with different valid tax IDs are refused unless
         ``force`` is given with a reason. :meth:`unmerge` undoes it.
         """
-        who = self._authorise(actor, Action.MERGE)
+        who = self._gate.authorise(actor, Action.MERGE)
         keys = [normalise_code(c) for c in codes]
         if len(set(keys)) != len(keys) or len(keys) < 2:
             raise CustrecordError("a merge needs at least two different customer codes")
@@ -485,15 +439,15 @@ class CustomerBook:
             for code in keys:
                 if code != merged.code:
                     self.settings.on_merge(code, code_of(merged))
-        return self._view(merged, who)
+        return self._gate.view(merged, who)
 
     def unmerge(self, code: str, *, actor: Actor | None = None, reason: str | None = None) -> Customer:
         """Undo the last merge of survivor ``code`` through its history; returns the survivor as before.
 
         Refused when the survivor changed after the merge (edit it by hand then).
         """
-        who = self._authorise(actor, Action.MERGE)
-        return self._view(self._run(unmerge_survivor, who, normalise_code(code), reason), who)
+        who = self._gate.authorise(actor, Action.MERGE)
+        return self._gate.view(self._run(unmerge_survivor, who, normalise_code(code), reason), who)
 
     def erase(self, code: str, *, actor: Actor | None = None, reason: str) -> Customer:
         """Erase the personal data of a customer (PIPL/GDPR); irreversible and recorded.
@@ -504,9 +458,9 @@ class CustomerBook:
         outbox, for the customer and everyone merged with it. Refused while approval
         is pending.
         """
-        who = self._authorise(actor, Action.ERASE)
+        who = self._gate.authorise(actor, Action.ERASE)
         require_reason(reason)
-        return self._view(self._run(erase_customer, who, normalise_code(code), reason), who)
+        return self._gate.view(self._run(erase_customer, who, normalise_code(code), reason), who)
 
     # -- credit, duplicates, reminders ---------------------------------------
 
@@ -529,13 +483,13 @@ class CustomerBook:
         it through reserves its amount in the store's credit ledger, so decisions hold
         across processes and restarts; :meth:`release_credit` drops the reservation.
         """
-        who = self._authorise(actor, Action.VIEW)
+        who = self._gate.authorise(actor, Action.VIEW)
         return self._run(check_order, who, normalise_code(code), amount, exposure, order_ref, overdue_days,
                          currency, self.credit_ledger)
 
     def release_credit(self, code: str, order_ref: str, *, actor: Actor | None = None) -> Reservation | None:
         """Drop an order's reservation (shipped and invoiced, or cancelled); the one dropped, or None."""
-        who = self._authorise(actor, Action.VIEW)
+        who = self._gate.authorise(actor, Action.VIEW)
         return self._run(release_order, who, normalise_code(code), order_ref, self.credit_ledger)
 
     def grant_credit_raise(
@@ -550,7 +504,7 @@ class CustomerBook:
     ) -> TemporaryRaise:
         """A temporary raise of the credit limit until ``until`` (临时额度), with a reason, kept in the
         store and the customer's history. Needs the credit right (finance, admin)."""
-        who = self._authorise(actor, Action.CREDIT)
+        who = self._gate.authorise(actor, Action.CREDIT)
         return self._run(grant_temporary_raise, who, normalise_code(code), limit, until, starts, reason)
 
     def override_credit(
@@ -558,7 +512,7 @@ class CustomerBook:
     ) -> CreditOverride:
         """Let a warned or blocked order through, with a reason, recorded in the customer's history
         (a blocked order with a reference reserves its amount now). Needs the credit right."""
-        who = self._authorise(actor, Action.CREDIT)
+        who = self._gate.authorise(actor, Action.CREDIT)
         return self._run(override_decision, who, decision, reason, self.credit_ledger)
 
     def duplicates(
@@ -570,20 +524,20 @@ class CustomerBook:
         without a tax ID never joins two customers with different valid tax IDs
         into one group.
         """
-        who = self._authorise(actor, Action.VIEW)
+        who = self._gate.authorise(actor, Action.VIEW)
         stored = self.storage.customers.iterate(include_deleted=False)
         return duplicate_groups([c for c in stored if self._ctx.in_scope(who, c)], threshold)
 
     def review_due(self, *, on: date | None = None, actor: Actor | None = None) -> list[Customer]:
         """Customers whose ``review_date`` is on or before ``on`` (default today), earliest first."""
-        who = self._authorise(actor, Action.VIEW)
-        customers = self._visible(who, self.storage.customers.iterate(include_deleted=False))
+        who = self._gate.authorise(actor, Action.VIEW)
+        customers = self._gate.visible(who, self.storage.customers.iterate(include_deleted=False))
         return due_for_review(customers, on or self._ctx.today())
 
     def expiring_credit(self, within_days: int, *, actor: Actor | None = None) -> list[Customer]:
         """Customers whose credit profile ends within ``within_days`` from today (and not yet ended)."""
-        who = self._authorise(actor, Action.VIEW)
-        customers = self._visible(who, self.storage.customers.iterate(include_deleted=False))
+        who = self._gate.authorise(actor, Action.VIEW)
+        customers = self._gate.visible(who, self.storage.customers.iterate(include_deleted=False))
         return credit_expiring(customers, self._ctx.today(), within_days)
 
 
