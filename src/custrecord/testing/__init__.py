@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from custrecord.testing.kit import (
     ConcurrencyContract,
+    CreditContract,
     CustomerStoreContract,
     ErrorContract,
     HistoryContract,
@@ -25,6 +26,7 @@ from custrecord.testing.kit import (
     SequenceContract,
     StorageContract,
     StorageFixtures,
+    UniqueShortNameContract,
     UnitOfWorkContract,
     queries,
 )
@@ -34,6 +36,7 @@ from custrecord.testing.strategies import customer_lists, customers
 
 __all__ = [
     "ConcurrencyContract",
+    "CreditContract",
     "CustomerStoreContract",
     "ErrorContract",
     "HistoryContract",
@@ -42,6 +45,7 @@ __all__ = [
     "SequenceContract",
     "StorageContract",
     "StorageFixtures",
+    "UniqueShortNameContract",
     "UnitOfWorkContract",
     "customer_lists",
     "customers",
