@@ -192,3 +192,29 @@ def test_an_access_log_says_who_read_what(make_any_book: BookFactory) -> None:
         ("li", "history", (code,), 1),
     ]
     assert all(a.at.tzinfo is not None for a in log.entries)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"address": "路2号"}, lambda c: (c.address.city, c.address.street) == ("苏州市", "路2号")),
+        ({"address": None}, lambda c: c.address.is_empty()),
+        ({"credit": None}, lambda c: c.credit.limit is None),
+        ({"other_contacts": ""}, lambda c: len(c.contacts) == 2),
+    ],
+)
+def test_update_takes_whole_parts(make_any_book: BookFactory, change: dict[str, Any], expected: Any) -> None:
+    """`update` raised TypeError for these; a blank other-contacts cell dropped all contacts but the first."""
+    book = make_any_book()
+    code = book.add({"name": "甲公司", "address": {"city": "苏州市"}, "credit": {"limit": "5"},
+                     "contacts": [{"name": "王"}, {"name": "李"}]}).code or ""
+    assert expected(book.update(code, change, expected_version=1))
+
+
+def test_update_reports_a_part_of_the_wrong_type(make_any_book: BookFactory) -> None:
+    book = make_any_book()
+    code = book.add({"name": "甲公司"}).code or ""
+    for change in ({"extra": "x"}, {"credit": "5"}):
+        with pytest.raises(ValidationError) as info:
+            book.update(code, change, expected_version=1)
+        assert [p.code for p in info.value.problems] == ["invalid_format"]
