@@ -9,25 +9,26 @@ run, finds it stored. The outcomes are those of importing record by record.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from custrecord.book.register import Candidate, admit, register_many
 from custrecord.book.results import ImportOutcome
-from custrecord.book.revisions import BookContext, code_of
+from custrecord.book.revisions import BookContext, code_of, outbox_event
 from custrecord.book.update import SELECTING_KEYS, apply_update
-from custrecord.errors import ValidationError
+from custrecord.errors import StorageError, ValidationError
 from custrecord.events import Event
 from custrecord.flat import is_unset
 from custrecord.model import Customer
 from custrecord.permissions import Actor, PermissionDenied, Visibility, is_personal_id
 from custrecord.problems import ProblemCode, make_problem
-from custrecord.storage.ports import UnitOfWork
+from custrecord.storage.batch import chunks
+from custrecord.storage.ports import Storage, UnitOfWork
 from custrecord.storage.values import Query
 
-__all__ = ["ImportOptions", "import_chunk"]
+__all__ = ["ImportOptions", "Record", "import_chunk", "import_chunks"]
 
 #: A numbered input record: its row as the spreadsheet shows it, and its data.
 Record = tuple[int, Mapping[str, Any]]
@@ -36,10 +37,56 @@ TaxKey = tuple[str, str]
 
 @attrs.frozen
 class ImportOptions:
-    """How records that are stored customers are treated, and the reason history records."""
+    """How records that are stored customers are treated, the reason history records, and
+    whether every chunk is rolled back (a dry run)."""
 
     update_existing: bool = True
     reason: str | None = "import"
+    dry_run: bool = False
+
+
+class _DryRun(Exception):
+    """Raised to roll back a dry-run chunk."""
+
+
+def import_chunks(
+    storage: Storage,
+    ctx: BookContext,
+    who: Actor,
+    records: Iterable[Record],
+    options: ImportOptions,
+    chunk_size: int,
+) -> Iterator[tuple[list[ImportOutcome], list[Event]]]:
+    """Import ``records`` a chunk per unit of work: each chunk's outcomes and committed events.
+
+    A committed chunk stays committed if a later one fails. When a chunk's write fails (a
+    concurrent writer took a key meanwhile), the chunk is imported again record by record.
+    """
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
+    for chunk in chunks(records, chunk_size):
+        yield from _one_chunk(storage, ctx, who, chunk, options)
+
+
+def _one_chunk(
+    storage: Storage, ctx: BookContext, who: Actor, chunk: Sequence[Record], options: ImportOptions
+) -> Iterator[tuple[list[ImportOutcome], list[Event]]]:
+    try:
+        with storage.unit_of_work() as uow:
+            outcomes, events = import_chunk(ctx, uow, who, chunk, options)
+            uow.outbox.append_many(outbox_event(e) for e in events)
+            if options.dry_run:
+                raise _DryRun
+    except _DryRun:
+        yield outcomes, []
+        return
+    except StorageError:
+        if len(chunk) == 1:
+            raise
+        for item in chunk:
+            yield from _one_chunk(storage, ctx, who, [item], options)
+        return
+    yield outcomes, events
 
 
 @attrs.frozen

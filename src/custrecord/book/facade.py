@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from custrecord.book.approval import Revision, pending_revision
 from custrecord.book.batch import run_batch
-from custrecord.book.bulk_import import ImportOptions, Record, import_chunk
+from custrecord.book.bulk_import import ImportOptions, Record, import_chunks
 from custrecord.book.credit import check_order, grant_temporary_raise, override_decision, release_order
 from custrecord.book.duplicates import duplicate_groups
 from custrecord.book.erasure import erase_customer
@@ -33,26 +33,22 @@ from custrecord.book.register import admit, register_one
 from custrecord.book.results import BatchResult, DuplicateGroup, ImportOutcome, Registration
 from custrecord.book.revisions import BookContext, code_of, outbox_event, require_reason
 from custrecord.book.transitions import change_status, restore_deleted
-from custrecord.book.update import apply_update, refuse_selecting_keys
+from custrecord.book.update import update_customer
 from custrecord.codes import normalise_code
 from custrecord.credit import CreditDecision, CreditLedger, CreditOverride, Reservation, TemporaryRaise
-from custrecord.errors import CustrecordError, NotFound, StorageError, ValidationError
+from custrecord.errors import NotFound, ValidationError
 from custrecord.events import Event, EventBus
 from custrecord.lifecycle import Transition
 from custrecord.model import Customer
 from custrecord.permissions import Action, Actor
 from custrecord.settings import Settings
-from custrecord.storage.ports import Storage, UnitOfWork
+from custrecord.storage.ports import Storage
 from custrecord.storage.registry import open_storage
 from custrecord.storage.values import HistoryEntry, Query, utcnow
 
 __all__ = ["CustomerBook", "open_book"]
 
 T = TypeVar("T")
-
-
-class _DryRun(Exception):
-    """Raised to roll back a dry-run chunk."""
 
 
 class CustomerBook:
@@ -118,6 +114,13 @@ class CustomerBook:
         self._publish(events)
         return result
 
+    def _reading(self, actor: Actor | None, code: str) -> tuple[Actor, str]:
+        """Who reads customer ``code``, and its key, once it may: ``NotFound`` outside its scope."""
+        who = self._gate.authorise(actor, Action.VIEW)
+        key = normalise_code(code)
+        self._ctx.load(self.storage, who, key)
+        return who, key
+
     def _publish(self, events: Iterable[Event]) -> None:
         for event in events:
             self.events.publish(event)
@@ -152,9 +155,7 @@ class CustomerBook:
 
         A merged-away customer leads to the one it was merged into, unless ``follow`` is false.
         """
-        who = self._gate.authorise(actor, Action.VIEW)
-        key = normalise_code(code)
-        self._ctx.load(self.storage, who, key)  # NotFound outside the actor's scope
+        who, key = self._reading(actor, code)
         found = find_current(self.storage, key, follow=follow)
         if not self._ctx.in_scope(who, found):
             raise NotFound(f"no customer with code {key!r}")
@@ -202,26 +203,20 @@ class CustomerBook:
 
     def history(self, code: str, *, actor: Actor | None = None) -> list[HistoryEntry]:
         """The changes of customer ``code``, oldest first, masked for ``actor``."""
-        who = self._gate.authorise(actor, Action.VIEW)
-        key = normalise_code(code)
-        self._ctx.load(self.storage, who, key)
+        who, key = self._reading(actor, code)
         self._gate.record(who, "history", (key,), 1)
         return [self._gate.entry(e, who) for e in list_history(self.storage, key)]
 
     def pending(self, code: str, *, actor: Actor | None = None) -> Revision | None:
         """The customer's revision awaiting approval (审核): each field's approved and proposed value,
         who proposed it and why; None when nothing waits. Values are masked for ``actor``."""
-        who = self._gate.authorise(actor, Action.VIEW)
-        key = normalise_code(code)
-        self._ctx.load(self.storage, who, key)
+        who, key = self._reading(actor, code)
         found = pending_revision(self.storage.history.list(key))
         return None if found is None else self._gate.revision(found, who)
 
     def as_of(self, code: str, version: int, *, actor: Actor | None = None) -> Customer:
         """Customer ``code`` as it was at ``version``, replayed from its history."""
-        who = self._gate.authorise(actor, Action.VIEW)
-        key = normalise_code(code)
-        self._ctx.load(self.storage, who, key)
+        who, key = self._reading(actor, code)
         past = self._gate.view(replay_version(self.storage, key, version), who)
         return self._gate.logged(who, "as_of", [past])[0]
 
@@ -244,13 +239,8 @@ class CustomerBook:
         the status are not changed here (see the lifecycle methods).
         """
         who = self._gate.authorise(actor, Action.EDIT)
-        key = normalise_code(code)
-        refuse_selecting_keys(key, changes)
-
-        def use_case(ctx: BookContext, uow: UnitOfWork, who: Actor) -> tuple[Customer, list[Event]]:
-            return apply_update(ctx, uow, who, ctx.load(uow, who, key), changes, reason, expected_version)
-
-        return self._gate.view(self._run(use_case, who), who)
+        stored = self._run(update_customer, who, normalise_code(code), changes, reason, expected_version)
+        return self._gate.view(stored, who)
 
     # -- import -------------------------------------------------------------
 
@@ -274,35 +264,10 @@ class CustomerBook:
         one fails, so an interrupted import can simply be run again.
         """
         who = self._gate.authorise(actor, Action.CREATE)
-        options = ImportOptions(update_existing=update_existing, reason=reason)
-        chunk: list[Record] = []
-        for item in records:
-            chunk.append(item)
-            if len(chunk) >= chunk_size:
-                yield from self._import_chunk(chunk, who, options, dry_run)
-                chunk = []
-        if chunk:
-            yield from self._import_chunk(chunk, who, options, dry_run)
-
-    def _import_chunk(
-        self, chunk: Sequence[Record], who: Actor, options: ImportOptions, dry_run: bool
-    ) -> list[ImportOutcome]:
-        """One chunk in one unit of work; when a write fails (a concurrent writer took a key),
-        the chunk again one record at a time."""
-        try:
-            with self.storage.unit_of_work() as uow:
-                outcomes, events = import_chunk(self._ctx, uow, who, chunk, options)
-                uow.outbox.append_many(outbox_event(e) for e in events)
-                if dry_run:
-                    raise _DryRun
-        except _DryRun:
-            return self._gate.outcomes(outcomes, who)
-        except StorageError:
-            if len(chunk) == 1:
-                raise
-            return [o for item in chunk for o in self._import_chunk([item], who, options, dry_run)]
-        self._publish(events)
-        return self._gate.outcomes(outcomes, who)
+        options = ImportOptions(update_existing=update_existing, reason=reason, dry_run=dry_run)
+        for outcomes, events in import_chunks(self.storage, self._ctx, who, records, options, chunk_size):
+            self._publish(events)
+            yield from self._gate.outcomes(outcomes, who)
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -377,14 +342,10 @@ class CustomerBook:
         Without ``atomic`` a failure on one customer is reported and the others keep
         their changes; with ``atomic`` any failure rolls back all of them.
         """
-        return run_batch(
-            self.storage,
-            codes,
-            lambda code, current: self.update(
-                code, changes, expected_version=current.version, actor=actor, reason=reason
-            ),
-            atomic,
-        )
+        def one(code: str, current: Customer) -> Customer:
+            return self.update(code, changes, expected_version=current.version, actor=actor, reason=reason)
+
+        return run_batch(self.storage, codes, one, atomic)
 
     def batch_status(
         self,
@@ -396,11 +357,8 @@ class CustomerBook:
         atomic: bool = False,
     ) -> BatchResult:
         """Apply one lifecycle step (``freeze``, ``disable``, ``delete``...) to many customers."""
-        step = Transition(transition)
-        method: Callable[..., Customer] = getattr(self, step.value)
-        return run_batch(
-            self.storage, codes, lambda code, current: method(code, actor=actor, reason=reason), atomic
-        )
+        step: Callable[..., Customer] = getattr(self, Transition(transition).value)
+        return run_batch(self.storage, codes, lambda code, _: step(code, actor=actor, reason=reason), atomic)
 
     # -- merge and erasure ----------------------------------------------------
 
@@ -427,18 +385,10 @@ class CustomerBook:
         ``force`` is given with a reason. :meth:`unmerge` undoes it.
         """
         who = self._gate.authorise(actor, Action.MERGE)
-        keys = [normalise_code(c) for c in codes]
-        if len(set(keys)) != len(keys) or len(keys) < 2:
-            raise CustrecordError("a merge needs at least two different customer codes")
-        chosen = {field: normalise_code(code) for field, code in (choose or {}).items()}
-        merged = self._run(
-            merge_customers, who, keys, normalise_code(survivor) if survivor else None, strategies, chosen,
-            force, reason,
-        )
+        merged, replaced = self._run(merge_customers, who, codes, survivor, strategies, choose, force, reason)
         if self.settings.on_merge is not None:
-            for code in keys:
-                if code != merged.code:
-                    self.settings.on_merge(code, code_of(merged))
+            for code in replaced:
+                self.settings.on_merge(code, code_of(merged))
         return self._gate.view(merged, who)
 
     def unmerge(self, code: str, *, actor: Actor | None = None, reason: str | None = None) -> Customer:
@@ -450,13 +400,10 @@ class CustomerBook:
         return self._gate.view(self._run(unmerge_survivor, who, normalise_code(code), reason), who)
 
     def erase(self, code: str, *, actor: Actor | None = None, reason: str) -> Customer:
-        """Erase the personal data of a customer (PIPL/GDPR); irreversible and recorded.
+        """Erase the personal data of a customer and everyone merged with it now (PIPL/GDPR).
 
-        Keeps the code, kind, status, category, region, tags, credit terms and the
-        shape of the history (which entries exist, who made them, which fields they
-        changed); personal values are scrubbed from the record, its history and the
-        outbox, for the customer and everyone merged with it. Refused while approval
-        is pending.
+        Irreversible and recorded; code, kind, status, category, region, tags, credit terms and
+        the shape of the history stay. Refused while approval is pending; see docs/book.md.
         """
         who = self._gate.authorise(actor, Action.ERASE)
         require_reason(reason)
@@ -477,11 +424,9 @@ class CustomerBook:
     ) -> CreditDecision:
         """Credit check of an order (信用检查) against the customer's approved credit.
 
-        ``exposure`` is open receivables plus open orders the ledger does not hold,
-        from the host application. With ``order_ref`` the order is counted once however
-        often it is re-checked (edited, copied or reopened orders), and a check that lets
-        it through reserves its amount in the store's credit ledger, so decisions hold
-        across processes and restarts; :meth:`release_credit` drops the reservation.
+        ``exposure`` is open receivables plus open orders the ledger does not hold. With
+        ``order_ref`` the order counts once however often it is re-checked, and a check that
+        lets it through reserves its amount in the store's ledger (:meth:`release_credit`).
         """
         who = self._gate.authorise(actor, Action.VIEW)
         return self._run(check_order, who, normalise_code(code), amount, exposure, order_ref, overdue_days,

@@ -8,6 +8,7 @@ import attrs
 
 from custrecord.book.approval import pending_revision
 from custrecord.book.revisions import BookContext, code_of, entry, replay, revision, status_changed
+from custrecord.codes import normalise_code
 from custrecord.diff import FieldChange, changes_between
 from custrecord.errors import CustrecordError
 from custrecord.events import Event, Merged
@@ -23,14 +24,20 @@ def merge_customers(
     ctx: BookContext,
     uow: UnitOfWork,
     who: Actor,
-    codes: Sequence[str],
+    given: Sequence[str],
     survivor: str | None,
     strategies: Mapping[str, str] | None,
     choose: Mapping[str, str] | None,
     force: bool,
     reason: str | None,
-) -> tuple[Customer, list[Event]]:
-    """Merge the customers ``codes`` (normalised, at least two) into one; see ``CustomerBook.merge``."""
+) -> tuple[tuple[Customer, list[str]], list[Event]]:
+    """Merge the customers ``given`` (at least two) into one; see ``CustomerBook.merge``.
+
+    Returns the survivor and the codes merged into it.
+    """
+    codes = [normalise_code(c) for c in given]
+    if len(set(codes)) != len(codes) or len(codes) < 2:
+        raise CustrecordError("a merge needs at least two different customer codes")
     customers = [ctx.load(uow, who, k) for k in codes]
     for c in customers:
         if c.replaced_by or c.status in (Status.DELETED, Status.PENDING):
@@ -38,10 +45,10 @@ def merge_customers(
             raise CustrecordError(f"customer {c.code} is {c.status.value}{merged_into}; it cannot be merged")
         if pending_revision(uow.history.list(code_of(c))) is not None:
             raise CustrecordError(f"customer {c.code} has changes awaiting approval; decide them first")
-    picks = {field: codes.index(code) for field, code in (choose or {}).items()}
+    picks = {field: codes.index(normalise_code(code)) for field, code in (choose or {}).items()}
     result = merge_records(
         customers,
-        survivor=codes.index(survivor) if survivor else None,
+        survivor=codes.index(normalise_code(survivor)) if survivor else None,
         strategies=strategies,
         choose=picks or None,
         force=force,
@@ -69,7 +76,7 @@ def merge_customers(
     stored = uow.customers.update(revision(current, result.customer, replaced_by=None), current.version)
     record = FieldChange("merged", None, result.record.to_dict())
     uow.history.append(entry(stored, "merge", who, reason, [*changes_between(current, stored), record], at))
-    return stored, events
+    return (stored, [code_of(c) for c in customers if c is not current]), events
 
 
 def unmerge_survivor(

@@ -20,7 +20,7 @@ from custrecord.problems import ProblemCode, make_problem
 from custrecord.storage.ports import UnitOfWork
 from custrecord.validation.engine import run
 
-__all__ = ["SELECTING_KEYS", "apply_update", "merge_changes", "refuse_selecting_keys"]
+__all__ = ["SELECTING_KEYS", "apply_update", "merge_changes", "refuse_selecting_keys", "update_customer"]
 
 #: Keys (names and headers) of the fields ``update`` never changes: they pick the customer,
 #: or change through their own operations (lifecycle, merge) or storage.
@@ -91,6 +91,20 @@ def _merged_part(key: str, stored: Any, given: Any) -> Any:
     if key == "address" and isinstance(given, str) and isinstance(stored, Mapping):
         return {**stored, "street": given}
     return given
+
+
+def update_customer(
+    ctx: BookContext,
+    uow: UnitOfWork,
+    who: Actor,
+    code: str,
+    changes: Mapping[str, Any],
+    reason: str | None,
+    expected_version: int,
+) -> tuple[Customer, list[Event]]:
+    """Update customer ``code`` (see :func:`apply_update`); fields ``update`` never changes are refused."""
+    refuse_selecting_keys(code, changes)
+    return apply_update(ctx, uow, who, ctx.load(uow, who, code), changes, reason, expected_version)
 
 
 def apply_update(
