@@ -49,7 +49,9 @@ __all__ = [
 #: Keys shared by more records than this are skipped.
 DEFAULT_MAX_BLOCK = 64
 #: Sorted neighbourhood: each record is compared with up to this many records after it, less one.
-WINDOW = 4
+WINDOW = 3
+#: A MinHash band shared by more records than this is skipped: near-alike names are common.
+MINHASH_MAX_BLOCK = 16
 #: Sorted neighbourhood: keys share at least this many characters after their place.
 MIN_SHARED = 3
 #: Key kinds that identify a customer on their own; large blocks of these are chained.
@@ -256,11 +258,8 @@ def _words(f: Features) -> str:
     return " ".join(sorted(core.split(" "))) if " " in core else f.sound
 
 
-def _name_and_address(f: Features) -> list[str]:
-    keys = [k for k in name_keys(f.name) if not k.startswith("suf:")]
-    if f.address and f.numbers:
-        keys.append(f"addr:{_place(f)}|{f.numbers[0]}|{f.address.replace(' ', '')}")
-    return keys
+def _name(f: Features) -> list[str]:
+    return [k for k in name_keys(f.name) if not k.startswith("suf:")]
 
 
 def candidates(features: Sequence[Features], *, split: int | None = None,
@@ -269,16 +268,16 @@ def candidates(features: Sequence[Features], *, split: int | None = None,
     out = Candidates(len(features), split=split)
     for name, keys_of in _IDENTITY:
         out.add_groups(name, _key_groups(keys_of, features), max_block, chain=name == "tax")
-    out.add_groups("name+address", _key_groups(_name_and_address, features), max_block)
+    out.add_groups("name", _key_groups(_name, features), max_block)
     names, streets = MinHasher(), MinHasher(seed=61)
     # Chinese names and streets are short and made of few characters, so their runs say
     # little; the keys (sound included) and the sorted passes find their variants.
     out.add_groups("minhash name", _key_groups(
         lambda f: names.keys(f.sound) if f.sound.isascii() and not has_cjk(f.name.core) else (), features),
-        max_block)
+        min(max_block, MINHASH_MAX_BLOCK))
     out.add_groups("minhash street", _key_groups(
         lambda f: streets.keys(f.address.replace(" ", "")) if f.address.isascii() else (), features),
-        max_block)
+        min(max_block, MINHASH_MAX_BLOCK))
     words = [_words(f) for f in features]
     _sorted_neighbours(out, "sorted name", ((w, _half(w), i) for i, w in enumerate(words)), window)
     _sorted_neighbours(out, "sorted name reversed", (
@@ -292,6 +291,7 @@ def candidates(features: Sequence[Features], *, split: int | None = None,
             (f"{places[i]}|{f.address.replace(' ', '')}", len(places[i]) + 1 + _half(f.address), i)
             for i, f in enumerate(features) if places[i] and f.address.isascii()), window)
         _sorted_neighbours(out, f"sorted {label}+number", (
-            (f"{places[i]}|{f.numbers[0]}|{f.sound}", len(places[i]) + len(f.numbers[0]) + 2, i)
-            for i, f in enumerate(features) if places[i] and f.numbers), window)
+            (f"{places[i]}|{f.numbers[0]}|{f.address}",
+             len(places[i]) + len(f.numbers[0]) + 2 + MIN_SHARED, i)
+            for i, f in enumerate(features) if places[i] and f.numbers and f.address), window)
     return out

@@ -18,7 +18,6 @@ pypinyin is imported on the first Chinese character.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 __all__ = ["has_cjk", "simplify", "sound"]
 
@@ -50,16 +49,26 @@ def simplify(text: str) -> str:
     return text.translate(_TABLE) if not text.isascii() else text
 
 
-@lru_cache(maxsize=32768)
-def _syllable(char: str) -> str:
-    from pypinyin import Style, lazy_pinyin
+class _Syllables(dict[int, str]):
+    """Code point -> toneless pinyin (or the character itself), filled as str.translate asks."""
 
-    found = lazy_pinyin(char, style=Style.NORMAL, errors="ignore")
-    return found[0] if found else char
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        found = char
+        if _CJK.match(char):
+            from pypinyin import Style, lazy_pinyin
+
+            spelt = lazy_pinyin(char, style=Style.NORMAL, errors="ignore")
+            found = spelt[0] if spelt else char
+        self[code] = found
+        return found
+
+
+_SYLLABLES = _Syllables()
 
 
 def sound(text: str) -> str:
     """``text`` with each Chinese character replaced by its toneless pinyin; other characters kept."""
     if text.isascii():
         return text
-    return "".join(_syllable(c) if _CJK.match(c) else c for c in text)
+    return text.translate(_SYLLABLES)

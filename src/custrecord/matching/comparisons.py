@@ -162,6 +162,8 @@ def _place(a: Features, b: Features) -> tuple[int, float] | None:
 
 
 def _legal_form(a: Features, b: Features) -> tuple[int, float] | None:
+    if not a.name.forms or not b.name.forms:
+        return None
     fa, fb = a.name.families, b.name.families
     if not fa or not fb:
         return None
@@ -279,7 +281,7 @@ def _levels(*spec: tuple[str, Outcome, float, float] | tuple[str, Outcome, float
 def _name_levels(scale: float) -> tuple[Level, ...]:
     return _levels(("exact", _A, 8.0 * scale, 0.70), ("sound", _A, 6.0 * scale, 0.03),
                    ("close", _P, 5.0 * scale, 0.12), ("similar", _P, 2.0 * scale, 0.08),
-                   ("part", _D, -2.0, 0.04), ("other", _D, -8.0, 0.03))
+                   ("part", _P, 1.0 * scale, 0.04), ("other", _D, -8.0, 0.03))
 
 
 def _binary(agree: float, disagree: float, m: float = 0.9) -> tuple[Level, ...]:

@@ -26,10 +26,11 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
+from functools import lru_cache
 
 import attrs
 
-from custrecord.matching.comparisons import COMPARISONS, Comparison
+from custrecord.matching.comparisons import COMPARISONS, Comparison, Measure
 from custrecord.matching.features import Features
 
 __all__ = [
@@ -75,6 +76,11 @@ class Model:
     comparisons: tuple[Comparison, ...] = attrs.field(default=COMPARISONS, repr=False, eq=False)
 
     @property
+    def measures(self) -> tuple[Measure, ...]:
+        """Each comparison's measure, in order (the hot loop reads them from here)."""
+        return _measures(self.comparisons)
+
+    @property
     def fitted(self) -> bool:
         """True when the weights were estimated from data."""
         return self.m is not None
@@ -110,6 +116,11 @@ class Model:
 
 
 DEFAULT_MODEL = Model.default()
+
+
+@lru_cache(maxsize=8)
+def _measures(comparisons: tuple[Comparison, ...]) -> tuple[Measure, ...]:
+    return tuple(c.measure for c in comparisons)
 
 
 def _normalised(values: Sequence[float]) -> list[float]:

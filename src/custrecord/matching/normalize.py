@@ -144,8 +144,7 @@ class NameParts:
     @property
     def families(self) -> frozenset[str]:
         """The kinds of legal entity the forms name (``Ltd`` and ``Limited`` are one)."""
-        found = (FORM_FAMILIES.get(f, f) for f in self.forms)
-        return frozenset(f for f in found if f)
+        return _families(self.forms)
 
     @property
     def is_blank(self) -> bool:
@@ -161,6 +160,12 @@ class NameParts:
         if self.branch is not None:
             parts.append(f"{self.branch}分公司")
         return " ".join(p for p in parts if p)
+
+
+@lru_cache(maxsize=1024)
+def _families(forms: tuple[str, ...]) -> frozenset[str]:
+    found = (FORM_FAMILIES.get(f, f) for f in forms)
+    return frozenset(f for f in found if f)
 
 
 def _province(token: str) -> str | None:

@@ -98,11 +98,7 @@ class Match:
 
 def pattern(a: Features, b: Features, model: Model = DEFAULT_MODEL) -> Pattern:
     """The level of each comparison for a pair, -1 where a side has no value."""
-    out = []
-    for c in model.comparisons:
-        found = c.measure(a, b)
-        out.append(-1 if found is None else found[0])
-    return tuple(out)
+    return tuple(-1 if (found := measure(a, b)) is None else found[0] for measure in model.measures)
 
 
 def score_of(levels: Pattern, model: Model = DEFAULT_MODEL) -> float:
