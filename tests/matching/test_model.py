@@ -48,7 +48,8 @@ def test_weights_are_log2_of_m_over_u() -> None:
     random_pairs: Counter[Pattern] = Counter({(1, 1, 1): 950, (0, 1, 1): 30, (1, 0, 1): 20})
     model = fit(candidates, random_pairs, comparisons=comparisons, total_pairs=100_000)
     assert model.fitted
-    assert model.m is not None and model.u is not None
+    assert model.m is not None
+    assert model.u is not None
     for k in range(3):
         for level in range(2):
             assert model.weights[k][level] == pytest.approx(math.log2(model.m[k][level] / model.u[k][level]))

