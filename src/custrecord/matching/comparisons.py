@@ -192,10 +192,10 @@ def _tax_id(a: Features, b: Features) -> tuple[int, float] | None:
     return (2, sim) if sim >= 0.88 else (3, sim)  # one or two characters off: a typo in an invalid number
 
 
-def _shared(a: frozenset[str], b: frozenset[str]) -> tuple[int, float] | None:
+def _shared(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[int, float] | None:
     if not a or not b:
         return None
-    shared = len(a & b)
+    shared = sum(1 for x in a if x in b)
     return (0, shared / min(len(a), len(b))) if shared else (1, 0.0)
 
 

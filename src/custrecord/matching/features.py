@@ -42,6 +42,8 @@ class Features:
     ``sound`` is the name core spelt by sound (pinyin for Chinese, see
     :func:`~custrecord.matching.chinese.sound`); ``address`` the words of the
     district and street, ``numbers`` the numbers in them (house, building, room).
+    Sets of values (phones, e-mails, contact names) are sorted tuples: a
+    million records' worth of small sets would cost a lot of memory.
     """
 
     kind: Kind
@@ -50,8 +52,8 @@ class Features:
     sound: str = ""
     tax_id: str | None = None
     tax_valid: bool = False
-    phones: frozenset[str] = frozenset()
-    emails: frozenset[str] = frozenset()
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
     address: str = ""
     numbers: tuple[str, ...] = ()
     city: str | None = None
@@ -59,7 +61,7 @@ class Features:
     postcode: str | None = None
     bank_account: str | None = None
     legal_representative: str | None = None
-    contact_names: frozenset[str] = frozenset()
+    contact_names: tuple[str, ...] = ()
     updated_at: datetime | None = None
 
     @property
@@ -175,8 +177,8 @@ def extract(record: Record) -> Features:
         sound=sound(parts.compact),
         tax_id=tax,
         tax_valid=tax is not None and tax_id_valid(tax, country, customer.kind),
-        phones=frozenset(phones),
-        emails=frozenset(emails),
+        phones=tuple(sorted(phones)),
+        emails=tuple(sorted(emails)),
         address=words,
         numbers=numbers,
         city=normalize_place(address.city),
@@ -184,6 +186,6 @@ def extract(record: Record) -> Features:
         postcode=normalize_postcode(address.postcode),
         bank_account=bank,
         legal_representative=_text(customer.legal_representative),
-        contact_names=frozenset(names),
+        contact_names=tuple(sorted(names)),
         updated_at=customer.updated_at,
     )
