@@ -210,23 +210,31 @@ def hard_negative(e: Entity, rng: random.Random, taken: set[tuple[str, str]]) ->
     return other
 
 
-def stream(n: int, seed: int) -> Iterator[tuple[Customer, int]]:
-    """``n`` customers, each with the number of the entity it renders (copies share it)."""
+def stream(n: int, seed: int, *, recent: int | None = None) -> Iterator[tuple[Customer, int]]:
+    """``n`` customers, each with the number of the entity it renders (copies share it).
+
+    With ``recent``, copies are made of the last ``recent`` entities only, so that
+    the generator's own memory stays small beside the matcher's.
+    """
     rng = random.Random(seed)
     entities: list[Entity] = []
+    first = 0  # the number of entities[0]
     taken: set[tuple[str, str]] = set()
     for _ in range(n):
         roll = rng.random()
         if entities and roll < 0.2:
             k = rng.randrange(len(entities))
-            yield render(entities[k], rng, variant=True), k
+            yield render(entities[k], rng, variant=True), first + k
             continue
         if entities and roll < 0.23:
             e = hard_negative(rng.choice(entities), rng, taken)
         else:
             e = new_entity(rng, taken)
         entities.append(e)
-        yield render(e, rng, variant=False), len(entities) - 1
+        if recent is not None and len(entities) > 2 * recent:
+            first += len(entities) - recent
+            del entities[:-recent]
+        yield render(e, rng, variant=False), first + len(entities) - 1
 
 
 def _truth(owners: Sequence[int]) -> set[tuple[int, int]]:
@@ -429,7 +437,7 @@ def scale(n: int, seed: int) -> bool:
     owners: list[int] = []
 
     def records() -> Iterator[Customer]:
-        for customer, owner in stream(n, seed):
+        for customer, owner in stream(n, seed, recent=50_000):
             owners.append(owner)
             yield customer
 

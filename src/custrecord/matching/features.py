@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
 from functools import lru_cache
 from typing import Any, TypeAlias
 
@@ -62,7 +61,6 @@ class Features:
     bank_account: str | None = None
     legal_representative: str | None = None
     contact_names: tuple[str, ...] = ()
-    updated_at: datetime | None = None
 
     @property
     def organisation(self) -> str | None:
@@ -187,5 +185,4 @@ def extract(record: Record) -> Features:
         bank_account=bank,
         legal_representative=_text(customer.legal_representative),
         contact_names=tuple(sorted(names)),
-        updated_at=customer.updated_at,
     )

@@ -11,8 +11,9 @@ Nothing is labelled, so both are estimated from the records themselves:
 * ``u`` from pairs drawn at random (nearly all of them unrelated); for a
   level that means "equal", from how often each value occurs, which is exact
   and sees values too rare for a sample;
-* ``m`` and the share of duplicates among the candidate pairs by
-  expectation-maximisation over the candidate pairs, ``u`` held fixed.
+* ``m`` and the share of duplicates by expectation-maximisation over the
+  candidate pairs that the default weights do not rule out
+  (:data:`PLAUSIBLE`), starting from the default weights.
 
 Both start from, and are smoothed towards, the defaults of each
 :class:`~custrecord.matching.comparisons.Level`, so a level that the data
@@ -38,6 +39,7 @@ __all__ = [
     "DEFAULT_PRIOR",
     "MIN_MATCHES",
     "MIN_RECORDS",
+    "PLAUSIBLE",
     "Model",
     "Pattern",
     "equal_shares",
@@ -55,6 +57,10 @@ DEFAULT_PRIOR = -3.0
 MIN_RECORDS = 1000
 #: A fit that finds fewer duplicates than this among the candidates is not trusted.
 MIN_MATCHES = 10.0
+#: EM learns from the candidate pairs whose default weights reach this many bits: pairs the
+#: defaults rule out (names wholly different, no identifier shared) cannot be duplicates, and
+#: many of them alike in one way (one address) could otherwise draw EM to them.
+PLAUSIBLE = -8.0
 #: The largest weight a level may get, in bits either way.
 MAX_WEIGHT = 30.0
 
@@ -255,7 +261,9 @@ def fit(candidates: Counter[Pattern], random_patterns: Counter[Pattern], *,
     """
     pairs = sum(candidates.values())
     u = estimate_u(random_patterns, equal_shares=equal_shares, comparisons=comparisons)
-    m, _, share, expected = expectation_maximisation(candidates, u, comparisons=comparisons)
+    default = Model.default(comparisons)
+    plausible = Counter({p: n for p, n in candidates.items() if default.bits(p) >= PLAUSIBLE})
+    m, _, share, expected = expectation_maximisation(plausible, u, comparisons=comparisons)
     if expected < MIN_MATCHES or share >= 0.999:
         return Model.default(comparisons)
     # The prior is over all pairs, as u is: the chance that two random records are one customer.
