@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -44,3 +47,11 @@ def test_an_unrelated_record_leaves_the_blocking_of_the_others_alone(records: li
     stranger = extract({"name": name, "street": name, "postcode": "9" * 7, "city": name})
     after = set(candidates([*features, stranger]).pairs())
     assert {p for p in after if len(records) not in p} == before
+
+
+def test_matching_imports_its_heavy_parts_only_when_records_are_compared() -> None:
+    heavy = "('pypinyin', 'rapidfuzz', 'splink')"
+    code = ("import sys, custrecord, custrecord.matching; "
+            f"print(','.join(m for m in sys.modules if m.split('.')[0] in {heavy}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
