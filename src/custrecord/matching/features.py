@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
 from functools import lru_cache
 from typing import Any, TypeAlias
 
 import attrs
 
+from custrecord.matching.chinese import sound
 from custrecord.matching.normalize import (
     NameParts,
     canon,
@@ -22,6 +22,8 @@ from custrecord.matching.normalize import (
     normalize_email,
     normalize_name,
     normalize_phone,
+    normalize_place,
+    normalize_postcode,
     normalize_tax_id,
 )
 from custrecord.model import Customer, Kind
@@ -34,21 +36,31 @@ Record: TypeAlias = Customer | Mapping[str, Any]
 
 @attrs.frozen
 class Features:
-    """The comparable parts of one record, all normalised."""
+    """The comparable parts of one record, all normalised.
+
+    ``sound`` is the name core spelt by sound (pinyin for Chinese, see
+    :func:`~custrecord.matching.chinese.sound`); ``address`` the words of the
+    district and street, ``numbers`` the numbers in them (house, building, room).
+    Sets of values (phones, e-mails, contact names) are sorted tuples: a
+    million records' worth of small sets would cost a lot of memory.
+    """
 
     kind: Kind
     country: str
     name: NameParts
+    sound: str = ""
     tax_id: str | None = None
     tax_valid: bool = False
-    phones: frozenset[str] = frozenset()
-    emails: frozenset[str] = frozenset()
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
     address: str = ""
+    numbers: tuple[str, ...] = ()
     city: str | None = None
+    province: str | None = None
+    postcode: str | None = None
     bank_account: str | None = None
     legal_representative: str | None = None
-    contact_names: frozenset[str] = frozenset()
-    updated_at: datetime | None = None
+    contact_names: tuple[str, ...] = ()
 
     @property
     def organisation(self) -> str | None:
@@ -127,12 +139,9 @@ def _text(value: str | None) -> str | None:
     return canon(value).replace(" ", "") or None
 
 
-def _city(customer: Customer) -> str | None:
-    city = customer.address.city
-    if not city:
-        return None
-    parts = normalize_name(city)
-    return (parts.places[0] if parts.places else parts.core.removesuffix("市")) or None
+def _split_address(tokens: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    words = [t for t in tokens if not t.isdigit()]
+    return " ".join(words), tuple(t for t in tokens if t.isdigit())
 
 
 def extract(record: Record) -> Features:
@@ -155,20 +164,25 @@ def extract(record: Record) -> Features:
         if name is not None:
             names.add(name)
     address = customer.address
-    tokens = normalize_address(" ".join(p for p in (address.district, address.street) if p))
+    words, numbers = _split_address(
+        normalize_address(" ".join(p for p in (address.district, address.street) if p)))
     bank = normalize_tax_id(customer.bank_account)
+    parts = normalize_name(customer.name)
     return Features(
         kind=customer.kind,
         country=country,
-        name=normalize_name(customer.name),
+        name=parts,
+        sound=sound(parts.compact),
         tax_id=tax,
         tax_valid=tax is not None and tax_id_valid(tax, country, customer.kind),
-        phones=frozenset(phones),
-        emails=frozenset(emails),
-        address=" ".join(tokens),
-        city=_city(customer),
+        phones=tuple(sorted(phones)),
+        emails=tuple(sorted(emails)),
+        address=words,
+        numbers=numbers,
+        city=normalize_place(address.city),
+        province=normalize_place(address.province),
+        postcode=normalize_postcode(address.postcode),
         bank_account=bank,
         legal_representative=_text(customer.legal_representative),
-        contact_names=frozenset(names),
-        updated_at=customer.updated_at,
+        contact_names=tuple(sorted(names)),
     )

@@ -20,6 +20,7 @@ from functools import lru_cache
 
 import attrs
 
+from custrecord.matching.chinese import has_cjk, simplify
 from custrecord.text import compact_identifier, is_placeholder
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "normalize_email",
     "normalize_name",
     "normalize_phone",
+    "normalize_place",
+    "normalize_postcode",
     "normalize_tax_id",
 ]
 
@@ -94,27 +97,25 @@ _BRANCH_WORDS = ("分公司", "分店", "分厂", "办事处", "营业部", "分
 _PAREN = re.compile(r"\(([^()]*)\)")
 _PUNCT_LATIN = re.compile(r"[.,'\"`’‘“”]")
 _SEPARATORS = re.compile(r"[\s\-_/\\|:;!?*#@~+=<>\[\]{}·•、，。；：！？「」『』【】《》〈〉]+")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _PROVINCE_SUFFIXES = ("壮族自治区", "回族自治区", "维吾尔自治区", "特别行政区", "自治区", "省", "市")
 
 
 def canon(text: str) -> str:
     """NFKC and case-folded text: full-width becomes half-width, ``（）`` becomes ``()``.
 
-    Repeated until stable, since case folding can produce characters that NFKC changes.
+    The traditional characters of the reference words become simplified
+    (:func:`~custrecord.matching.chinese.simplify`). Repeated until stable,
+    since case folding can produce characters that NFKC changes.
     """
     if text.isascii():
         return text.lower()
     for _ in range(4):
-        new = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+        new = simplify(unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold()))
         if new == text:
             break
         text = new
     return text
 
-
-def _has_cjk(text: str) -> bool:
-    return _CJK.search(text) is not None
 
 
 # -- names ------------------------------------------------------------------
@@ -143,8 +144,7 @@ class NameParts:
     @property
     def families(self) -> frozenset[str]:
         """The kinds of legal entity the forms name (``Ltd`` and ``Limited`` are one)."""
-        found = (FORM_FAMILIES.get(f, f) for f in self.forms)
-        return frozenset(f for f in found if f)
+        return _families(self.forms)
 
     @property
     def is_blank(self) -> bool:
@@ -160,6 +160,12 @@ class NameParts:
         if self.branch is not None:
             parts.append(f"{self.branch}分公司")
         return " ".join(p for p in parts if p)
+
+
+@lru_cache(maxsize=1024)
+def _families(forms: tuple[str, ...]) -> frozenset[str]:
+    found = (FORM_FAMILIES.get(f, f) for f in forms)
+    return frozenset(f for f in found if f)
 
 
 def _province(token: str) -> str | None:
@@ -246,7 +252,7 @@ def _place_of(text: str) -> str | None:
 def _tidy(text: str) -> str:
     text = _PUNCT_LATIN.sub("", text.replace("&", " and "))
     text = _SEPARATORS.sub(" ", text).strip()
-    if _has_cjk(text):
+    if has_cjk(text):
         # Spaces inside Chinese names are noise; keep them only between Latin words.
         text = re.sub(r"(?<=[^a-z0-9 ]) | (?=[^a-z0-9 ])", "", text)
     return text
@@ -285,6 +291,30 @@ def normalize_name(text: str | None) -> NameParts:
         places, forms = [], []
     canonical_forms = tuple(LEGAL_FORMS_LATIN.get(f, f) for f in forms)
     return NameParts(core=core, places=tuple(dict.fromkeys(places)), forms=canonical_forms, branch=branch)
+
+
+@lru_cache(maxsize=4096)
+def normalize_place(text: str | None) -> str | None:
+    """A province, city or suburb name for comparison: ``江苏省`` -> ``江苏``, ``苏州市`` -> ``苏州``.
+
+    Other names are case-folded with single spaces (``North  Ryde`` -> ``north ryde``).
+    """
+    if not text or is_placeholder(text):
+        return None
+    s = _tidy(canon(text))
+    if not s:
+        return None
+    place = _place_of(s)
+    if place is not None:
+        return place
+    return s.removesuffix("市") if has_cjk(s) and len(s) > 2 else s
+
+
+def normalize_postcode(text: str | None) -> str | None:
+    """The postcode's letters and digits, upper case; None when blank."""
+    if not text or is_placeholder(text):
+        return None
+    return compact_identifier(text) or None
 
 
 # -- identifiers --------------------------------------------------------------
@@ -371,7 +401,7 @@ def normalize_address(text: str | None) -> tuple[str, ...]:
     # Word abbreviations first, on the text, so that a dropped "No." joins its
     # neighbours the same way on every pass.
     s = _tidy(_LATIN_WORD.sub(lambda m: _ADDRESS_WORDS.get(m[0], m[0]), s))
-    if _has_cjk(s):
+    if has_cjk(s):
         for old, new in _ADDRESS_ZH:
             s = s.replace(old, new)
     tokens = []
