@@ -146,7 +146,10 @@ def test_date_ranges() -> None:
 
 def test_code_format() -> None:
     assert custrecord.structure({"name": "x", "code": " c-001_a "}).code == "C-001_A"
-    assert codes({"name": "x", "code": "C/001"}) == {"code": ["invalid_format"]}
+    assert codes({"name": "x", "code": "C#001"}) == {"code": ["invalid_format"]}
+    # Codes as other systems write them: Kingdee 01.001, paths with /.
+    assert custrecord.structure({"name": "x", "code": "01.001"}).code == "01.001"
+    assert custrecord.structure({"name": "x", "code": "c/001"}).code == "C/001"
     assert codes({"name": "x", "code": "客户1"}) == {"code": ["invalid_format"]}
 
 

@@ -4,6 +4,10 @@ Each coercer takes one raw value and returns the field's value, None for blank,
 or raises :class:`BadValue` carrying the problem code; it never raises anything
 else for bad data. :data:`COERCERS` gives the coercer of each kind of value in
 the field catalogue (:class:`custrecord.fields.Value`).
+
+Values from pandas and numpy are read without importing either
+(:func:`plain_value`): numpy scalars become the Python values they hold, and
+NaN, NaT and ``pd.NA`` are blank, like None.
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from custrecord.fields import Value
 from custrecord.model import Kind, Status
+from custrecord.money import MoneyError, parse_amount
 from custrecord.problems import ProblemCode
 from custrecord.text import PLACEHOLDERS, clean_text, has_unstorable, nfkc
 
@@ -27,11 +32,14 @@ __all__ = [
     "STATUS_ALIASES",
     "BadValue",
     "coerce_extra_value",
+    "is_blank",
+    "is_masked",
     "parse_date",
     "parse_datetime",
     "parse_decimal",
     "parse_int",
     "parse_text",
+    "plain_value",
     "split_tags",
 ]
 
@@ -108,6 +116,50 @@ COUNTRY_ALIASES: dict[str, str] = {
 }
 
 
+# -- values from other libraries ------------------------------------------
+
+#: Types that are already plain Python values (the common case, checked first).
+_PLAIN = frozenset({str, int, bool, Decimal, date, datetime, type(None), list, tuple, dict})
+#: pandas' missing-value singletons, known by their type's name (pandas is never imported).
+_MISSING_TYPES = frozenset({"NaTType", "NAType"})
+
+
+def plain_value(value: Any) -> Any:
+    """``value`` as Python's own types: NaN, NaT and ``pd.NA`` give None, a numpy scalar its value.
+
+    Duck typing only: numpy scalars are known by their module and ``item()``,
+    pandas' missing values by their type's name, NaN by not being equal to itself.
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind.__name__ in _MISSING_TYPES:
+        return None
+    if isinstance(value, float):  # float, and numpy's float64, which is one
+        return None if value != value else float(value)
+    if kind.__module__ == "numpy" and callable(getattr(value, "item", None)):
+        if kind.__name__.startswith("datetime64"):
+            # item() gives an int for nanosecond times; the ISO text is read as any date text.
+            text = str(value)
+            return None if text == "NaT" else text
+        return plain_value(value.item())
+    return value
+
+
+def is_blank(value: Any) -> bool:
+    """Whether a raw value means "not given": None, NaN, NaT, ``pd.NA``, blank text or a placeholder."""
+    value = plain_value(value)
+    return value is None or (isinstance(value, str) and (not value.strip() or value.strip() in PLACEHOLDERS))
+
+
+def is_masked(value: Any) -> bool:
+    """Whether a cell holds a masked value (``6222****1234``, ``w***@x.cn``) rather than real data.
+
+    What custrecord's masking writes: a run of at least three ``*``, or only ``*``.
+    """
+    return isinstance(value, str) and ("***" in value or (bool(value) and not value.strip("*")))
+
+
 # -- scalar coercers ------------------------------------------------------
 
 
@@ -154,11 +206,11 @@ _TEXT_INT_LIMIT = 10**40
 #: Integers in ``extra`` must fit a signed 64-bit column of any database.
 _EXTRA_INT_LIMIT = 2**63
 
-_NUMBER_JUNK = str.maketrans("", "", ",， _¥￥$€£\u00a0")
-
-
 def parse_decimal(value: Any) -> Decimal | None:
-    """A finite Decimal from a number or text such as ``1,000.50``, ``¥2000`` or ``50万``."""
+    """A finite Decimal from a number or an amount as written: ``1,000.50``, ``¥2000``, ``50万元``.
+
+    Text is read by :func:`custrecord.money.parse_amount`, as credit amounts and settings are.
+    """
     if value is None:
         return None
     if isinstance(value, bool):
@@ -170,22 +222,16 @@ def parse_decimal(value: Any) -> Decimal | None:
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise BadValue(ProblemCode.INVALID_FORMAT, "a finite number expected", "应为有限数字")
-        result = Decimal(repr(value))
+        result = Decimal(repr(float(value)))  # float(): numpy's float64 has its own repr
     elif isinstance(value, str):
-        text = nfkc(value).strip().translate(_NUMBER_JUNK)
-        if not text:
-            return None
-        scale = 1
-        if text.endswith("万"):
-            text, scale = text[:-1], 10_000
-        elif text.endswith("元"):
-            text = text[:-1]
-        if len(text) > 40:
-            raise BadValue(ProblemCode.INVALID_FORMAT, "a number expected", "应为数字")
         try:
-            result = Decimal(text) * scale
-        except InvalidOperation:
-            raise BadValue(ProblemCode.INVALID_FORMAT, "a number expected", "应为数字") from None
+            amount = parse_amount(value)
+        except MoneyError:
+            raise BadValue(ProblemCode.INVALID_FORMAT, "an amount such as 50000, 50万 or ¥1,000.00",
+                           "应为金额，如 50000、50万 或 ¥1,000.00") from None
+        if amount is None:
+            return None
+        result = amount
     else:
         raise BadValue(ProblemCode.INVALID_FORMAT, "a number expected", "应为数字")
     if not result.is_finite() or abs(result.adjusted()) > 30:
@@ -329,8 +375,12 @@ def _code(value: Any) -> str | None:
 
 def _identifier(value: Any) -> str | None:
     # Tax IDs, phones, postcodes and accounts: keep the characters (validators
-    # compact them), but a placeholder such as "/" or "无" means none.
+    # compact them), but a placeholder such as "/" or "无" means none. A masked
+    # value (an export seen through masking) must never overwrite the real one.
     text = parse_text(value)
+    if text is not None and is_masked(text):
+        raise BadValue(ProblemCode.MASKED_VALUE, "export the file as a user who sees it in full",
+                       "请以可查看完整信息的用户导出")
     return None if text is None or text in PLACEHOLDERS else text
 
 

@@ -7,7 +7,7 @@ file, see :mod:`custrecord.settings_file`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -53,6 +53,11 @@ class Settings:
     on_merge: Callable[[str, str], None] | None = None
     #: Duplicate-candidate score above which registration adds a warning; None disables it.
     duplicate_warning_threshold: float | None = 0.9
+    #: Codes given with a record: ``keep`` takes any well-formed code (letters, digits, ``-`` ``_``
+    #: ``.`` ``/``, unique), as other systems made them; ``rule`` also checks it against the code rule.
+    given_codes: str = attrs.field(default="keep", validator=attrs.validators.in_(("keep", "rule")))
+    #: Import columns mapped to fields by header (``{"旧客户号": "code"}``), for every import.
+    columns: Mapping[str, str] = attrs.field(factory=dict, converter=dict)
 
     def evolve(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied."""

@@ -11,13 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
-from custrecord.fields import field_for_column
+from custrecord.flat import ColumnPlan
 from custrecord.io.cells import Cell, Row, column_letter, is_blank
 from custrecord.io.columns import IGNORED_HEADERS
 from custrecord.io.errors import FileError, FileFormatError
@@ -44,7 +44,9 @@ class Table:
     ``columns`` are the keys every row has (the non-blank headers, cleaned);
     a cell under a blank header (for instance the second half of a merged
     header cell) is keyed by its column letter, ``C``, and only when it is not
-    blank. ``problems`` are header problems, such as a repeated column.
+    blank. ``plan`` says where each column goes (:class:`~custrecord.flat.ColumnPlan`);
+    :meth:`record` gives the record to validate from a row's cells. ``problems``
+    are the table's own problems: repeated columns and unknown columns, each once.
     """
 
     def __init__(
@@ -57,7 +59,7 @@ class Table:
         encoding: str | None = None,
         delimiter: str | None = None,
         sheet: str | None = None,
-        custom_fields: Iterable[str] = (),
+        plan: ColumnPlan | None = None,
     ) -> None:
         self.path = str(path)
         self.format = format
@@ -72,8 +74,18 @@ class Table:
         except BaseException:
             self.close()
             raise
-        self._plan, self.columns, self.problems = _plan(self.headers, frozenset(custom_fields))
+        self.plan = plan or ColumnPlan()
+        self._plan, self.columns, self._repeated = _plan(self.headers, self.plan)
         self._taken = frozenset(self.columns)
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Repeated columns, then unknown columns (a column without a header is met with its first cell)."""
+        return (*self._repeated, *self.plan.problems)
+
+    def record(self, cells: Mapping[str, Cell]) -> dict[str, Cell]:
+        """The record to validate from a row's cells (see :meth:`ColumnPlan.record`)."""
+        return self.plan.record(cells)
 
     def _read_header(self) -> tuple[int, tuple[str | None, ...]]:
         for number, values in self._raw:
@@ -144,13 +156,18 @@ def _header_text(value: Cell) -> str | None:
 
 
 def _plan(
-    headers: Sequence[str | None], custom_fields: frozenset[str]
+    headers: Sequence[str | None], columns: ColumnPlan
 ) -> tuple[list[str | None], tuple[str, ...], tuple[Problem, ...]]:
-    """Key per column position (None: blank header; ``_IGNORE``: skipped), the keys, the problems."""
+    """Key per column position (None: blank header; ``_IGNORE``: skipped), the keys, the problems.
+
+    A header that repeats another one (the same text, or the same field) gets a key of its
+    own, ``税号 (C)``, so its cells stay in the row as read; they go to no field.
+    """
     plan: list[str | None] = []
-    columns: list[str] = []
+    keys: list[str] = []
+    taken: set[str] = set()
     problems: list[Problem] = []
-    first: dict[str, int] = {}  # field path (or header) -> position of the column that has it
+    first: dict[object, int] = {}  # what a column stands for -> position of the first column that has it
     for index, header in enumerate(headers):
         if header is None:
             plan.append(None)
@@ -158,17 +175,19 @@ def _plan(
         if header in IGNORED_HEADERS:
             plan.append(_IGNORE)
             continue
-        field = None if header in custom_fields else field_for_column(header)
-        identity = field.path if field is not None else header
+        identity = columns.identity(header)
         key = header
-        if identity in first or header in columns:
+        if identity in first or header in taken:
             key = f"{header} ({column_letter(index)})"
             problems.append(_duplicate(key, header, index, headers, first.get(identity, index)))
+            columns.ignore(key)
         else:
             first[identity] = index
+            columns.target(header)  # an unknown column is reported now, in header order
         plan.append(key)
-        columns.append(key)
-    return plan, tuple(columns), tuple(problems)
+        keys.append(key)
+        taken.add(key)
+    return plan, tuple(keys), tuple(problems)
 
 
 def _duplicate(key: str, header: str, index: int, headers: Sequence[str | None], earlier: int) -> Problem:
@@ -197,7 +216,12 @@ def _open(path: Path) -> BinaryIO:
 
 
 def open_table(
-    path: str | os.PathLike[str], *, sheet: str | int | None = None, custom_fields: Iterable[str] = ()
+    path: str | os.PathLike[str],
+    *,
+    sheet: str | int | None = None,
+    custom_fields: Iterable[str] = (),
+    columns: Mapping[str, str] | None = None,
+    strict_columns: bool = False,
 ) -> Table:
     """Open a CSV or XLSX file as a :class:`Table` (its header is read at once).
 
@@ -208,8 +232,12 @@ def open_table(
     table custrecord reads, never a parser's own exception. ``custom_fields``
     (the profile's) are headers that stand for themselves: a custom column
     named like an alias of a field (``email``) is then no repeat of that field.
+    ``columns`` maps other headers to fields (``{"旧客户号": "code"}``); columns
+    that map to no field are reported once and left out of :meth:`Table.record`,
+    unless ``strict_columns`` (see :class:`~custrecord.flat.ColumnPlan`).
     """
     where = Path(path)
+    plan = ColumnPlan(columns, custom_fields=frozenset(custom_fields), strict=strict_columns)
     stream = _open(where)
     try:
         try:
@@ -219,12 +247,12 @@ def open_table(
             raise FileError(where, f"cannot be read ({exc.strerror or exc})") from exc
         if detect_format(where, head) == "xlsx":
             raw, close, name = read_xlsx(where, stream, sheet)
-            return Table(where, "xlsx", raw, [stream.close, close], sheet=name, custom_fields=custom_fields)
+            return Table(where, "xlsx", raw, [stream.close, close], sheet=name, plan=plan)
         encoding = detect_encoding(stream)
         raw, delimiter = _read_csv(where, stream, encoding)
         return Table(
             where, "csv", raw, [stream.close],
-            encoding=encoding, delimiter=delimiter, custom_fields=custom_fields,
+            encoding=encoding, delimiter=delimiter, plan=plan,
         )
     except BaseException:
         stream.close()
