@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from custrecord.fields import Value
+from custrecord.fields import Value, traditional
 from custrecord.model import Kind, Status
 from custrecord.money import MoneyError, parse_amount
 from custrecord.problems import ProblemCode
@@ -28,6 +28,7 @@ from custrecord.text import PLACEHOLDERS, clean_text, has_unstorable, nfkc
 __all__ = [
     "COERCERS",
     "COUNTRY_ALIASES",
+    "CURRENCY_ALIASES",
     "KIND_ALIASES",
     "STATUS_ALIASES",
     "BadValue",
@@ -92,6 +93,19 @@ STATUS_ALIASES: dict[str, Status] = {
     "已删除": Status.DELETED,
 }
 
+#: Currencies by the names ERPs and spreadsheets write (Kingdee's 币别 says 人民币).
+CURRENCY_ALIASES: dict[str, str] = {
+    "人民币": "CNY", "RMB": "CNY", "元": "CNY", "本位币": "CNY", "美元": "USD", "美金": "USD", "欧元": "EUR",
+    "港币": "HKD", "港元": "HKD", "日元": "JPY", "英镑": "GBP", "新台币": "TWD", "澳门元": "MOP",
+    "韩元": "KRW", "新加坡元": "SGD",
+}
+# Kingdee writes a customer's state as 使用 (in use) or 禁用 (disabled).
+STATUS_ALIASES.update({"使用": Status.ACTIVE, "禁用": Status.DISABLED})
+# The Chinese aliases in traditional characters too (個人, 凍結, 已審核, 人民幣).
+CURRENCY_ALIASES.update({traditional(k): v for k, v in list(CURRENCY_ALIASES.items())})
+KIND_ALIASES.update({traditional(k): v for k, v in list(KIND_ALIASES.items())})
+STATUS_ALIASES.update({traditional(k): v for k, v in list(STATUS_ALIASES.items())})
+
 COUNTRY_ALIASES: dict[str, str] = {
     "中国": "CN",
     "中国大陆": "CN",
@@ -113,6 +127,20 @@ COUNTRY_ALIASES: dict[str, str] = {
     "日本": "JP",
     "韩国": "KR",
     "新加坡": "SG",
+    # Traditional characters, as files from Taiwan and Hong Kong write them.
+    "中國": "CN",
+    "中國大陸": "CN",
+    "中國香港": "HK",
+    "澳門": "MO",
+    "中國澳門": "MO",
+    "台灣": "TW",
+    "臺灣": "TW",
+    "中華民國": "TW",
+    "美國": "US",
+    "英國": "GB",
+    "德國": "DE",
+    "法國": "FR",
+    "韓國": "KR",
 }
 
 
@@ -333,6 +361,10 @@ def split_tags(value: Any) -> frozenset[str]:
     for part in parts:
         if not isinstance(part, str):
             raise BadValue(ProblemCode.INVALID_FORMAT, "tags must be text", "标签应为文本")
+        if _TAG_SPLIT.search(part):
+            # A flat file separates tags by these: such a tag would come back as two.
+            raise BadValue(ProblemCode.INVALID_FORMAT, "a tag may not contain , ; ， ； or 、",
+                           "标签不能包含 , ; ， ； 或 、")
         tag = parse_text(part)
         if tag:
             tags.add(tag)
@@ -361,6 +393,11 @@ def _country(value: Any) -> str | None:
         return None
     upper = text.upper()
     return COUNTRY_ALIASES.get(upper, upper)
+
+
+def _currency(value: Any) -> str | None:
+    text = _upper_text(value)
+    return None if text is None else CURRENCY_ALIASES.get(text, text)
 
 
 def _upper_text(value: Any) -> str | None:
@@ -417,6 +454,7 @@ COERCERS: Mapping[Value, Callable[[Any], Any]] = {
     Value.IDENTIFIER: _identifier,
     Value.CODE: _code,
     Value.UPPER: _upper_text,
+    Value.CURRENCY: _currency,
     Value.COUNTRY: _country,
     Value.KIND: _choice(KIND_ALIASES, "enterprise, individual (企业, 个人)"),
     Value.STATUS: _choice(STATUS_ALIASES, ", ".join(s.value for s in Status)),

@@ -34,6 +34,7 @@ def write_errors(
     columns: Sequence[str] | None = None,
     lang: str = "en",
     plan: ColumnPlan | None = None,
+    neutralise_formulas: bool = True,
 ) -> int:
     """Write the rows that have errors to CSV or XLSX (by extension); return how many.
 
@@ -53,7 +54,8 @@ def write_errors(
     by_path = _columns_by_path(original, plan or ColumnPlan(strict=True))
     rows = _rows(first, bad, original, by_path, lang)
     text = {c for c in original if c in identifier_columns("en") | identifier_columns("zh")}
-    return write_rows(path, header, rows, text_columns=text, sheet_title="错误" if lang == "zh" else "Errors")
+    return write_rows(path, header, rows, text_columns=text, sheet_title="错误" if lang == "zh" else "Errors",
+                      neutralise_formulas=neutralise_formulas)
 
 
 def _columns_by_path(columns: Sequence[str], plan: ColumnPlan) -> dict[str, str]:

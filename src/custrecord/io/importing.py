@@ -9,13 +9,14 @@ written, as they were read, to an error file the user corrects and imports again
 from __future__ import annotations
 
 import os
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from custrecord.book.results import ImportOutcome
 from custrecord.io.cells import Cell
 from custrecord.io.errorfile import write_errors
 from custrecord.io.pipeline import RowResult
@@ -23,7 +24,7 @@ from custrecord.io.reader import open_table
 from custrecord.problems import Problem, Report
 
 if TYPE_CHECKING:
-    from custrecord.book import CustomerBook, ImportOutcome
+    from custrecord.book import CustomerBook
 
 __all__ = ["KEEP_INVALID", "FileImport", "import_file"]
 
@@ -89,18 +90,31 @@ def import_file(
     with open_table(path, sheet=sheet, custom_fields=settings.profile.custom_fields, columns=mapping,
                     strict_columns=strict_columns) as table:
 
+        unread: deque[ImportOutcome] = deque()  # rows refused as read (bytes of another encoding)
+
         def records() -> Iterator[tuple[int, dict[str, Any]]]:
             for row, cells in table:
                 if errors is not None:
                     pending[row] = cells
+                problem = table.refusal(row)
+                if problem is not None:
+                    unread.append(ImportOutcome(row, "invalid", None, (problem,)))
+                    continue
                 yield row, table.record(cells)
 
-        def refused() -> Iterator[RowResult]:
+        def outcomes() -> Iterator[ImportOutcome]:
             # The table has sorted the columns already: the book takes the records as they are.
             for outcome in book.import_records(
                 records(), update_existing=update_existing, dry_run=dry_run, chunk_size=chunk_size,
                 on_conflict=on_conflict, columns={}, strict_columns=True,
             ):
+                while unread and unread[0].row < outcome.row:  # in row order
+                    yield unread.popleft()
+                yield outcome
+            yield from unread
+
+        def refused() -> Iterator[RowResult]:
+            for outcome in outcomes():
                 counts[outcome.action] += 1
                 cells = pending.pop(outcome.row, {})
                 if not outcome.ok:

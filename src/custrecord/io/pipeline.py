@@ -89,8 +89,10 @@ def validate_rows(
     chosen = _resolve(profile)
     if isinstance(rows, Table):
         for number, cells in rows:
-            yield RowResult(row=number, cells=cells, report=validate(rows.record(cells), profile=chosen,
-                                                                      today=today))
+            refused = rows.refusal(number)
+            report = (Report((refused,)) if refused is not None
+                      else validate(rows.record(cells), profile=chosen, today=today))
+            yield RowResult(row=number, cells=cells, report=report)
         return
     plan = ColumnPlan(columns, custom_fields=chosen.custom_fields, strict=strict_columns)
     for row, given in rows:
