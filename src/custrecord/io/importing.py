@@ -70,6 +70,7 @@ def import_file(
     on_conflict: str = "keep",
     columns: Mapping[str, str] | None = None,
     strict_columns: bool = False,
+    encoding: str | None = None,
 ) -> FileImport:
     """Import the rows of ``path`` into ``book``; write refused rows to ``errors`` if given.
 
@@ -78,7 +79,8 @@ def import_file(
     when no row is refused). ``on_row`` is called with each row's outcome (for a
     progress bar). ``columns`` maps headers to fields, over ``Settings.columns``;
     columns that map to no field are reported once in ``header_problems`` and
-    not imported, unless ``strict_columns``. Other arguments are those of
+    not imported, unless ``strict_columns``. ``encoding`` names a CSV file's
+    encoding (default: detected). Other arguments are those of
     :meth:`~custrecord.CustomerBook.import_records`; ``lang`` (``en`` or ``zh``)
     is the language of the error file.
     """
@@ -88,7 +90,7 @@ def import_file(
     settings = book.settings
     mapping = {**settings.columns, **(columns or {})}
     with open_table(path, sheet=sheet, custom_fields=settings.profile.custom_fields, columns=mapping,
-                    strict_columns=strict_columns) as table:
+                    strict_columns=strict_columns, encoding=encoding) as table:
 
         unread: deque[ImportOutcome] = deque()  # rows refused as read (bytes of another encoding)
 

@@ -219,13 +219,13 @@ def _open(path: Path) -> BinaryIO:
     try:
         return open(path, "rb")
     except FileNotFoundError as exc:
-        raise FileError(path, "no such file") from exc
+        raise FileError(path, "no such file", reason_zh="文件不存在") from exc
     except IsADirectoryError as exc:
-        raise FileError(path, "is a directory, not a file") from exc
+        raise FileError(path, "is a directory, not a file", reason_zh="是目录，不是文件") from exc
     except PermissionError as exc:
-        raise FileError(path, "cannot be read: permission denied") from exc
+        raise FileError(path, "cannot be read: permission denied", reason_zh="无权读取") from exc
     except OSError as exc:
-        raise FileError(path, f"cannot be read ({exc.strerror or exc})") from exc
+        raise FileError(path, f"cannot be read ({exc.strerror or exc})", reason_zh="无法读取") from exc
 
 
 def open_table(

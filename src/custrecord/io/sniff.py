@@ -28,13 +28,16 @@ def detect_format(path: Path, head: bytes) -> Literal["csv", "xlsx"]:
             path,
             "is an Excel 97-2003 (.xls) workbook or a password-protected one, which custrecord cannot read; "
             "save it as an Excel Workbook (.xlsx) or CSV without a password",
+            reason_zh="是Excel 97-2003（.xls）工作簿或加密工作簿，无法读取；请另存为无密码的.xlsx或CSV",
         )
     if suffix in XLSX_SUFFIXES:
-        raise FileFormatError(path, "is not a valid XLSX workbook (corrupt, or another format named .xlsx)")
+        raise FileFormatError(path, "is not a valid XLSX workbook (corrupt, or another format named .xlsx)",
+                              reason_zh="不是有效的XLSX工作簿（已损坏，或其他格式的文件改了扩展名）")
     if head.startswith(_BINARY) or suffix not in CSV_SUFFIXES:
         what = f"'{suffix}' files" if suffix else "files without an extension"
         raise FileFormatError(
-            path, f"is not a CSV or XLSX file ({what} are not read); save it as .csv or .xlsx"
+            path, f"is not a CSV or XLSX file ({what} are not read); save it as .csv or .xlsx",
+            reason_zh="不是CSV或XLSX文件；请另存为.csv或.xlsx",
         )
     return "csv"
 

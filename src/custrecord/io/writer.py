@@ -33,7 +33,8 @@ def output_format(path: str | os.PathLike[str]) -> str:
         return "csv"
     if suffix in XLSX_SUFFIXES:
         return "xlsx"
-    raise FileFormatError(path, f"cannot be written: '{suffix or 'no extension'}' is neither .csv nor .xlsx")
+    raise FileFormatError(path, f"cannot be written: '{suffix or 'no extension'}' is neither .csv nor .xlsx",
+                          reason_zh="无法写出：扩展名应为.csv或.xlsx")
 
 
 @contextmanager
@@ -43,7 +44,7 @@ def _atomic(path: Path) -> Iterator[Path]:
         yield temporary
         os.replace(temporary, path)
     except OSError as exc:
-        raise FileError(path, f"cannot be written ({exc.strerror or exc})") from exc
+        raise FileError(path, f"cannot be written ({exc.strerror or exc})", reason_zh="无法写入") from exc
     finally:
         if temporary.exists():
             temporary.unlink()

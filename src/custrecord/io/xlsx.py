@@ -63,7 +63,8 @@ def read_xlsx(
     try:
         workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a bad file
-        raise FileFormatError(path, f"is not a valid XLSX workbook ({_why(exc)})") from exc
+        raise FileFormatError(path, f"is not a valid XLSX workbook ({_why(exc)})",
+                              reason_zh="不是有效的XLSX工作簿") from exc
     try:
         worksheet = _worksheet(path, workbook, sheet)
         # Some writers record a wrong used range; forget it and read every row there is.
@@ -132,16 +133,18 @@ def _worksheet(path: Path, workbook: Any, sheet: str | int | None) -> Any:
     names = ", ".join(str(s.title) for s in sheets) or "none"
     if sheet is None:
         if not sheets:
-            raise FileFormatError(path, "has no worksheet")
+            raise FileFormatError(path, "has no worksheet", reason_zh="没有工作表")
         return sheets[0]
     if isinstance(sheet, int):
         if 0 <= sheet < len(sheets):
             return sheets[sheet]
-        raise FileFormatError(path, f"has no sheet number {sheet} (sheets: {names})")
+        raise FileFormatError(path, f"has no sheet number {sheet} (sheets: {names})",
+                              reason_zh=f"没有第{sheet}个工作表（工作表：{names}）")
     for candidate in sheets:
         if candidate.title == sheet:
             return candidate
-    raise FileFormatError(path, f"has no sheet named {sheet!r} (sheets: {names})")
+    raise FileFormatError(path, f"has no sheet named {sheet!r} (sheets: {names})",
+                          reason_zh=f"没有名为“{sheet}”的工作表（工作表：{names}）")
 
 
 def write_xlsx(
