@@ -186,3 +186,8 @@ def test_demo_rerun_updates_nothing_and_adds_no_history(tmp_path: Path) -> None:
     with custrecord.open(tmp_path / "custrecord-demo.db") as book:
         assert sum(len(book.history(c.code or "")) for c in book.all(include_deleted=True)) == entries
     assert "custrecord-demo-errors.csv" in (Path(__file__).resolve().parents[1] / ".gitignore").read_text()
+    # The demo's codes ({category}{seq:4}) are kept by a book with another code rule.
+    assert run("export", "all.xlsx", "--db", "custrecord-demo.db", cwd=tmp_path).returncode == 0
+    moved = run("import", "all.xlsx", "--db", "fresh.db", "--quiet", cwd=tmp_path)
+    assert moved.returncode == 0, moved.stdout
+    assert moved.stdout.strip().endswith("338 added")
