@@ -167,6 +167,8 @@ class LineDecoder:
 
     def _decode(self, stream: BinaryIO) -> Iterator[str]:
         encoding = self.encoding
+        # Only the first line can hold the mark; the plain codec is the one written in C.
+        after_first = "utf-8" if check_encoding(encoding) == "utf-8-sig" else encoding
         offset = 0
         for raw in _raw_lines(stream):
             self.count += 1
@@ -176,6 +178,7 @@ class LineDecoder:
                 self.bad[self.count] = offset + exc.start
                 text = raw.decode(encoding, "replace")
             offset += len(raw)
+            encoding = after_first
             yield text
 
     def _wide(self, stream: BinaryIO) -> Iterator[str]:

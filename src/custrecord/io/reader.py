@@ -301,10 +301,11 @@ def _read_csv(
                 number += 1
                 if lines.exhausted:  # the reader ran out of lines inside a quoted cell
                     raise _unclosed_quote(path, number)
-                bad = lines.first_bad(read, reader.line_num)
+                if lines.bad:  # a line that did not decode: which record has it
+                    bad = lines.first_bad(read, reader.line_num)
+                    if bad is not None:
+                        refusals[number] = _undecodable(encoding, bad)
                 read = reader.line_num
-                if bad is not None:
-                    refusals[number] = _undecodable(encoding, bad)
                 yield number, [(value if value[0] != "'" else restore_formula(value)) if value else None
                                for value in record]
         except UnicodeDecodeError as exc:  # UTF-16 and UTF-32 are decoded whole
