@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.clirun import run
 from tests.storage.servers import MARIADB_ENV, POSTGRES_ENV, unique_prefix
 
 import custrecord
@@ -18,11 +19,6 @@ HEADER = "客户名称,税号,联系人,手机,信用额度\n"
 GOOD = "苏州甲科技有限公司,91110000600037341L,王经理,13812345678,900000\n"
 BAD = ",91110000600037341M,李,1381234567,\n"
 
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "custrecord", *args], capture_output=True, text=True, cwd=cwd, timeout=180
-    )
 
 
 @pytest.fixture

@@ -262,6 +262,12 @@ class ColumnPlan:
         target = self.target(key)
         return None if target is None or target in self.custom_fields else field_for_column(target)
 
+    def sort(self, cells: Mapping[Any, Any]) -> tuple[dict[Any, Any], tuple[Problem, ...]]:
+        """:meth:`record`, and the problems of the columns first met in these cells."""
+        known = len(self.problems)
+        record = self.record(cells)
+        return record, tuple(self.problems[known:])
+
     def record(self, cells: Mapping[Any, Any]) -> dict[Any, Any]:
         """The record to validate from a row's cells, keyed as the parser reads them.
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +9,7 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.clirun import run
 
 import custrecord
 from custrecord.book import CustomerBook
@@ -79,24 +78,19 @@ def test_export_then_import_leaves_every_customer_unchanged(
     }
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "custrecord", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=180)
-
-
 @pytest.mark.parametrize(("fmt", "headers"), [("csv", "zh"), ("xlsx", "en")])
 def test_a_round_trip_through_the_command_line(tmp_path: Path, fmt: str, headers: str) -> None:
     first, second = tmp_path / "a.db", tmp_path / "b.db"
     sample = str(Path(custrecord.__file__).parent / "data" / "customers.csv")
-    assert _run("import", sample, "--db", str(first), "--quiet").returncode == 1  # the sample has bad rows
+    assert run("import", sample, "--db", str(first), "--quiet").returncode == 1  # the sample has bad rows
     out = tmp_path / f"export.{fmt}"
-    assert _run("export", str(out), "--db", str(first), "--headers", headers).returncode == 0
-    again = _run("import", str(out), "--db", str(first), "--quiet")
+    assert run("export", str(out), "--db", str(first), "--headers", headers).returncode == 0
+    again = run("import", str(out), "--db", str(first), "--quiet")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "unchanged" in again.stdout
     assert "updated" not in again.stdout
     assert "added" not in again.stdout
-    moved = _run("import", str(out), "--db", str(second), "--quiet")
+    moved = run("import", str(out), "--db", str(second), "--quiet")
     assert moved.returncode == 0, moved.stdout + moved.stderr
     with custrecord.open(first) as a, custrecord.open(second) as b:
         left: dict[Any, Customer] = {c.code: _key(c) for c in a.all()}

@@ -96,9 +96,7 @@ def _sorted_columns(plan: ColumnPlan | None, data: Any) -> tuple[Any, tuple[Prob
     """The record with its columns sorted by ``plan``, and the unknown columns first met in it."""
     if plan is None or not isinstance(data, Mapping):
         return data, ()
-    known = len(plan.problems)
-    record = plan.record(data)
-    return record, tuple(plan.problems[known:])
+    return plan.sort(data)
 
 
 class _Runs:

@@ -107,11 +107,9 @@ def run_planned(data: Any, plan: ColumnPlan, profile: Profile, *, today: date | 
     warnings of this row."""
     if not isinstance(data, Mapping):
         return run(data, profile, today=today)
-    known = len(plan.problems)
-    report = run(plan.record(data), profile, today=today)
-    if len(plan.problems) > known:
-        report = Report((*plan.problems[known:], *report.problems), report.customer)
-    return report
+    record, met = plan.sort(data)
+    report = run(record, profile, today=today)
+    return Report((*met, *report.problems), report.customer) if met else report
 
 
 def validate_many(
