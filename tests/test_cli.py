@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from tests.clirun import run
 
 from custrecord.data import sample_path
 
@@ -18,11 +17,6 @@ ROWS = (
     ",91110000600037341M,李,1381234567,2150\n"
 )
 
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "custrecord", *args], capture_output=True, text=True, cwd=cwd, timeout=120
-    )
 
 
 @pytest.fixture
@@ -51,7 +45,9 @@ def test_validate_text_in_chinese(small_csv: Path) -> None:
     result = run("validate", str(small_csv), "--lang", "zh")
     assert result.returncode == 1
     assert "客户名称不能为空" in result.stdout
-    assert "2 rows: 1 valid, 1 invalid" in result.stdout
+    assert "第3行：客户名称：required：客户名称不能为空" in result.stdout
+    assert "共2行：有效1行，无效1行" in result.stdout
+    assert "rows" not in result.stdout
 
 
 def test_validate_clean_file_exits_zero(tmp_path: Path) -> None:
@@ -119,11 +115,15 @@ def test_dry_run_stores_nothing(tmp_path: Path, small_csv: Path) -> None:
     assert json.loads(report.stdout)["summary"]["customers"] == 0
 
 
-def test_show_unknown_code_is_exit_2(tmp_path: Path) -> None:
-    result = run("show", "NOPE", "--db", str(tmp_path / "c.db"))
-    assert result.returncode == 2
-    assert "NOPE" in result.stderr
-    assert "Traceback" not in result.stderr
+def test_show_unknown_code_is_exit_2(tmp_path: Path, small_csv: Path) -> None:
+    db = str(tmp_path / "c.db")
+    run("import", str(small_csv), "--db", db, "--quiet")
+    for command in ("show", "history"):
+        result = run(command, "NOPE", "--db", db)
+        assert result.returncode == 2
+        assert result.stderr.strip() == f"custrecord {command}: error: no customer NOPE"
+    chinese = run("show", "NOPE", "--db", db, "--lang", "zh")
+    assert chinese.stderr.strip() == "custrecord show：错误：没有客户NOPE"
 
 
 def test_demo_runs_and_reruns(tmp_path: Path) -> None:
@@ -216,7 +216,7 @@ def test_import_collects_garbage_once_a_chunk_and_restores_the_collector(tmp_pat
             collect()
             calls.append(gc.isenabled())
 
-        counts, _ = run_import(
+        counts, _, _ = run_import(
             book, str(path), out=Output(quiet=True), chunk_size=200, every_chunk=every_chunk
         )
     assert counts["added"] == 450

@@ -150,7 +150,7 @@ def test_code_shape_rule_in_a_profile() -> None:
     report = custrecord.validate({"name": "x", "code": "X1"}, profile=profile)
     assert report.codes() == {"code": ["invalid_code"]}
     # A code with bad characters gets one problem, not two.
-    report = custrecord.validate({"name": "x", "code": "C-2026/1"}, profile=profile)
+    report = custrecord.validate({"name": "x", "code": "C-2026#1"}, profile=profile)
     assert report.codes() == {"code": ["invalid_format"]}
 
 

@@ -85,3 +85,10 @@ def test_each_code_documents_its_message_templates(problems_page: str, code: str
     assert f"`{zh}`" in body, f"{code}: Chinese template differs from MESSAGES"
     for part in ("**When:**", "**Default severity:**", "**Messages:**", "```pycon"):
         assert part in body, f"{code}: {part} missing"
+
+
+def test_other_headers_table_lists_exactly_the_aliases(fields_page: str) -> None:
+    rows = table_rows(section(fields_page, "Other accepted headers"))
+    documented = {path.strip("`"): [a.strip() for a in aliases.split(",")]
+                  for aliases, path in rows}
+    assert documented == {f.path: list(f.aliases) for f in FIELDS if f.aliases}

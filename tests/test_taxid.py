@@ -138,10 +138,22 @@ def test_messages_name_the_scheme_and_show_the_example() -> None:
     assert problem.path == "tax_id"
     assert problem.code == "invalid_checksum"
     assert "unified social credit code" in problem.message
-    assert "91110000600037341L" in problem.message
+    # A wrong check character: the message says which one is expected.
+    assert "the 18th character should be L, not M" in problem.message
     assert "统一社会信用代码" in problem.message_zh
-    assert "91110000600037341L" in problem.message_zh
+    assert "第18位应为L" in problem.message_zh
     assert problem.value == "91110000600037341M"
+    (length,) = custrecord.validate({"name": "x", "tax_id": "9111000060003734"}).problems
+    assert "91110000600037341L" in length.message  # other problems show an example
+
+
+def test_a_bad_phone_shows_an_example_of_its_region() -> None:
+    def hint(record: dict[str, object]) -> str:
+        (problem,) = custrecord.validate({"name": "x", "contact_name": "王", **record}).problems
+        return problem.message
+    assert hint({"contact_mobile": "1381234"}).endswith("(e.g. 131 2345 6789)")
+    assert hint({"contact_phone": "123"}).endswith("(e.g. 010 1234 5678)")
+    assert hint({"country": "DE", "contact_mobile": "0151"}).endswith("(e.g. 01512 3456789)")
 
 
 def test_unknown_country_keeps_the_number_compact_and_unchecked() -> None:

@@ -111,7 +111,10 @@ def test_lengths() -> None:
 
 def test_choices() -> None:
     assert codes({"name": "x", "country": "ZZ"}) == {"country": ["invalid_choice"]}
-    assert codes({"name": "x", "credit": {"currency": "RMB"}}) == {"credit.currency": ["invalid_choice"]}
+    assert codes({"name": "x", "credit": {"currency": "RMBX"}}) == {"credit.currency": ["invalid_choice"]}
+    # Currencies by the names Chinese ERPs write: 人民币 / RMB (Kingdee's 币别), 美元, 港幣.
+    for name, code in (("RMB", "CNY"), ("人民币", "CNY"), ("美元", "USD"), ("港幣", "HKD")):
+        assert custrecord.structure({"name": "x", "币别": name}).credit.currency == code
     assert codes({"name": "x", "status": "archived"}) == {"status": ["invalid_choice"]}
     graded = Profile(grades=frozenset({"A", "B"}))
     assert codes({"name": "x", "credit_grade": "c"}, profile=graded) == {"credit.grade": ["invalid_choice"]}
@@ -146,7 +149,10 @@ def test_date_ranges() -> None:
 
 def test_code_format() -> None:
     assert custrecord.structure({"name": "x", "code": " c-001_a "}).code == "C-001_A"
-    assert codes({"name": "x", "code": "C/001"}) == {"code": ["invalid_format"]}
+    assert codes({"name": "x", "code": "C#001"}) == {"code": ["invalid_format"]}
+    # Codes as other systems write them: Kingdee 01.001, paths with /.
+    assert custrecord.structure({"name": "x", "code": "01.001"}).code == "01.001"
+    assert custrecord.structure({"name": "x", "code": "c/001"}).code == "C/001"
     assert codes({"name": "x", "code": "客户1"}) == {"code": ["invalid_format"]}
 
 

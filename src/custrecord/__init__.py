@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from custrecord.permissions import Action, Actor, PermissionDenied, RolePolicy, Scope
     from custrecord.settings import Settings
     from custrecord.storage.values import HistoryEntry, Query
-    from custrecord.validation.engine import Context, Profile, Rule, structure, validate
+    from custrecord.validation.engine import Context, Profile, Rule, structure, validate, validate_many
 
 __version__ = "0.1.0.dev0"
 
@@ -86,6 +86,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "open": ("custrecord.book", "open_book"),
     "structure": ("custrecord.validation.engine", "structure"),
     "validate": ("custrecord.validation.engine", "validate"),
+    "validate_many": ("custrecord.validation.engine", "validate_many"),
 }
 
 
@@ -163,4 +164,5 @@ __all__ = [
     "structure",
     "unstructure",
     "validate",
+    "validate_many",
 ]

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from custrecord.validation.context import Context, Rule
 
 __all__ = [
+    "CODE_CHARS_HINT",
+    "CODE_CHARS_HINT_ZH",
     "DEFAULT_CODE_LENGTH",
     "CodeRule",
     "CodeRuleError",
@@ -38,6 +40,7 @@ __all__ = [
     "check_code",
     "code_for",
     "code_shape_rule",
+    "is_code_text",
     "normalise_code",
     "sequence_key",
 ]
@@ -48,7 +51,10 @@ DEFAULT_CODE_LENGTH = 30
 #: Answers whether a code is already used by another customer.
 IsTaken = Callable[[str], bool]
 
-_CODE_CHARS = re.compile(r"[A-Z0-9_-]+")
+#: The characters of a code (SPEC 1): letters, digits and ``-`` ``_`` ``.`` ``/``, as other systems
+#: write them (Kingdee ``01.001``, Yonyou ``0101-003``), after :func:`normalise_code`.
+_CODE_CHARS = re.compile(r"[A-Z0-9_./-]+")
+_CODE_CLASS = "[A-Z0-9_./-]"
 _TOKEN = re.compile(r"\{([^{}]*)\}")
 _FIELD_TOKENS = ("category", "region", "industry", "country")
 _DATE_TOKENS = {"yyyy": 4, "yy": 2, "mm": 2, "dd": 2}
@@ -131,7 +137,7 @@ def _literal(text: str) -> list[_Part]:
         raise CodeRuleError(f"unbalanced brace in code template near {text!r}")
     norm = nfkc(text).upper()
     if not _CODE_CHARS.fullmatch(norm):
-        raise CodeRuleError(f"literal {text!r} of a code template may use only A-Z, 0-9, - and _")
+        raise CodeRuleError(f"literal {text!r} of a code template may use only A-Z, 0-9, -, _, . and /")
     return [_Part("literal", norm)]
 
 
@@ -243,8 +249,8 @@ class CodeRule:
             value = value[: part.width]
         if not _CODE_CHARS.fullmatch(value):
             return "", make_problem(part.value, ProblemCode.INVALID_CODE, value=raw,
-                                    hint="a code part may use only A-Z, 0-9, - and _",
-                                    hint_zh="编码组成部分只能包含A-Z、0-9、-和_")
+                                    hint="a code part may use only A-Z, 0-9, -, _, . and /",
+                                    hint_zh="编码组成部分只能包含A-Z、0-9、-、_、.和/")
         return value, None
 
     def render(self, customer: Customer, serial: int, today: date | None = None) -> str:
@@ -310,9 +316,9 @@ class CodeRule:
                 if value:
                     out.append(re.escape(value))
                 elif part.width is not None:
-                    out.append(rf"[A-Z0-9_-]{{{part.width}}}")
+                    out.append(rf"{_CODE_CLASS}{{{part.width}}}")
                 else:
-                    out.append(r"[A-Z0-9_-]+")
+                    out.append(rf"{_CODE_CLASS}+")
         return re.compile("".join(out))
 
     def matches(self, code: str, customer: Customer | None = None) -> bool:
@@ -331,12 +337,14 @@ def check_code(
     customer: Customer | None = None,
     is_taken: IsTaken | None = None,
     max_length: int | None = None,
+    check_shape: bool = True,
 ) -> list[Problem]:
     """Problems of a manually given code (path ``code``); empty when it is acceptable.
 
-    The code is normalised first. Checks, in order: characters (invalid_format)
-    and length (too_long, ``max_length`` or the rule's); with a rule, that manual
-    codes are allowed and the code has the rule's shape (invalid_code); with
+    The code is normalised first. Checks, in order: characters (invalid_format:
+    letters, digits, ``-`` ``_`` ``.`` ``/``) and length (too_long, ``max_length``
+    or the rule's); with a rule, that manual codes are allowed and, with
+    ``check_shape``, that the code has the rule's shape (invalid_code); with
     ``is_taken``, that no other customer has it (duplicate_code).
     """
     if not isinstance(code, str):
@@ -348,9 +356,8 @@ def check_code(
     if not norm:
         return [make_problem("code", ProblemCode.REQUIRED, value=code)]
     if not _CODE_CHARS.fullmatch(norm):
-        problems.append(make_problem("code", ProblemCode.INVALID_FORMAT, value=code,
-                                     hint="letters A-Z, digits, - and _ only",
-                                     hint_zh="只能包含字母A-Z、数字、-和_"))
+        problems.append(make_problem("code", ProblemCode.INVALID_FORMAT, value=code, hint=CODE_CHARS_HINT,
+                                     hint_zh=CODE_CHARS_HINT_ZH))
     if len(norm) > limit:
         problems.append(_too_long(norm, limit))
     if rule is not None and not rule.allow_manual:
@@ -358,13 +365,23 @@ def check_code(
                                      hint=f"codes are assigned by the rule {rule.template}; "
                                           "manual codes are not allowed",
                                      hint_zh=f"编码由规则{rule.template}自动生成，不允许手工编码"))
-    elif rule is not None and not problems and not rule.matches(norm, customer):
+    elif rule is not None and check_shape and not problems and not rule.matches(norm, customer):
         problems.append(make_problem("code", ProblemCode.INVALID_CODE, value=code,
                                      hint=f"expected the shape {rule.template}",
                                      hint_zh=f"应符合{rule.template}的格式"))
     if not problems and is_taken is not None and is_taken(norm):
         problems.append(make_problem("code", ProblemCode.DUPLICATE_CODE, value=norm))
     return problems
+
+
+#: What a code may hold, for messages.
+CODE_CHARS_HINT = "letters A-Z, digits, -, _, . and / only"
+CODE_CHARS_HINT_ZH = "只能包含字母A-Z、数字、-、_、.和/"
+
+
+def is_code_text(code: str) -> bool:
+    """Whether normalised ``code`` uses only the characters of a code."""
+    return _CODE_CHARS.fullmatch(code) is not None
 
 
 def code_for(
@@ -376,16 +393,19 @@ def code_for(
     today: date | None = None,
     max_length: int | None = None,
     series: str | None = None,
+    check_shape: bool = True,
 ) -> str:
     """The code ``customer`` gets: its own one checked and normalised, or a new one allocated.
 
-    ``series`` is ``rule.series(customer, today)`` when the caller has it already.
-    Raises :class:`~custrecord.ValidationError` carrying the problems when the
-    given code is refused or no code can be made from the customer's fields.
+    ``series`` is ``rule.series(customer, today)`` when the caller has it already;
+    ``check_shape`` false keeps a well-formed given code whatever the rule's shape
+    (``Settings.given_codes = "keep"``). Raises :class:`~custrecord.ValidationError`
+    carrying the problems when the given code is refused or no code can be made
+    from the customer's fields.
     """
     if customer.code is not None and normalise_code(customer.code):
         problems = check_code(customer.code, rule, customer=customer, is_taken=is_taken,
-                              max_length=max_length)
+                              max_length=max_length, check_shape=check_shape)
         if problems:
             raise ValidationError(problems, record=repr(customer.code))
         return normalise_code(customer.code)

@@ -4,6 +4,10 @@ Each coercer takes one raw value and returns the field's value, None for blank,
 or raises :class:`BadValue` carrying the problem code; it never raises anything
 else for bad data. :data:`COERCERS` gives the coercer of each kind of value in
 the field catalogue (:class:`custrecord.fields.Value`).
+
+Values from pandas and numpy are read without importing either
+(:func:`plain_value`): numpy scalars become the Python values they hold, and
+NaN, NaT and ``pd.NA`` are blank, like None.
 """
 
 from __future__ import annotations
@@ -12,26 +16,31 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from custrecord.fields import Value
+from custrecord.fields import Value, traditional
 from custrecord.model import Kind, Status
+from custrecord.money import MoneyError, parse_amount
 from custrecord.problems import ProblemCode
 from custrecord.text import PLACEHOLDERS, clean_text, has_unstorable, nfkc
 
 __all__ = [
     "COERCERS",
     "COUNTRY_ALIASES",
+    "CURRENCY_ALIASES",
     "KIND_ALIASES",
     "STATUS_ALIASES",
     "BadValue",
     "coerce_extra_value",
+    "is_blank",
+    "is_masked",
     "parse_date",
     "parse_datetime",
     "parse_decimal",
     "parse_int",
     "parse_text",
+    "plain_value",
     "split_tags",
 ]
 
@@ -84,6 +93,19 @@ STATUS_ALIASES: dict[str, Status] = {
     "已删除": Status.DELETED,
 }
 
+#: Currencies by the names ERPs and spreadsheets write (Kingdee's 币别 says 人民币).
+CURRENCY_ALIASES: dict[str, str] = {
+    "人民币": "CNY", "RMB": "CNY", "元": "CNY", "本位币": "CNY", "美元": "USD", "美金": "USD", "欧元": "EUR",
+    "港币": "HKD", "港元": "HKD", "日元": "JPY", "英镑": "GBP", "新台币": "TWD", "澳门元": "MOP",
+    "韩元": "KRW", "新加坡元": "SGD",
+}
+# Kingdee writes a customer's state as 使用 (in use) or 禁用 (disabled).
+STATUS_ALIASES.update({"使用": Status.ACTIVE, "禁用": Status.DISABLED})
+# The Chinese aliases in traditional characters too (個人, 凍結, 已審核, 人民幣).
+CURRENCY_ALIASES.update({traditional(k): v for k, v in list(CURRENCY_ALIASES.items())})
+KIND_ALIASES.update({traditional(k): v for k, v in list(KIND_ALIASES.items())})
+STATUS_ALIASES.update({traditional(k): v for k, v in list(STATUS_ALIASES.items())})
+
 COUNTRY_ALIASES: dict[str, str] = {
     "中国": "CN",
     "中国大陆": "CN",
@@ -105,7 +127,65 @@ COUNTRY_ALIASES: dict[str, str] = {
     "日本": "JP",
     "韩国": "KR",
     "新加坡": "SG",
+    # Traditional characters, as files from Taiwan and Hong Kong write them.
+    "中國": "CN",
+    "中國大陸": "CN",
+    "中國香港": "HK",
+    "澳門": "MO",
+    "中國澳門": "MO",
+    "台灣": "TW",
+    "臺灣": "TW",
+    "中華民國": "TW",
+    "美國": "US",
+    "英國": "GB",
+    "德國": "DE",
+    "法國": "FR",
+    "韓國": "KR",
 }
+
+
+# -- values from other libraries ------------------------------------------
+
+#: Types that are already plain Python values (the common case, checked first).
+_PLAIN = frozenset({str, int, bool, Decimal, date, datetime, type(None), list, tuple, dict})
+#: pandas' missing-value singletons, known by their type's name (pandas is never imported).
+_MISSING_TYPES = frozenset({"NaTType", "NAType"})
+
+
+def plain_value(value: Any) -> Any:
+    """``value`` as Python's own types: NaN, NaT and ``pd.NA`` give None, a numpy scalar its value.
+
+    Duck typing only: numpy scalars are known by their module and ``item()``,
+    pandas' missing values by their type's name, NaN by not being equal to itself.
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind.__name__ in _MISSING_TYPES:
+        return None
+    if isinstance(value, float):  # float, and numpy's float64, which is one
+        return None if value != value else float(value)
+    if kind.__module__ == "numpy" and callable(getattr(value, "item", None)):
+        if kind.__name__.startswith("datetime64"):
+            # item() gives an int for nanosecond times; the ISO text is read as any date text.
+            text = str(value)
+            return None if text == "NaT" else text
+        return plain_value(value.item())
+    return value
+
+
+def is_blank(value: Any) -> bool:
+    """Whether a raw value means "not given": None, NaN, NaT, ``pd.NA``, blank text or a placeholder."""
+    value = plain_value(value)
+    return value is None or (isinstance(value, str) and (not value.strip() or value.strip() in PLACEHOLDERS))
+
+
+def is_masked(value: Any) -> bool:
+    """Whether a cell holds a masked value (``6222****1234``, ``w***@x.cn``) rather than real data.
+
+    What custrecord's masking writes: a run of at least three ``*``, or only ``*``.
+    """
+    return isinstance(value, str) and ("***" in value or (bool(value) and not value.strip("*")))
 
 
 # -- scalar coercers ------------------------------------------------------
@@ -154,11 +234,11 @@ _TEXT_INT_LIMIT = 10**40
 #: Integers in ``extra`` must fit a signed 64-bit column of any database.
 _EXTRA_INT_LIMIT = 2**63
 
-_NUMBER_JUNK = str.maketrans("", "", ",， _¥￥$€£\u00a0")
-
-
 def parse_decimal(value: Any) -> Decimal | None:
-    """A finite Decimal from a number or text such as ``1,000.50``, ``¥2000`` or ``50万``."""
+    """A finite Decimal from a number or an amount as written: ``1,000.50``, ``¥2000``, ``50万元``.
+
+    Text is read by :func:`custrecord.money.parse_amount`, as credit amounts and settings are.
+    """
     if value is None:
         return None
     if isinstance(value, bool):
@@ -170,22 +250,16 @@ def parse_decimal(value: Any) -> Decimal | None:
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise BadValue(ProblemCode.INVALID_FORMAT, "a finite number expected", "应为有限数字")
-        result = Decimal(repr(value))
+        result = Decimal(repr(float(value)))  # float(): numpy's float64 has its own repr
     elif isinstance(value, str):
-        text = nfkc(value).strip().translate(_NUMBER_JUNK)
-        if not text:
-            return None
-        scale = 1
-        if text.endswith("万"):
-            text, scale = text[:-1], 10_000
-        elif text.endswith("元"):
-            text = text[:-1]
-        if len(text) > 40:
-            raise BadValue(ProblemCode.INVALID_FORMAT, "a number expected", "应为数字")
         try:
-            result = Decimal(text) * scale
-        except InvalidOperation:
-            raise BadValue(ProblemCode.INVALID_FORMAT, "a number expected", "应为数字") from None
+            amount = parse_amount(value)
+        except MoneyError:
+            raise BadValue(ProblemCode.INVALID_FORMAT, "an amount such as 50000, 50万 or ¥1,000.00",
+                           "应为金额，如 50000、50万 或 ¥1,000.00") from None
+        if amount is None:
+            return None
+        result = amount
     else:
         raise BadValue(ProblemCode.INVALID_FORMAT, "a number expected", "应为数字")
     if not result.is_finite() or abs(result.adjusted()) > 30:
@@ -287,6 +361,10 @@ def split_tags(value: Any) -> frozenset[str]:
     for part in parts:
         if not isinstance(part, str):
             raise BadValue(ProblemCode.INVALID_FORMAT, "tags must be text", "标签应为文本")
+        if _TAG_SPLIT.search(part):
+            # A flat file separates tags by these: such a tag would come back as two.
+            raise BadValue(ProblemCode.INVALID_FORMAT, "a tag may not contain , ; ， ； or 、",
+                           "标签不能包含 , ; ， ； 或 、")
         tag = parse_text(part)
         if tag:
             tags.add(tag)
@@ -317,6 +395,11 @@ def _country(value: Any) -> str | None:
     return COUNTRY_ALIASES.get(upper, upper)
 
 
+def _currency(value: Any) -> str | None:
+    text = _upper_text(value)
+    return None if text is None else CURRENCY_ALIASES.get(text, text)
+
+
 def _upper_text(value: Any) -> str | None:
     text = parse_text(value)
     return None if text is None else text.upper()
@@ -329,8 +412,12 @@ def _code(value: Any) -> str | None:
 
 def _identifier(value: Any) -> str | None:
     # Tax IDs, phones, postcodes and accounts: keep the characters (validators
-    # compact them), but a placeholder such as "/" or "无" means none.
+    # compact them), but a placeholder such as "/" or "无" means none. A masked
+    # value (an export seen through masking) must never overwrite the real one.
     text = parse_text(value)
+    if text is not None and is_masked(text):
+        raise BadValue(ProblemCode.MASKED_VALUE, "export the file as a user who sees it in full",
+                       "请以可查看完整信息的用户导出")
     return None if text is None or text in PLACEHOLDERS else text
 
 
@@ -367,6 +454,7 @@ COERCERS: Mapping[Value, Callable[[Any], Any]] = {
     Value.IDENTIFIER: _identifier,
     Value.CODE: _code,
     Value.UPPER: _upper_text,
+    Value.CURRENCY: _currency,
     Value.COUNTRY: _country,
     Value.KIND: _choice(KIND_ALIASES, "enterprise, individual (企业, 个人)"),
     Value.STATUS: _choice(STATUS_ALIASES, ", ".join(s.value for s in Status)),

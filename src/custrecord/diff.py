@@ -7,10 +7,11 @@ a change can be stored in any history backend and replayed exactly.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from custrecord.convert import load, unstructure, unstructure_set
-from custrecord.fields import MANAGED_FIELDS
+from custrecord.fields import CATALOGUE, MANAGED_FIELDS, Value
 from custrecord.model import Customer
 
 __all__ = [
@@ -75,8 +76,17 @@ def changes_between(old: Customer | None, new: Customer) -> tuple[FieldChange, .
     return tuple(
         FieldChange(path, before.get(path), value)
         for path, value in after.items()
-        if before.get(path) != value
+        if before.get(path) != value and not _same_amount(path, before.get(path), value)
     )
+
+
+#: Paths of amounts: ``900000.00`` and ``900000`` are one amount, so a re-import that writes it
+#: differently (a spreadsheet keeps no trailing zeros) changes nothing.
+_AMOUNT_PATHS = frozenset(f.path for f in CATALOGUE if f.value is Value.DECIMAL)
+
+
+def _same_amount(path: str, old: Any, new: Any) -> bool:
+    return path in _AMOUNT_PATHS and old is not None and new is not None and Decimal(old) == Decimal(new)
 
 
 def apply_changes(customer: Customer, changes: Iterable[FieldChange | Mapping[str, Any]]) -> Customer:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from collections.abc import Mapping
 
 import attrs
@@ -22,14 +23,18 @@ __all__ = [
     "MANAGED_FIELDS",
     "MAX_LENGTHS",
     "OTHER_CONTACTS",
+    "OTHER_CONTACT_HEADERS",
     "PERSONAL_PATHS",
     "SELECTING_FIELDS",
+    "TRADITIONAL",
     "Field",
     "Value",
     "column_for",
     "field_for_column",
     "field_for_path",
+    "header_key",
     "label",
+    "traditional",
 ]
 
 #: The column holding the contacts after the primary one, as a JSON list (the flat form
@@ -43,7 +48,8 @@ class Value(enum.Enum):
     TEXT = "text"  #: cleaned text (trimmed, NFKC, runs of spaces collapsed)
     IDENTIFIER = "identifier"  #: text kept as written for its validator; a placeholder means none
     CODE = "code"  #: a code: upper case, no spaces
-    UPPER = "upper"  #: upper-case text (currency, grade)
+    UPPER = "upper"  #: upper-case text (grade)
+    CURRENCY = "currency"  #: ISO 4217, Chinese names (人民币, 美元) accepted
     COUNTRY = "country"  #: ISO 3166 alpha-2, names and aliases accepted
     KIND = "kind"  #: enterprise or individual
     STATUS = "status"  #: a lifecycle status
@@ -102,49 +108,75 @@ def _f(path: str, zh: str, en: str, value: Value = Value.TEXT, *, column: str | 
 _ID, _CODE = Value.IDENTIFIER, Value.CODE
 
 #: Every leaf field: the flat form's columns in their order, then the record-only ones.
+#: Aliases are headers other systems write (Yonyou U8/T3, Kingdee, spreadsheets); English ones
+#: also match without case and with ``_`` for spaces, and every Chinese header and alias is also
+#: recognised in traditional characters (:data:`TRADITIONAL`). A header is taken by its field, so
+#: an extra field cannot have that name: single generic English words (Notes, Type, Title, Tel)
+#: stay free for extra fields.
 CATALOGUE: tuple[Field, ...] = (
-    _f("code", "客户编码", "customer code", _CODE, max_length=30, updatable=False),
-    _f("name", "客户名称", "customer name", max_length=100, personal=True),
-    _f("short_name", "客户简称", "short name", max_length=40, personal=True),
-    _f("kind", "客户类型", "customer type", Value.KIND),
-    _f("country", "国家", "country", Value.COUNTRY),
+    _f("code", "客户编码", "customer code", _CODE, max_length=30, updatable=False,
+       aliases=("客户代码", "客户编号", "客户代号", "编码", "代码", "Customer Code", "Customer No",
+                "Customer Number")),
+    _f("name", "客户名称", "customer name", max_length=100, personal=True,
+       aliases=("客户全称", "公司名称", "单位名称", "企业名称", "客户名", "名称", "Company", "Company Name",
+                "Customer Name")),
+    _f("short_name", "客户简称", "short name", max_length=40, personal=True,
+       aliases=("简称",)),
+    _f("kind", "客户类型", "customer type", Value.KIND, aliases=("客户性质", "Customer Type")),
+    _f("country", "国家", "country", Value.COUNTRY, aliases=("国别", "国家/地区", "Country Code")),
     _f("tax_id", "税号", "tax ID", _ID, max_length=64, personal=True,
-       aliases=("纳税人识别号", "统一社会信用代码")),
-    _f("category", "所属分类", "category", _CODE, max_length=30, aliases=("客户分类",)),
-    _f("region", "所属地区", "region", _CODE, max_length=30, aliases=("地区",)),
+       aliases=("纳税人识别号", "统一社会信用代码", "社会信用代码", "税务登记号", "纳税人登记号",
+                "税务登记证号", "统一编号", "Tax Number", "Tax No", "VAT Number", "VAT No", "USCC")),
+    _f("category", "所属分类", "category", _CODE, max_length=30,
+       aliases=("客户分类", "所属分类码", "客户分类编码", "分类编码", "分类")),
+    _f("region", "所属地区", "region", _CODE, max_length=30,
+       aliases=("地区", "所属地区码", "地区编码", "区域")),
     _f("industry", "所属行业", "industry", max_length=100, aliases=("行业",)),
-    _f("address.province", "省份", "province", column="province", max_length=50, personal=True),
-    _f("address.city", "城市", "city", column="city", max_length=50, personal=True),
-    _f("address.district", "区县", "district", column="district", max_length=50, personal=True),
+    _f("address.province", "省份", "province", column="province", max_length=50, personal=True,
+       aliases=("省",)),
+    _f("address.city", "城市", "city", column="city", max_length=50, personal=True, aliases=("市",)),
+    _f("address.district", "区县", "district", column="district", max_length=50, personal=True,
+       aliases=("县区", "区")),
     _f("address.street", "地址", "street address", column="street", max_length=200, personal=True,
-       aliases=("详细地址",)),
+       aliases=("详细地址", "通讯地址", "联系地址", "公司地址", "Address", "Street Address")),
     _f("address.postcode", "邮编", "postcode", _ID, column="postcode", max_length=20, personal=True,
-       aliases=("邮政编码",)),
-    _f("contacts[].name", "联系人", "contact name", column="contact_name", max_length=50, personal=True),
-    _f("contacts[].title", "职务", "contact title", column="contact_title", max_length=50, personal=True),
+       aliases=("邮政编码", "Post Code", "Postal Code", "Zip Code")),
+    _f("contacts[].name", "联系人", "contact name", column="contact_name", max_length=50, personal=True,
+       aliases=("联系人姓名", "联系人名称", "联络人", "Contact Person")),
+    _f("contacts[].title", "职务", "contact title", column="contact_title", max_length=50, personal=True,
+       aliases=("职位", "联系人职务", "Job Title")),
     _f("contacts[].phone", "电话", "phone", _ID, column="contact_phone", max_length=60, personal=True,
-       aliases=("联系电话",)),
+       aliases=("联系电话", "电话号码", "固定电话", "座机", "办公电话", "联络电话", "Phone", "Telephone",
+                "Phone Number")),
     _f("contacts[].mobile", "手机", "mobile", _ID, column="contact_mobile", max_length=60, personal=True,
-       aliases=("移动电话",)),
+       aliases=("移动电话", "手机号码", "手机号", "行动电话", "Mobile", "Mobile Phone", "Mobile Number",
+                "Cell Phone")),
     _f("contacts[].email", "电子邮箱", "e-mail", _ID, column="contact_email", max_length=254,
-       personal=True, aliases=("邮箱", "email")),
-    _f("bank_name", "开户银行", "bank name", max_length=100, personal=True, aliases=("开户行",)),
+       personal=True, aliases=("邮箱", "电子邮件", "Email地址", "联系人邮箱", "email", "E-mail",
+                               "Email Address")),
+    _f("bank_name", "开户银行", "bank name", max_length=100, personal=True,
+       aliases=("开户行", "银行名称", "开户行名称")),
     # As written, with spaces; the account rule checks the digits.
-    _f("bank_account", "银行账号", "bank account", _ID, max_length=50, personal=True, aliases=("账号",)),
+    _f("bank_account", "银行账号", "bank account", _ID, max_length=50, personal=True,
+       aliases=("账号", "银行账户", "银行帐号", "开户账号", "帐号", "Account Number", "Account No", "IBAN")),
     _f("legal_representative", "法人代表", "legal representative", max_length=100, personal=True,
-       aliases=("法定代表人",)),
-    _f("credit.grade", "信用等级", "credit grade", Value.UPPER, max_length=20),
-    _f("credit.limit", "信用额度", "credit limit", Value.DECIMAL),
-    _f("credit.currency", "币种", "currency", Value.UPPER),
-    _f("credit.days", "信用期限", "credit days", Value.INT, aliases=("信用期限(天)",)),
-    _f("credit.valid_from", "信用起始日期", "credit valid from", Value.DATE),
-    _f("credit.valid_until", "信用截止日期", "credit valid until", Value.DATE),
+       aliases=("法定代表人", "法人")),
+    _f("credit.grade", "信用等级", "credit grade", Value.UPPER, max_length=20,
+       aliases=("信用级别", "Credit Rating")),
+    _f("credit.limit", "信用额度", "credit limit", Value.DECIMAL, aliases=("授信额度", "信用额度(元)")),
+    _f("credit.currency", "币种", "currency", Value.CURRENCY, aliases=("币别", "结算币种", "Currency")),
+    _f("credit.days", "信用期限", "credit days", Value.INT,
+       aliases=("信用期限(天)", "信用天数", "账期", "账期(天)", "Credit Period")),
+    _f("credit.valid_from", "信用起始日期", "credit valid from", Value.DATE, aliases=("信用开始日期",)),
+    _f("credit.valid_until", "信用截止日期", "credit valid until", Value.DATE,
+       aliases=("信用结束日期", "信用到期日")),
     _f("settlement_method", "结算方式", "settlement method", max_length=50),
-    _f("payment_terms", "付款条件", "payment terms", max_length=100),
+    _f("payment_terms", "付款条件", "payment terms", max_length=100, aliases=("收款条件",)),
     _f("tags", "标签", "tags", Value.TAGS),
     _f("priority", "优先级", "priority", Value.INT),
-    _f("status", "状态", "status", Value.STATUS, updatable=False),
-    _f("remarks", "备注", "remarks", max_length=500, personal=True),
+    _f("status", "状态", "status", Value.STATUS, updatable=False, aliases=("客户状态",)),
+    _f("remarks", "备注", "remarks", max_length=500, personal=True,
+       aliases=("备注信息", "说明")),
     _f("review_date", "复核日期", "review date", Value.DATE),
     _f("owner", "专管业务员", "owner", max_length=50, aliases=("业务员", "负责人")),
     _f("department", "分管部门", "department", max_length=50, aliases=("部门",)),
@@ -176,15 +208,41 @@ PERSONAL_PATHS: tuple[str, ...] = tuple(dict.fromkeys(f.head for f in CATALOGUE 
 _BY_PATH: dict[str, Field] = {f.path: f for f in CATALOGUE}
 
 
-def _header_key(header: str) -> str:
-    return header.strip().lower().replace(" ", "_")
+#: Simplified characters of the headers above and their traditional forms (客户名称 -> 客戶名稱).
+TRADITIONAL = str.maketrans(
+    "户编码称简类国税属区县邮联系职务电话机银账开额币种结条标签优级态状备注复业识别统会详细动纳号"
+    "证义时间创并门员总单传发讯货现价数帐资质体实设计应营织构组团认书记录经济销购负责络网页说对维护审权删冻启个",
+    "戶編碼稱簡類國稅屬區縣郵聯繫職務電話機銀賬開額幣種結條標籤優級態狀備註複業識別統會詳細動納號"
+    "證義時間創併門員總單傳發訊貨現價數帳資質體實設計應營織構組團認書記錄經濟銷購負責絡網頁說對維護審權刪凍啟個",
+)
 
+
+def traditional(header: str) -> str:
+    """``header`` in traditional characters (客户名称 -> 客戶名稱); other text is unchanged."""
+    return header.translate(TRADITIONAL)
+
+
+def header_key(header: str) -> str:
+    """A header as compared: NFKC, trimmed, no trailing required mark ``*``, lower case, ``_`` for spaces.
+
+    ``Credit Limit``, ``credit_limit`` and ``CREDIT LIMIT`` compare equal, and so do
+    ``客户名称*`` and ``客户名称``.
+    """
+    text = unicodedata.normalize("NFKC", header).strip().removesuffix("*").strip()
+    return "_".join(text.lower().split())
+
+
+#: The other-contacts column under every header it is written with (both languages, traditional too).
+OTHER_CONTACT_HEADERS: frozenset[str] = frozenset(
+    {*OTHER_CONTACTS.values(), *(traditional(h) for h in OTHER_CONTACTS.values()), "其他聯絡人"}
+)
 
 _BY_HEADER: dict[str, Field] = {}
 for _field in FIELDS:
     for _header in (_field.column, _field.zh, *_field.aliases):
-        _BY_HEADER[_header] = _field
-        _BY_HEADER.setdefault(_header_key(_header), _field)
+        for _form in dict.fromkeys((_header, traditional(_header))):
+            _BY_HEADER[_form] = _field
+            _BY_HEADER.setdefault(header_key(_form), _field)
 
 _INDEX = re.compile(r"\[\d+\]")
 
@@ -197,10 +255,10 @@ def field_for_path(path: str) -> Field | None:
 def field_for_column(header: str) -> Field | None:
     """The field a flat column header (English, Chinese or an alias) stands for, or None.
 
-    Headers compare trimmed, and English ones also without case and with ``_`` for spaces.
+    Headers compare as :func:`header_key` gives them, in simplified or traditional characters.
     """
     found = _BY_HEADER.get(header.strip())
-    return found if found is not None else _BY_HEADER.get(_header_key(header))
+    return found if found is not None else _BY_HEADER.get(header_key(header))
 
 
 def column_for(path: str, *, headers: str = "en") -> str:

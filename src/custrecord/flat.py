@@ -11,7 +11,7 @@ appended by name.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,19 +19,32 @@ from typing import Any
 import attrs
 
 from custrecord.convert import unstructure
-from custrecord.fields import CATALOGUE, FIELDS, OTHER_CONTACTS, Value, column_for, field_for_column
+from custrecord.errors import CustrecordError
+from custrecord.fields import (
+    CATALOGUE,
+    FIELDS,
+    OTHER_CONTACT_HEADERS,
+    OTHER_CONTACTS,
+    Field,
+    Value,
+    column_for,
+    field_for_column,
+    field_for_path,
+)
 from custrecord.model import Customer
-from custrecord.text import is_placeholder, text_of
+from custrecord.problems import Problem, ProblemCode, Severity, make_problem
+from custrecord.text import clean_text, text_of
 
 __all__ = [
     "CELL_TYPES",
     "NESTED_PARTS",
     "OTHER_CONTACTS_KEY",
+    "ColumnMapError",
+    "ColumnPlan",
     "Parts",
     "flatten",
     "identifier_columns",
     "is_field_key",
-    "is_unset",
     "other_contacts_column",
     "other_contacts_text",
     "split_record",
@@ -91,7 +104,7 @@ def _route_of(key: str) -> tuple[str, str] | None:
     return ("top", field.head) if part is None else (part, field.leaf)
 
 
-_OTHER_CONTACT_HEADERS = frozenset(OTHER_CONTACTS.values())
+_OTHER_CONTACT_HEADERS = OTHER_CONTACT_HEADERS
 #: Every header the catalogue names, routed once; other keys are routed when met.
 _ROUTES: dict[str, tuple[str, str] | None] = {
     key: _route_of(key)
@@ -104,12 +117,11 @@ _ROUTES: dict[str, tuple[str, str] | None] = {
 }
 
 
-def is_unset(value: Any) -> bool:
-    """A cell that gives no value: empty, or a placeholder such as ``/`` or ``无``.
 
-    On import and update such a cell leaves what is stored as it is; it never erases.
-    """
-    return value is None or (isinstance(value, str) and (not value.strip() or is_placeholder(value)))
+
+def _route_key(key: str) -> Any:
+    """What a key stands for, so that two headers of one field are known as one (``税号``, ``tax_id``)."""
+    return _ROUTES[key] if key in _ROUTES else _route_of(key)
 
 
 def is_field_key(key: str) -> bool:
@@ -138,6 +150,140 @@ def split_record(data: Mapping[Any, Any], custom_fields: frozenset[str] = frozen
             part, name = route
             getattr(parts, part)[name] = value
     return parts
+
+
+class ColumnMapError(CustrecordError, ValueError):
+    """A column mapping names no field (``--map 旧列=nothing``)."""
+
+
+def _mapped_target(header: str, target: str) -> str:
+    """The record key a mapped column goes to: the flat column of the field ``target`` names."""
+    field: Field | None = field_for_path(target) or field_for_column(target)
+    if field is not None and field.flat:
+        return field.column
+    if target in OTHER_CONTACT_HEADERS:
+        return OTHER_CONTACTS["en"]
+    raise ColumnMapError(
+        f"column {header!r} is mapped to {target!r}, which is no field; name a field such as "
+        "tax_id, contact_mobile, credit.limit or 信用额度 (see docs/reference/fields.md)"
+    )
+
+
+class ColumnPlan:
+    """Where the columns of one table (a file, a DataFrame) go: to a field, to ``extra``, or nowhere.
+
+    A column goes to the field its header names (English, Chinese, an alias, in
+    simplified or traditional characters), or to the field ``columns`` maps it to
+    (``{"旧客户号": "code"}``; a mapping wins over the built-in headers). Columns
+    in ``custom_fields`` go to ``extra``. Any other column is unknown: it is
+    reported once, as an ``unknown_column`` warning in :attr:`problems`, and left
+    out of the records, unless ``strict``, which keeps it in every record so that
+    validation refuses the row. Raises :class:`ColumnMapError` for a mapping to no field.
+    """
+
+    def __init__(
+        self,
+        columns: Mapping[str, str] | None = None,
+        *,
+        custom_fields: frozenset[str] | Iterable[str] = frozenset(),
+        strict: bool = False,
+    ) -> None:
+        self.strict = strict
+        self.custom_fields = frozenset(custom_fields)
+        self._mapped = {(clean_text(h) or h): _mapped_target(h, t) for h, t in (columns or {}).items()}
+        #: key -> record key (None: left out), decided once per key.
+        self._targets: dict[Any, str | None] = {}
+        #: Where each field's values come from: its route -> the first column that has it.
+        self._claimed: dict[Any, str] = {}
+        #: Unknown columns, each reported once, in the order they were met.
+        self.problems: list[Problem] = []
+
+    def ignore(self, key: str) -> None:
+        """Leave ``key`` out of every record without reporting it (its problem is told elsewhere)."""
+        self._targets[key] = None
+
+    def target(self, key: Any) -> str | None:
+        """The record key of column ``key`` (None when it is left out); reports an unknown column once."""
+        try:
+            return self._targets[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable key: reported under its text
+            return self._unknown(key)
+        target = self._decide(key)
+        self._targets[key] = target
+        return target
+
+    def _candidate(self, key: str) -> str | None:
+        """The record key ``key`` would go to, before unknown and repeated columns are sorted out."""
+        target = self._mapped.get(clean_text(key) or key)
+        if target is None and (key in self.custom_fields or is_field_key(key)):
+            target = key
+        return target
+
+    def identity(self, key: str) -> Any:
+        """What column ``key`` stands for: its field (two headers of one field are one), else the key."""
+        return self._identity(key, self._candidate(key))
+
+    def _identity(self, key: str, target: str | None) -> Any:
+        if target is None or target in self.custom_fields:
+            return key
+        return _route_key(target)
+
+    def _decide(self, key: Any) -> str | None:
+        if not isinstance(key, str):
+            return self._unknown(key)
+        target = self._candidate(key)
+        if target is None:
+            return self._unknown(key)
+        first = self._claimed.setdefault(self._identity(key, target), key)
+        if first != key:  # two columns for one field: the first one is read
+            self.problems.append(make_problem(
+                key, ProblemCode.DUPLICATE_COLUMN, severity=Severity.WARNING, column=key,
+                hint=f"{first!r} is read; its cells are not imported",
+                hint_zh=f"已读取“{first}”，该列不导入",
+            ))
+            return None
+        return target
+
+    def _unknown(self, key: Any) -> str | None:
+        column = key if isinstance(key, str) else text_of(key)
+        if self.strict:
+            return column  # validation reports it in every row
+        if len(column) > 100:
+            column = column[:99] + "…"  # a junk header must not blow up every report
+        self.problems.append(make_problem(
+            column, ProblemCode.UNKNOWN_COLUMN, severity=Severity.WARNING, column=column,
+            hint="its cells are not imported; map it to a field or declare it as a custom field",
+            hint_zh="该列不导入；可将其映射到字段，或声明为自定义字段",
+        ))
+        return None
+
+    def field_of(self, key: str) -> Field | None:
+        """The field column ``key`` stands for (None for a custom field or an unknown column)."""
+        target = self.target(key)
+        return None if target is None or target in self.custom_fields else field_for_column(target)
+
+    def sort(self, cells: Mapping[Any, Any]) -> tuple[dict[Any, Any], tuple[Problem, ...]]:
+        """:meth:`record`, and the problems of the columns first met in these cells."""
+        known = len(self.problems)
+        record = self.record(cells)
+        return record, tuple(self.problems[known:])
+
+    def record(self, cells: Mapping[Any, Any]) -> dict[Any, Any]:
+        """The record to validate from a row's cells, keyed as the parser reads them.
+
+        Blank custom-field cells are left out (a blank cell means "not set", so an
+        empty custom field adds nothing to ``extra``).
+        """
+        out: dict[Any, Any] = {}
+        custom = self.custom_fields
+        for key, value in cells.items():
+            target = self.target(key)
+            if target is None or (value is None and target in custom):
+                continue
+            out[target] = value
+        return out
 
 
 def other_contacts_column(headers: str = "en") -> str:

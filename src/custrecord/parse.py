@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from custrecord.coerce import COERCERS, BadValue, coerce_extra_value
+from custrecord.coerce import COERCERS, BadValue, coerce_extra_value, plain_value
 from custrecord.fields import CATALOGUE, Value
 from custrecord.flat import OTHER_CONTACTS_KEY, split_record
 from custrecord.model import Address, Contact, CreditProfile, Customer
@@ -68,7 +68,7 @@ class _Parser:
                 self.unknown(f"{prefix}{text_of(key)}", value)
                 continue
             try:
-                parsed = coerce(value)
+                parsed = coerce(plain_value(value))
             except BadValue as exc:
                 self.problems.append(_problem(f"{prefix}{key}", exc, value))
                 continue
@@ -109,6 +109,7 @@ class _Parser:
 
     def other_contacts(self, value: Any) -> list[Any]:
         """The contacts of an other-contacts cell: a JSON list of contact objects, or blank."""
+        value = plain_value(value)
         if value is None or (isinstance(value, str) and (not value.strip() or value.strip() in PLACEHOLDERS)):
             return []
         if isinstance(value, list | tuple):
@@ -151,7 +152,7 @@ class _Parser:
             self.problems.append(make_problem("extra", ProblemCode.INVALID_FORMAT, value=key))
             return
         try:
-            out[key] = coerce_extra_value(value)
+            out[key] = coerce_extra_value(plain_value(value))
         except BadValue as exc:
             self.problems.append(_problem(f"extra.{key}", exc, value))
 
@@ -198,7 +199,8 @@ def parse(data: Any, *, custom_fields: Iterable[str] = ()) -> tuple[Customer, li
     for key, value in parts.unknown.items():
         parser.unknown(key, value)
     values = parser.fields("", _TOP, parts.top)
-    nested = parts.nested
+    # A whole part given as NaN (a DataFrame column named "address") is blank, like None.
+    nested = {key: plain_value(value) for key, value in parts.nested.items()}
     raw_address = nested.get("address")
     if isinstance(raw_address, str):
         # A one-line address is the street part, not an error.

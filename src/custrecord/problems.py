@@ -57,6 +57,8 @@ class ProblemCode(enum.StrEnum):
     DUPLICATE_CODE = "duplicate_code"
     DUPLICATE_TAX_ID = "duplicate_tax_id"
     UNKNOWN_COLUMN = "unknown_column"
+    NAME_CONFLICT = "name_conflict"
+    MASKED_VALUE = "masked_value"
     # Additions beyond SPEC 3 (warnings only; see CHANGELOG).
     LEGACY_TAX_ID = "legacy_tax_id"
     REGION_MISMATCH = "region_mismatch"
@@ -131,8 +133,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{label}已被其他客户使用{hint_zh}",
     ),
     "unknown_column": (
-        "column {column!r} maps to no customer field",
-        "列“{column}”不对应任何客户字段",
+        "column {column!r} maps to no customer field{hint}",
+        "列“{column}”不对应任何客户字段{hint_zh}",
+    ),
+    "name_conflict": (
+        "{label} differs from that of the stored customer it matches{hint}",
+        "{label}与匹配到的已有客户不一致{hint_zh}",
+    ),
+    "masked_value": (
+        "{label} holds a masked value, which is never written back{hint}",
+        "{label}为脱敏后的值，不会写回{hint_zh}",
     ),
     "legacy_tax_id": (
         "{label} is a legacy (pre-2015) tax number{hint}",

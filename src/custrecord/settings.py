@@ -108,6 +108,11 @@ class Settings:
     on_merge: Callable[[str, str], None] | None = attrs.field(default=None, validator=_OPTIONAL_CALLABLE)
     #: Duplicate-candidate score above which registration adds a warning; None disables it.
     duplicate_warning_threshold: float | None = 0.9
+    #: Codes given with a record: ``keep`` takes any well-formed code (letters, digits, ``-`` ``_``
+    #: ``.`` ``/``, unique), as other systems made them; ``rule`` also checks it against the code rule.
+    given_codes: str = attrs.field(default="keep", validator=attrs.validators.in_(("keep", "rule")))
+    #: Import columns mapped to fields by header (``{"旧客户号": "code"}``), for every import.
+    columns: Mapping[str, str] = attrs.field(factory=dict, converter=dict)
     #: Where reads are recorded (who read or exported which customers, when, how many); None: nowhere.
     access_log: AccessLog | None = None
 

@@ -7,6 +7,7 @@ See docs/settings.md for the full format.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from custrecord.classification.tree import ClassificationTree
 from custrecord.codes import CodeRule
 from custrecord.credit import CreditPolicy, Grade, Thresholds
 from custrecord.errors import CustrecordError
+from custrecord.flat import ColumnMapError, ColumnPlan
 from custrecord.model import Kind
 from custrecord.problems import Severity
 from custrecord.settings import Settings
@@ -40,6 +42,8 @@ _TOP = {
     "regions",
     "credit",
     "leaf_categories_only",
+    "codes",
+    "columns",
 }
 
 
@@ -99,6 +103,15 @@ def _tree(source: str, key: str, value: Any) -> ClassificationTree:
         raise SettingsError(f"{source}: {key}: {exc}") from None
 
 
+def _amount(value: Any) -> Any:
+    """A TOML amount: a number, or text such as ``"50万"`` (read as the import reads it)."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"limit must be a finite amount, not {value!r}")
+        return Decimal(repr(value))  # a TOML float is the decimal number written in the file
+    return value
+
+
 def _credit(source: str, value: Any, categories: Any) -> CreditPolicy:
     _expect(source, "credit", value, dict, "a table")
     _unknown(source, "credit", value, {"grades", "default_grade", "warn_above", "block_above", "currency"})
@@ -115,7 +128,7 @@ def _credit(source: str, value: Any, categories: Any) -> CreditPolicy:
             grades.append(
                 Grade(
                     code,
-                    limit=Decimal(str(spec.get("limit", 0))),
+                    limit=_amount(spec.get("limit", 0)),
                     days=int(spec.get("days", 30)),
                     currency=spec.get("currency", "CNY"),
                     name=spec.get("name"),
@@ -198,4 +211,25 @@ def settings_from_mapping(data: Mapping[str, Any], *, source: str = "settings") 
         if value not in ("error", "warning"):
             raise SettingsError(f"{source}: duplicate_tax_id must be error or warning, not {value!r}")
         settings["duplicate_tax_id"] = Severity(value)
+    if "codes" in data:
+        codes = _expect(source, "codes", data["codes"], dict, "a table")
+        _unknown(source, "codes", codes, {"given"})
+        given = _expect(source, "codes.given", codes.get("given", "keep"), str, "keep or rule")
+        if given not in ("keep", "rule"):
+            raise SettingsError(f"{source}: codes.given must be keep or rule, not {given!r}")
+        settings["given_codes"] = given
+    if "columns" in data:
+        settings["columns"] = _columns(source, data["columns"])
     return Settings(**settings)
+
+
+def _columns(source: str, value: Any) -> dict[str, str]:
+    """The ``[columns]`` table: file header = field, each naming a field."""
+    _expect(source, "columns", value, dict, 'a table of "header" = "field"')
+    for header, target in value.items():
+        _expect(source, f"columns.{header}", target, str, "a field name such as tax_id or 税号")
+    try:
+        ColumnPlan(value)
+    except ColumnMapError as exc:
+        raise SettingsError(f"{source}: columns: {exc}") from None
+    return dict(value)

@@ -31,11 +31,13 @@ def test_import_adds_valid_rows_and_reports_bad_ones(book: CustomerBook) -> None
         (2, "added"),
         (3, "invalid"),
         (4, "added"),
-        (5, "updated"),
+        (5, "skipped"),
     ]
     assert {p.code for p in outcomes[1].problems} == {"required", "invalid_checksum"}
+    # Row 5 has row 2's tax ID under another name: reported, and the stored customer kept.
+    assert [(p.code, p.is_error) for p in outcomes[3].problems] == [("name_conflict", False)]
     assert book.count() == 2
-    assert book.get(outcomes[0].code or "").name == "苏州甲科技有限公司(重复行)"
+    assert book.get(outcomes[0].code or "").name == "苏州甲科技有限公司"
 
 
 def test_reimport_is_idempotent(book: CustomerBook) -> None:
@@ -64,7 +66,7 @@ def test_no_update_skips_existing(book: CustomerBook) -> None:
 
 def test_dry_run_stores_nothing(book: CustomerBook) -> None:
     outcomes = list(book.import_records(ROWS, dry_run=True))
-    assert [o.action for o in outcomes] == ["added", "invalid", "added", "updated"]
+    assert [o.action for o in outcomes] == ["added", "invalid", "added", "skipped"]
     assert book.count() == 0
 
 

@@ -219,7 +219,7 @@ def test_template(tmp_path: Path, headers: str) -> None:
     path = tmp_path / "template.xlsx"
     write_template(path, headers=headers, grades=["AAA", "AA", "A"], categories=["0101", "0102"],
                    custom_fields=["erp_id"])
-    with open_table(path) as table:
+    with open_table(path, custom_fields=["erp_id"]) as table:
         assert list(table) == []
         assert table.problems == ()
         columns = table.columns

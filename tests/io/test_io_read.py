@@ -105,8 +105,14 @@ def test_cells_under_blank_headers_are_kept_by_letter_and_reported(tmp_path: Pat
         (3, {"name": "Beta", "kind": "企业"}),
     ]
     results = list(validate_rows(rows))
+    # Reported once, as warnings of the row they are first met in; no row is refused for them.
     assert results[0].report.codes() == {"B": ["unknown_column"], "D": ["unknown_column"]}
-    assert results[1].ok
+    assert all(r.ok for r in results)
+    with open_table(path) as table:
+        assert [r.ok for r in validate_rows(table)] == [True, True]
+        assert [(p.path, p.code, p.is_error) for p in table.problems] == [
+            ("B", "unknown_column", False), ("D", "unknown_column", False)
+        ]
 
 
 def test_repeated_columns_are_reported_not_merged(tmp_path: Path) -> None:
@@ -118,7 +124,10 @@ def test_repeated_columns_are_reported_not_merged(tmp_path: Path) -> None:
         assert "C" in table.problems[0].message
         assert "重复" in table.problems[0].message_zh
         (result,) = validate_rows(table)
-    assert result.report.codes() == {"税号 (C)": ["unknown_column"]}
+    # The repeat's cells stay in the row as read, and go to no field.
+    assert result.ok
+    assert result.report.codes() == {}
+    assert result.cells["税号 (C)"] == "X"
 
 
 def test_error_report_columns_are_skipped(tmp_path: Path) -> None:

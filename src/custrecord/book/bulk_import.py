@@ -2,7 +2,10 @@
 
 A record that is a stored customer (by code, else tax ID, else, for a record
 with neither, its exact name) updates it with its non-blank cells; the others
-are registered together. Rows go in runs: a run ends before a row that is a
+are registered together. A record matched by tax ID that names another company
+is a ``name_conflict``: the stored customer is kept as it is, updated, or the row
+refused, as ``on_conflict`` says. A record that changes nothing is ``unchanged``
+and writes no version. Rows go in runs: a run ends before a row that is a
 customer an earlier row of the run adds or updates, so that row, in the next
 run, finds it stored. The outcomes are those of importing record by record.
 """
@@ -18,17 +21,22 @@ from custrecord.book.register import Candidate, admit, register_many
 from custrecord.book.results import ImportOutcome
 from custrecord.book.revisions import BookContext, code_of, outbox_event
 from custrecord.book.update import SELECTING_KEYS, apply_update
+from custrecord.coerce import is_blank, is_masked
 from custrecord.errors import StorageError, ValidationError
 from custrecord.events import Event
-from custrecord.flat import is_unset
+from custrecord.flat import ColumnPlan
 from custrecord.model import Customer
 from custrecord.permissions import Actor, PermissionDenied, Visibility, is_personal_id
-from custrecord.problems import ProblemCode, make_problem
+from custrecord.problems import Problem, ProblemCode, Severity, make_problem
 from custrecord.storage.batch import chunks
 from custrecord.storage.ports import Storage, UnitOfWork
 from custrecord.storage.values import Query
 
-__all__ = ["ImportOptions", "Record", "import_chunk", "import_chunks"]
+__all__ = ["ON_CONFLICT", "ImportOptions", "Record", "import_chunk", "import_chunks"]
+
+#: What a row matched by tax ID that names another company does: ``keep`` the stored customer as it
+#: is (the row is skipped), ``update`` it with the row, name included, or ``refuse`` the row.
+ON_CONFLICT = ("keep", "update", "refuse")
 
 #: A numbered input record: its row as the spreadsheet shows it, and its data.
 Record = tuple[int, Mapping[str, Any]]
@@ -37,11 +45,14 @@ TaxKey = tuple[str, str]
 
 @attrs.frozen
 class ImportOptions:
-    """How records that are stored customers are treated, the reason history records, and
-    whether every chunk is rolled back (a dry run)."""
+    """How records that are stored customers are treated, the reason history records, the plan
+    that sorts the records' columns (None: taken as they are), and whether every chunk is
+    rolled back (a dry run)."""
 
     update_existing: bool = True
     reason: str | None = "import"
+    on_conflict: str = attrs.field(default="keep", validator=attrs.validators.in_(ON_CONFLICT))
+    columns: ColumnPlan | None = attrs.field(default=None, eq=False)
     dry_run: bool = False
 
 
@@ -108,12 +119,15 @@ def import_chunk(
     """Import ``records`` in one unit of work: an outcome per record, in order, and the events."""
     outcomes: list[ImportOutcome | None] = []
     ready: list[_Ready] = []
-    for row, data in records:
+    for row, given in records:
+        data, found = _sorted_columns(options.columns, given)
         try:
             candidate = admit(ctx, who, data, row)
         except PermissionDenied as exc:
             outcomes.append(_denied(row, None, exc))
             continue
+        if found:
+            candidate = attrs.evolve(candidate, problems=(*found, *candidate.problems))
         if any(p.is_error for p in candidate.problems) and not ctx.settings.profile.lenient:
             outcomes.append(ImportOutcome(row, "invalid", candidate.customer.code, candidate.problems))
             continue
@@ -123,6 +137,13 @@ def import_chunk(
     _Runs(ctx, uow, who, options, ready, outcomes, events).import_all()
     assert all(o is not None for o in outcomes)
     return [o for o in outcomes if o is not None], events
+
+
+def _sorted_columns(plan: ColumnPlan | None, data: Any) -> tuple[Any, tuple[Problem, ...]]:
+    """The record with its columns sorted by ``plan``, and the unknown columns first met in it."""
+    if plan is None or not isinstance(data, Mapping):
+        return data, ()
+    return plan.sort(data)
 
 
 class _Runs:
@@ -241,7 +262,14 @@ class _Runs:
             return ImportOutcome(row, "invalid", None, (denied,))
         if not self.options.update_existing:
             return ImportOutcome(row, "skipped", existing.code, problems)
-        changes = {k: v for k, v in item.data.items() if not is_unset(v) and k not in SELECTING_KEYS}
+        conflict = self._name_conflict(item.customer, existing)
+        if conflict is not None:
+            problems = (*problems, conflict)
+            if conflict.is_error:
+                return ImportOutcome(row, "invalid", existing.code, problems)
+            if self.options.on_conflict == "keep":
+                return ImportOutcome(row, "skipped", existing.code, problems)
+        changes = {k: v for k, v in item.data.items() if not _not_given(v) and k not in SELECTING_KEYS}
         try:
             _, events = apply_update(
                 self.ctx, self.uow, self.who, existing, changes, self.options.reason, existing.version
@@ -252,6 +280,25 @@ class _Runs:
             return _denied(row, existing.code, exc)
         self.events.extend(events)
         return ImportOutcome(row, "updated" if events else "unchanged", existing.code, problems)
+
+    def _name_conflict(self, customer: Customer, existing: Customer) -> Problem | None:
+        """``name_conflict`` when a row found by its tax ID names another company than the stored one.
+
+        A warning (an error when the rows are refused); a row found by its code is that
+        customer whatever its name, so renaming by code stays possible.
+        """
+        if not customer.name or customer.name == existing.name or customer.code == existing.code:
+            return None
+        refuse = self.options.on_conflict == "refuse"
+        kept = {"keep": ("the stored customer is kept as it is", "已保留原客户，未导入本行"),
+                "update": ("the stored customer is updated, name included", "已按本行更新客户（含名称）"),
+                "refuse": ("the row is refused", "本行被拒绝")}[self.options.on_conflict]
+        return make_problem(
+            "name", ProblemCode.NAME_CONFLICT, severity=Severity.ERROR if refuse else Severity.WARNING,
+            value=customer.name,
+            hint=f"tax ID {existing.tax_id} is customer {existing.code}, {existing.name!r}; {kept[0]}",
+            hint_zh=f"税号{existing.tax_id}属于客户{existing.code}“{existing.name}”；{kept[1]}",
+        )
 
 
     def _hidden_match(self, row: Customer, existing: Customer) -> str | None:
@@ -273,6 +320,16 @@ class _Runs:
 def _tax(customer: Customer) -> TaxKey:
     assert customer.tax_id is not None
     return (customer.country, customer.tax_id)
+
+
+def _not_given(value: Any) -> bool:
+    """A cell that leaves a stored value as it is: blank (NaN too), a placeholder such as ``/`` or
+    ``无``, or a masked value.
+
+    On import a placeholder means "not given", never "erase what is stored"; a masked
+    value (``w***@example.com``) is never written over the real one.
+    """
+    return is_blank(value) or is_masked(value)
 
 
 def _by_name(uow: UnitOfWork, customer: Customer) -> Customer | None:

@@ -38,6 +38,7 @@ from custrecord.codes import normalise_code
 from custrecord.credit import CreditDecision, CreditLedger, CreditOverride, Reservation, TemporaryRaise
 from custrecord.errors import NotFound, ValidationError
 from custrecord.events import Event, EventBus
+from custrecord.flat import ColumnPlan
 from custrecord.lifecycle import Transition
 from custrecord.model import Customer
 from custrecord.permissions import Action, Actor
@@ -253,6 +254,9 @@ class CustomerBook:
         chunk_size: int = 10_000,
         actor: Actor | None = None,
         reason: str | None = "import",
+        on_conflict: str = "keep",
+        columns: Mapping[str, str] | None = None,
+        strict_columns: bool = False,
     ) -> Iterator[ImportOutcome]:
         """Register or update many records, one unit of work per chunk (导入).
 
@@ -262,9 +266,19 @@ class CustomerBook:
         importing the same file twice changes nothing the second time. Invalid
         records are never stored. Each committed chunk stays committed if a later
         one fails, so an interrupted import can simply be run again.
+
+        A record found by its tax ID that names another company is a ``name_conflict``:
+        ``on_conflict`` ``keep`` (the stored customer stays as it is), ``update`` or
+        ``refuse``. The records' keys are read as one table's columns: ``columns``
+        (default ``Settings.columns``) maps headers to fields, and a key that maps
+        to no field is an ``unknown_column`` warning of the first record that has
+        it, unless ``strict_columns``.
         """
         who = self._gate.authorise(actor, Action.CREATE)
-        options = ImportOptions(update_existing=update_existing, reason=reason, dry_run=dry_run)
+        plan = ColumnPlan(self.settings.columns if columns is None else columns,
+                          custom_fields=self.settings.profile.custom_fields, strict=strict_columns)
+        options = ImportOptions(update_existing=update_existing, reason=reason, on_conflict=on_conflict,
+                                columns=plan, dry_run=dry_run)
         for outcomes, events in import_chunks(self.storage, self._ctx, who, records, options, chunk_size):
             self._publish(events)
             yield from self._gate.outcomes(outcomes, who)

@@ -22,7 +22,7 @@ from custrecord.book.duplicates import similar_to
 from custrecord.book.results import Registration
 from custrecord.book.revisions import BookContext, code_of
 from custrecord.classification import classify
-from custrecord.codes import CodeRule, code_for, sequence_key
+from custrecord.codes import CodeRule, code_for, normalise_code, sequence_key
 from custrecord.copying import copy_with
 from custrecord.credit import apply_credit_defaults
 from custrecord.diff import changes_between
@@ -147,11 +147,16 @@ def register_many(
     batch: list[Customer] = []
     results: dict[int, Registered] = dict(refused)
     status = Status.PENDING if settings.require_approval else None
-    for (index, customer, problems), code in zip(admitted, codes, strict=True):
+    for (index, customer, problems), allocated in zip(admitted, codes, strict=True):
         candidate = candidates[index]
-        if isinstance(code, ValidationError):
-            results[index] = Registered(candidate, None, problems + code.problems)
-            continue
+        if isinstance(allocated, ValidationError):
+            if not (lenient and _keepable(customer, allocated)):
+                results[index] = Registered(candidate, None, problems + allocated.problems)
+                continue
+            # Lenient: a given code that breaks only the format or the rule is kept, reported.
+            code, problems = normalise_code(customer.code or ""), problems + allocated.problems
+        else:
+            code = allocated
         given = customer.status if customer.status is not Status.DELETED else Status.ACTIVE
         customer = copy_with(customer, {"code": code, "status": status or given})
         batch.append(customer)
@@ -205,7 +210,8 @@ def _codes(ctx: BookContext, uow: UnitOfWork, customers: Sequence[Customer]) -> 
             out.append(plan)
             continue
         try:
-            code = code_for(customer, rule, sequences, is_taken=taken.__contains__, today=today, series=plan)
+            code = code_for(customer, rule, sequences, is_taken=taken.__contains__, today=today, series=plan,
+                            check_shape=ctx.settings.given_codes == "rule")
         except ValidationError as exc:
             out.append(exc)
             continue
@@ -225,6 +231,20 @@ def _codes(ctx: BookContext, uow: UnitOfWork, customers: Sequence[Customer]) -> 
                                               series=plan)
                 taken.add(code)
     return out
+
+
+#: Stored codes are at most this long on every adapter.
+_STORED_CODE_LENGTH = 64
+
+
+def _keepable(customer: Customer, refusal: ValidationError) -> bool:
+    """Whether a lenient profile can keep the customer's given code despite ``refusal``."""
+    code = normalise_code(customer.code or "")
+    return (
+        bool(code)
+        and len(code) <= _STORED_CODE_LENGTH
+        and all(p.code != ProblemCode.DUPLICATE_CODE for p in refusal.problems)
+    )
 
 
 def _series(rule: CodeRule, customer: Customer, today: date) -> str | ValidationError:

@@ -8,12 +8,13 @@ from typing import Any
 from custrecord.book.approval import awaits_first_approval, changed_events, pending_revision, propose
 from custrecord.book.checks import duplicate_problem, key_problems
 from custrecord.book.revisions import BookContext, code_of, entry, revision
+from custrecord.coerce import is_blank
 from custrecord.convert import unstructure
 from custrecord.diff import FieldChange, apply_changes, changes_between
 from custrecord.errors import DuplicateError, ValidationError
 from custrecord.events import Event
 from custrecord.fields import MANAGED_FIELDS, SELECTING_FIELDS
-from custrecord.flat import OTHER_CONTACTS_KEY, is_unset, split_record
+from custrecord.flat import OTHER_CONTACTS_KEY, split_record
 from custrecord.model import Customer, Status
 from custrecord.permissions import Actor, check_edit
 from custrecord.problems import ProblemCode, make_problem
@@ -56,7 +57,7 @@ def merge_changes(
         data.pop(key, None)
     parts = split_record(changes, custom_fields)
     if OTHER_CONTACTS_KEY in parts.nested:
-        if is_unset(parts.nested[OTHER_CONTACTS_KEY]):  # a blank cell changes nothing
+        if is_blank(parts.nested[OTHER_CONTACTS_KEY]):  # a blank cell changes nothing
             del parts.nested[OTHER_CONTACTS_KEY]
         else:  # the column stands for every contact after the primary one
             data["contacts"] = data["contacts"][:1]

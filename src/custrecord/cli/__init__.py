@@ -1,19 +1,28 @@
 """The ``custrecord`` command line (SPEC 5).
 
 Exit codes: 0 success, 1 the data has problems, 2 usage or file errors. Bad
-input never ends in a traceback; ``--debug`` shows one for bug reports.
+input never ends in a traceback; ``--debug`` shows one for bug reports. Every
+bad option value is a usage error, a closed pipe (``| head``) ends quietly, and
+``--lang zh`` prints every line in Chinese.
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
+import os
 import sys
 from collections.abc import Callable, Sequence
 
 from custrecord import __version__
+from custrecord.book.bulk_import import ON_CONFLICT
 from custrecord.cli import commands
 from custrecord.cli.exit_codes import EXIT_DATA, EXIT_OK, EXIT_USAGE
-from custrecord.errors import CustrecordError, StorageError
+from custrecord.cli.messages import say
+from custrecord.errors import CustrecordError, NotFound, StorageError
+from custrecord.flat import ColumnMapError, ColumnPlan
+from custrecord.model import Status
+from custrecord.validation.profiles import PROFILES
 
 __all__ = ["EXIT_DATA", "EXIT_OK", "EXIT_USAGE", "main"]
 
@@ -26,6 +35,57 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number expected, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"at least 1, not {value}")
+    return value
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a number from 0 to 1 expected, not {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"a number from 0 to 1 expected, not {text}")
+    return value
+
+
+def _encoding(text: str) -> str:
+    try:
+        return codecs.lookup(text).name
+    except LookupError:
+        raise argparse.ArgumentTypeError(
+            f"no such encoding {text!r} (try utf-8, gb18030, big5, cp1252)"
+        ) from None
+
+
+def _mapping(text: str) -> tuple[str, str]:
+    column, sep, field = text.partition("=")
+    if not sep or not column.strip() or not field.strip():
+        raise argparse.ArgumentTypeError(f"write COLUMN=field, such as 旧客户号=code, not {text!r}")
+    try:
+        ColumnPlan({column.strip(): field.strip()})
+    except ColumnMapError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return column.strip(), field.strip()
+
+
+def _columns(p: argparse.ArgumentParser) -> None:
+    """The options that say how a file is read (validate and import)."""
+    p.add_argument("--map", action="append", type=_mapping, default=[], metavar="COLUMN=field",
+                   help="read COLUMN as this field, e.g. --map 旧客户号=code (repeatable; over the settings' "
+                        "[columns])")
+    p.add_argument("--encoding", type=_encoding, help="the CSV file's encoding (default: detected)")
+    p.add_argument("--strict-columns", action="store_true",
+                   help="refuse rows with a column that maps to no field "
+                        "(default: warn once, skip the column)")
 
 
 def _common(p: argparse.ArgumentParser, *, db: bool = True, db_required: bool = True) -> None:
@@ -56,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check a CSV or XLSX file without storing it")
     p.add_argument("file")
     p.add_argument("--format", choices=["text", "json"], default="text")
-    p.add_argument("--profile", help="validation profile: default, yonyou, lenient")
+    p.add_argument("--profile", choices=sorted(PROFILES), help="validation profile (default: the settings')")
+    _columns(p)
     _common(p, db=False)
 
     p = sub.add_parser("import", help="validate and store a CSV or XLSX file; bad rows go to --errors")
@@ -66,13 +127,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--errors", metavar="OUT", help="write bad rows with their problems to OUT (.csv or .xlsx)"
     )
     p.add_argument("--no-update", action="store_true", help="skip rows matching a stored customer")
-    p.add_argument("--chunk-size", type=int, default=10_000, help="rows per transaction (default 10000)")
+    p.add_argument("--on-conflict", choices=ON_CONFLICT, default="keep",
+                   help="a row found by tax ID that names another company: keep the stored customer "
+                        "(default), update it, or refuse the row; reported as name_conflict")
+    p.add_argument("--chunk-size", type=_positive, default=10_000,
+                   help="rows per transaction (default 10000)")
+    _columns(p)
     _common(p)
 
     p = sub.add_parser("export", help="write customers to CSV or XLSX, ready to re-import")
     p.add_argument("out")
     p.add_argument("--headers", choices=["en", "zh"], default="en")
-    p.add_argument("--status", action="append", help="only these statuses (repeatable)")
+    p.add_argument("--status", action="append", choices=[s.value for s in Status],
+                   help="only these statuses (repeatable)")
+    p.add_argument("--keep-formulas", action="store_true",
+                   help="write CSV cells that start like a formula (= + - @) as they are, without the "
+                        "leading ' that keeps spreadsheets from running them")
     p.add_argument("--category-prefix", help="only this category and its sub-categories")
     p.add_argument(
         "--role",
@@ -89,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("dedupe", help="duplicate groups with scores and reasons")
     p.add_argument("--format", choices=["text", "json"], default="text")
-    p.add_argument("--threshold", type=float, help="minimum score (0-1)")
+    p.add_argument("--threshold", type=_share, help="minimum score (0-1)")
     _common(p)
 
     p = sub.add_parser("report", help="counts by category, region, grade and status; completeness")
@@ -113,33 +183,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = getattr(commands, f"cmd_{args.command}")
+    lang = getattr(args, "lang", "en")
     try:
         return handler(args)
     except KeyboardInterrupt:
-        print(
-            "custrecord: interrupted; committed chunks are kept, run the command again to resume",
-            file=sys.stderr,
-        )
+        print(say(lang, "interrupted"), file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (| head): nothing more to say, and nothing to say it to.
+        _silence_stdout()
+        return EXIT_OK
+    except NotFound as exc:
+        if getattr(args, "debug", False):
+            raise
+        code = getattr(args, "code", None) or str(exc)
+        print(say(lang, "error", command=args.command, message=say(lang, "no_customer", code=code)),
+              file=sys.stderr)
+        return EXIT_USAGE
     except (CustrecordError, OSError) as exc:
         if getattr(args, "debug", False):
             raise
-        kind = "storage error" if isinstance(exc, StorageError) else "error"
-        print(f"custrecord {args.command}: {kind}: {_one_line(exc)}", file=sys.stderr)
+        kind = "storage_error" if isinstance(exc, StorageError) else "error"
+        print(say(lang, kind, command=args.command, message=_one_line(exc, lang)), file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:  # a bug: still no traceback unless asked for
         if getattr(args, "debug", False):
             raise
-        print(
-            f"custrecord {args.command}: internal error: {type(exc).__name__}: {_one_line(exc)} "
-            "(run again with --debug for details, and please report it)",
-            file=sys.stderr,
-        )
+        message = f"{type(exc).__name__}: {_one_line(exc, lang)}"
+        print(say(lang, "internal_error", command=args.command, message=message), file=sys.stderr)
         return EXIT_USAGE
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so that flushing it at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor behind stdout (an embedding host)
+        pass
+
+
+def _one_line(exc: BaseException, lang: str = "en") -> str:
+    message_in = getattr(exc, "message_in", None)
+    text = (message_in(lang) if callable(message_in) else str(exc)).strip() or type(exc).__name__
     if isinstance(exc, OSError) and exc.filename:
         return f"{exc.strerror or text}: {exc.filename}"
-    return text
+    return " ".join(text.split())

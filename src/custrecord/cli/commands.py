@@ -8,29 +8,36 @@ import gc
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from custrecord.book import CustomerBook, open_book
 from custrecord.cli.demo import run_demo
 from custrecord.cli.exit_codes import EXIT_DATA, EXIT_OK
 from custrecord.cli.jobs import (
+    counts_line,
     dedupe_groups,
+    print_conflicts,
     print_groups,
     print_report,
     problem_line,
     report_data,
     run_import,
 )
-from custrecord.cli.output import Output
+from custrecord.cli.messages import CliError, action_name, field_name, say, value_name
+from custrecord.cli.output import Output, clip
 from custrecord.convert import unstructure
 from custrecord.io import template
 from custrecord.io.card import customer_card_html
 from custrecord.io.export import write_customers
 from custrecord.io.pipeline import summarize, validate_rows
 from custrecord.io.reader import open_table
-from custrecord.permissions import Actor
+from custrecord.money import format_amount
+from custrecord.permissions import Actor, Visibility
 from custrecord.settings import Settings
 from custrecord.settings_file import load_settings
+from custrecord.storage.registry import scheme_of
 
 __all__ = [
     "cmd_dedupe",
@@ -55,8 +62,24 @@ def _output(args: argparse.Namespace) -> Output:
     return Output(quiet=args.quiet)
 
 
-def _book(args: argparse.Namespace) -> CustomerBook:
+def _book(args: argparse.Namespace, *, read_only: bool = False) -> CustomerBook:
+    """The book of ``--db``; a command that only reads never creates one (a missing file is an error)."""
+    if read_only:
+        path = sqlite_path(args.db)
+        if path is not None and not Path(path).exists():
+            raise CliError("no_database", path=path)
     return open_book(args.db, settings=_settings(args))
+
+
+def sqlite_path(url: str) -> str | None:
+    """The file an embedded SQLite URL or path names, or None (a server, or SQLite in memory)."""
+    if scheme_of(url) != "sqlite":
+        return None
+    path = url.partition("://")[2] if "://" in url else url
+    path = path.partition("?")[0]
+    if "://" in url:
+        path = path[1:] if path.startswith("/") else path  # sqlite:///relative, sqlite:////absolute
+    return None if path in ("", ":memory:") else path
 
 
 # -- validate -----------------------------------------------------------------
@@ -67,18 +90,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     profile: Any = args.profile or settings.profile
     custom_fields = settings.profile.custom_fields
-    with open_table(args.file, custom_fields=custom_fields) as table:
+    with open_table(args.file, custom_fields=custom_fields, columns={**settings.columns, **dict(args.map)},
+                    strict_columns=args.strict_columns, encoding=args.encoding) as table:
         results = list(validate_rows(table, profile=profile))
         summary = summarize(results, lang=args.lang, table=table)
+        header_errors = any(p.is_error for p in table.problems)
     if args.format == "json":
         json.dump(summary, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
         out = _output(args)
         for item in summary["problems"]:
-            out.line(f"row {item['row']}: {item['path'] or '-'}: {item['code']}: {item['message']}")
-        out.line(f"{summary['rows']} rows: {summary['valid']} valid, {summary['invalid']} invalid")
-    return EXIT_DATA if summary["invalid"] or summary["problems"] else EXIT_OK
+            out.line(say(args.lang, "row_problem", row=item["row"], field=field_name(item["path"], args.lang),
+                         code=item["code"], message=item["message"]))
+        out.line(say(args.lang, "rows_summary", rows=summary["rows"], valid=summary["valid"],
+                     invalid=summary["invalid"]))
+    return EXIT_DATA if summary["invalid"] or header_errors else EXIT_OK
 
 
 # -- import -------------------------------------------------------------------
@@ -111,8 +138,9 @@ def _bulk_gc() -> Iterator[Callable[[], None]]:
 def cmd_import(args: argparse.Namespace) -> int:
     """Validate and store a file; bad rows are reported and never stored."""
     out = _output(args)
+    lang = args.lang
     with _book(args) as book, _bulk_gc() as collect:
-        counts, invalid = run_import(
+        counts, invalid, conflicts = run_import(
             book,
             args.file,
             out=out,
@@ -121,22 +149,25 @@ def cmd_import(args: argparse.Namespace) -> int:
             update_existing=not args.no_update,
             chunk_size=args.chunk_size,
             errors=args.errors,
-            lang=args.lang,
+            lang=lang,
+            on_conflict=args.on_conflict,
+            columns=dict(args.map),
+            strict_columns=args.strict_columns,
+            encoding=args.encoding,
         )
     if not args.quiet:
         for outcome in invalid[:20]:
             for p in outcome.problems:
                 if p.is_error:
-                    out.line(problem_line(outcome.row, p, args.lang))
+                    out.line(problem_line(outcome.row, p, lang))
         if counts["invalid"] > 20:
-            out.line(
-                f"... and {counts['invalid'] - 20} more invalid rows"
-                + (f" (see {args.errors})" if args.errors else "")
-            )
-    verb = "would be " if args.dry_run else ""
-    out.line(", ".join(f"{n} {verb}{action}" for action, n in sorted(counts.items())) or "no rows")
+            more = counts["invalid"] - 20
+            out.line(say(lang, "more_invalid_in", count=more, path=args.errors) if args.errors
+                     else say(lang, "more_invalid", count=more))
+    print_conflicts(out, conflicts, args.on_conflict, lang)
+    out.line(counts_line(counts, lang, dry_run=args.dry_run))
     if args.errors and counts["invalid"]:
-        out.line(f"bad rows written to {args.errors}")
+        out.line(say(lang, "errors_written", path=args.errors))
     return EXIT_DATA if counts["invalid"] else EXIT_OK
 
 
@@ -153,17 +184,30 @@ def cmd_export(args: argparse.Namespace) -> int:
     actor = None
     if args.role:
         actor = Actor(args.user, args.role)
-    with _book(args) as book:
-        n = write_customers(args.out, book.export(actor=actor, **filters), headers=args.headers)
-    _output(args).line(f"{n} customers written to {args.out}")
+    with _book(args, read_only=True) as book:
+        n = write_customers(args.out, book.export(actor=actor, **filters), headers=args.headers,
+                            neutralise_formulas=not args.keep_formulas)
+        masked = masked_fields(book.settings, actor, args.lang) if actor is not None else []
+    out = _output(args)
+    out.line(say(args.lang, "exported", count=n, path=args.out))
+    if masked:
+        out.line(say(args.lang, "exported_masked", fields=", ".join(masked)))
     return EXIT_OK
+
+
+def masked_fields(settings: Settings, actor: Actor, lang: str) -> list[str]:
+    """The fields ``actor`` sees masked, named in ``lang``."""
+    paths = ("tax_id", "bank_account", "contacts[].phone", "contacts[].mobile", "contacts[].email")
+    policy = settings.policy
+    return [field_name(path, lang) for path in paths
+            if policy.visibility(actor, path.replace("[]", "")) is Visibility.MASKED]
 
 
 def cmd_template(args: argparse.Namespace) -> int:
     """Write an import template."""
     settings = _settings(args)
     template.write_template(args.out, headers=args.headers, **template_options(settings))
-    _output(args).line(f"template written to {args.out}")
+    _output(args).line(say(args.lang, "template_written", path=args.out))
     return EXIT_OK
 
 
@@ -185,32 +229,31 @@ def template_options(settings: Settings) -> dict[str, Any]:
 
 def cmd_dedupe(args: argparse.Namespace) -> int:
     """Print duplicate groups."""
-    with _book(args) as book:
-        groups = dedupe_groups(book, args.threshold)
+    with _book(args, read_only=True) as book:
+        groups = dedupe_groups(book, args.threshold, args.lang)
     if args.format == "json":
         json.dump({"groups": groups}, sys.stdout, ensure_ascii=False, default=str)
         sys.stdout.write("\n")
         return EXIT_OK
-    out = _output(args)
-    print_groups(out, groups)
+    print_groups(_output(args), groups, lang=args.lang)
     return EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Counts and completeness."""
-    with _book(args) as book:
+    with _book(args, read_only=True) as book:
         data = report_data(book)
     if args.format == "json":
         json.dump(data, sys.stdout, ensure_ascii=False, default=str)
         sys.stdout.write("\n")
     else:
-        print_report(_output(args), data)
+        print_report(_output(args), data, args.lang)
     return EXIT_OK
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     """One customer as text, JSON or a printable HTML card."""
-    with _book(args) as book:
+    with _book(args, read_only=True) as book:
         customer = book.get(args.code)
     if args.format == "json":
         json.dump(unstructure(customer), sys.stdout, ensure_ascii=False)
@@ -220,8 +263,20 @@ def cmd_show(args: argparse.Namespace) -> int:
     else:
         out = _output(args)
         for key, value in _flat_items(unstructure(customer)):
-            out.line(f"{key}: {value}")
+            colon = "：" if args.lang == "zh" else ": "
+            out.line(f"{field_name(key, args.lang)}{colon}{_shown(key, value, args.lang)}")
     return EXIT_OK
+
+
+def _shown(path: str, value: Any, lang: str) -> str:
+    """A field's value for reading: amounts with two decimals, statuses and kinds in ``lang``."""
+    if path == "credit.limit":
+        return format_amount(Decimal(value))
+    if path in ("status", "kind"):
+        return value_name(str(value), lang)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
 
 
 def _flat_items(data: dict[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
@@ -237,8 +292,9 @@ def _flat_items(data: dict[str, Any], prefix: str = "") -> Iterable[tuple[str, A
 
 def cmd_history(args: argparse.Namespace) -> int:
     """The history of one customer."""
-    with _book(args) as book:
+    with _book(args, read_only=True) as book:
         entries = book.history(args.code)
+    lang = args.lang
     if args.format == "json":
         json.dump([e.to_dict() for e in entries], sys.stdout, ensure_ascii=False, default=str)
         sys.stdout.write("\n")
@@ -248,15 +304,14 @@ def cmd_history(args: argparse.Namespace) -> int:
             e.version,
             e.at.isoformat(timespec="seconds"),
             e.actor or "",
-            e.action,
+            action_name(e.action, lang),
             e.reason or "",
-            "; ".join(f"{c.path}: {c.old!r} -> {c.new!r}" for c in e.changes)[:100],
+            clip("; ".join(f"{field_name(c.path, lang)}: {c.old!r} -> {c.new!r}" for c in e.changes), 100),
         )
         for e in entries
     ]
-    _output(args).table(
-        f"history of {args.code}", ["version", "at", "actor", "action", "reason", "changes"], rows
-    )
+    columns = [say(lang, f"col_{c}") for c in ("version", "at", "actor", "action", "reason", "changes")]
+    _output(args).table(say(lang, "history_of", code=args.code), columns, rows)
     return EXIT_OK
 
 

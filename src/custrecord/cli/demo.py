@@ -2,7 +2,8 @@
 
 Import with a row-level error report, the codes given, duplicate candidates,
 a few credit checks and the summary report. Running it again reuses the file:
-the re-import updates nothing that did not change.
+the re-import updates nothing and adds no history (the sample's rows that name
+another company under a stored tax ID are name conflicts, kept as they are).
 """
 
 from __future__ import annotations
@@ -18,12 +19,22 @@ from pathlib import Path
 from custrecord.book import CustomerBook, open_book
 from custrecord.classification.tree import ClassificationTree
 from custrecord.cli.exit_codes import EXIT_OK
-from custrecord.cli.jobs import dedupe_groups, print_groups, print_report, report_data, run_import
-from custrecord.cli.output import Output
+from custrecord.cli.jobs import (
+    counts_line,
+    dedupe_groups,
+    print_conflicts,
+    print_groups,
+    print_report,
+    report_data,
+    run_import,
+)
+from custrecord.cli.messages import column_name, field_name, say, value_name
+from custrecord.cli.output import Output, clip
 from custrecord.codes import CodeRule
 from custrecord.credit import CreditPolicy, Grade
 from custrecord.data import sample_path
 from custrecord.model import Customer, Status
+from custrecord.money import format_amount
 from custrecord.settings import Settings
 from custrecord.validation.profiles import DEFAULT
 
@@ -51,46 +62,49 @@ def demo_settings() -> Settings:
 def run_demo(args: argparse.Namespace) -> int:
     """Run the demo; returns the exit code (0: the demo ran, whatever the sample's faults)."""
     out = Output(quiet=args.quiet)
+    lang = args.lang
     started = time.perf_counter()
     db = Path(args.db)
     errors = db.with_name(db.stem + "-errors.csv")
     reused = db.exists()
-    out.heading("custrecord demo")
-    out.line(f"database: {db} ({'reused' if reused else 'new'}); sample: {sample_path().name}")
+    out.heading(say(lang, "demo"))
+    out.line(say(lang, "demo_database", db=db, state=say(lang, "demo_reused" if reused else "demo_new"),
+                 sample=sample_path().name))
     with open_book(db, settings=demo_settings()) as book:
-        out.heading("1. import with a row-level error report (导入)")
-        counts, invalid = run_import(book, str(sample_path()), out=out, errors=str(errors), lang=args.lang)
-        out.line(", ".join(f"{n} {action}" for action, n in sorted(counts.items())))
+        out.heading(say(lang, "demo_import"))
+        counts, invalid, conflicts = run_import(book, str(sample_path()), out=out, errors=str(errors),
+                                                lang=lang)
+        print_conflicts(out, conflicts, "keep", lang)
+        out.line(counts_line(counts, lang))
         problems = [(o.row, p) for o in invalid for p in o.problems if p.is_error]
         out.table(
-            f"first problems of {counts['invalid']} refused rows (all in {errors.name})",
-            ["row", "field", "code", "message"],
-            [(row, p.path, p.code, p.message_in(args.lang)) for row, p in problems[:12]],
+            say(lang, "demo_first_problems", count=counts["invalid"], path=errors.name),
+            [say(lang, c) for c in ("col_row", "col_field", "col_code", "col_message")],
+            [(row, field_name(p.path, lang), p.code, clip(p.message_in(lang), 70))
+             for row, p in problems[:12]],
         )
         by_code = Counter(p.code for _, p in problems)
-        out.table("problems by code", ["code", "count"], sorted(by_code.items(), key=lambda kv: -kv[1]))
+        out.table(say(lang, "problems_by_code"), [say(lang, "col_code"), say(lang, "col_count")],
+                  sorted(by_code.items(), key=lambda kv: -kv[1]))
 
-        out.heading("2. customer codes given by the rule {category}{seq:4} (编码)")
+        out.heading(say(lang, "demo_codes", rule="{category}{seq:4}"))
         sample = book.find(limit=8, order_by="-created_at")
         out.table(
-            "latest customers",
-            ["code", "name", "category", "grade", "limit"],
-            [(c.code, c.name, c.category, c.credit.grade, c.credit.limit) for c in sample],
+            say(lang, "latest_customers"),
+            [column_name(c, lang) for c in ("code", "name", "category", "credit_grade", "credit_limit")],
+            [(c.code, clip(c.name, 24), c.category, c.credit.grade,
+              None if c.credit.limit is None else format_amount(c.credit.limit)) for c in sample],
         )
 
-        out.heading("3. duplicate candidates (查重)")
-        groups = dedupe_groups(book)
-        print_groups(out, groups, limit=8)
+        out.heading(say(lang, "demo_duplicates"))
+        print_groups(out, dedupe_groups(book, lang=lang), limit=8, lang=lang)
 
-        out.heading("4. credit checks before accepting orders (信用检查)")
-        _credit_checks(book, out, args.lang)
+        out.heading(say(lang, "demo_credit"))
+        _credit_checks(book, out, lang)
 
-        out.heading("5. summary report (报表)")
-        print_report(out, report_data(book))
-    out.line(
-        f"done in {time.perf_counter() - started:.1f} s. Try: custrecord report --db {db}; "
-        f"custrecord dedupe --db {db}; custrecord export out.xlsx --db {db} --headers zh"
-    )
+        out.heading(say(lang, "demo_report"))
+        print_report(out, report_data(book), lang)
+    out.line(say(lang, "demo_done", seconds=time.perf_counter() - started, db=db))
     return EXIT_OK
 
 
@@ -117,12 +131,14 @@ def _credit_checks(book: CustomerBook, out: Output, lang: str) -> None:
         rows.append(
             (
                 customer.code,
-                customer.name[:16],
+                clip(customer.name, 16),
                 order,
-                amount,
-                decision.outcome.value,
-                decision.available,
-                reason[:60],
+                format_amount(amount),
+                value_name(decision.outcome.value, lang),
+                format_amount(decision.available),
+                clip(reason, 60),
             )
         )
-    out.table("orders", ["code", "name", "order", "amount", "outcome", "available", "reason"], rows)
+    columns = [say(lang, f"col_{c}") for c in ("code", "order", "amount", "outcome", "available", "reason")]
+    columns.insert(1, column_name("name", lang))
+    out.table(say(lang, "orders"), columns, rows)

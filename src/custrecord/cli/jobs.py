@@ -1,25 +1,46 @@
 """The work that the commands and the demo share: an import with a progress bar, duplicate groups and
-the summary report, and how each is printed."""
+the summary report, and how each is printed (in ``en`` or ``zh``)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from custrecord import reports
 from custrecord.book import CustomerBook, ImportOutcome
-from custrecord.cli.output import Output
+from custrecord.cli.messages import action_name, column_name, dimension_name, field_name, say, value_name
+from custrecord.cli.output import Output, clip
 from custrecord.io.importing import import_file
-from custrecord.problems import Problem
+from custrecord.problems import Problem, ProblemCode
 
-__all__ = ["dedupe_groups", "print_groups", "print_report", "problem_line", "report_data", "run_import"]
+__all__ = [
+    "counts_line",
+    "dedupe_groups",
+    "print_conflicts",
+    "print_groups",
+    "print_report",
+    "problem_line",
+    "report_data",
+    "run_import",
+]
 
 
 def problem_line(row: int | None, p: Problem, lang: str) -> str:
-    """One problem on one line, with its row when there is one."""
-    where = f"row {row}: " if row is not None else ""
-    return f"{where}{p.path or '-'}: {p.code}: {p.message_in(lang)}"
+    """One problem on one line, with its row when there is one; the field by its Chinese header in ``zh``."""
+    field = field_name(p.path, lang)
+    message = p.message_in(lang)
+    if row is None:
+        return say(lang, "file_problem", field=field, code=p.code, message=message)
+    return say(lang, "row_problem", row=row, field=field, code=p.code, message=message)
+
+
+def counts_line(counts: Mapping[str, int], lang: str, *, dry_run: bool = False) -> str:
+    """``1 added, 2 unchanged`` (or ``1 would be added``) in ``lang``."""
+    key = "count_would" if dry_run else "count_action"
+    parts = [say(lang, key, count=n, action=action_name(action, lang))
+             for action, n in sorted(counts.items())]
+    return ("，" if lang == "zh" else ", ").join(parts) or say(lang, "no_rows")
 
 
 def run_import(
@@ -33,15 +54,23 @@ def run_import(
     errors: str | None = None,
     lang: str = "en",
     every_chunk: Callable[[], None] | None = None,
-) -> tuple[Counter[str], list[ImportOutcome]]:
-    """Import ``path`` into ``book`` with a progress bar: counts by action and the invalid outcomes.
+    on_conflict: str = "keep",
+    columns: Mapping[str, str] | None = None,
+    strict_columns: bool = False,
+    encoding: str | None = None,
+) -> tuple[Counter[str], list[ImportOutcome], int]:
+    """Import ``path`` into ``book`` with a progress bar: counts by action, the invalid outcomes and how
+    many rows were name conflicts.
 
     ``every_chunk`` runs after each ``chunk_size`` rows.
     """
+    conflicts = [0]
     with out.progress("importing") as advance:
         ticks = [0, 0]
 
-        def tick(_: ImportOutcome) -> None:
+        def tick(outcome: ImportOutcome) -> None:
+            if any(p.code == ProblemCode.NAME_CONFLICT for p in outcome.problems):
+                conflicts[0] += 1
             # The bar moves every 100 rows: redrawing it per row would cost more than a row.
             ticks[0] += 1
             if ticks[0] == 100:
@@ -61,15 +90,29 @@ def run_import(
             update_existing=update_existing,
             chunk_size=chunk_size,
             on_row=tick,
+            on_conflict=on_conflict,
+            columns=columns,
+            strict_columns=strict_columns,
+            encoding=encoding,
         )
         advance(ticks[0])
     for problem in result.header_problems:
         out.line(problem_line(None, problem, lang))
-    return Counter(result.counts), list(result.invalid)
+    return Counter(result.counts), list(result.invalid), conflicts[0]
 
 
-def dedupe_groups(book: CustomerBook, threshold: float | None = None) -> list[dict[str, Any]]:
-    """Duplicate groups over the store as JSON-safe dicts, with names for reading."""
+def print_conflicts(out: Output, count: int, on_conflict: str, lang: str) -> None:
+    """One line on the rows that named another company than the stored customer with their tax ID."""
+    if count:
+        what = say(lang, {"keep": "conflicts_kept", "update": "conflicts_updated"}.get(on_conflict,
+                                                                                      "conflicts_refused"))
+        out.line(say(lang, "conflicts", count=count, what=what))
+
+
+def dedupe_groups(
+    book: CustomerBook, threshold: float | None = None, lang: str = "en"
+) -> list[dict[str, Any]]:
+    """Duplicate groups over the store as JSON-safe dicts, with names and a summary (in ``lang``)."""
     groups = book.duplicates(threshold=threshold)
     names = {c.code: c.name for c in book.all()} if groups else {}
     out = []
@@ -77,18 +120,33 @@ def dedupe_groups(book: CustomerBook, threshold: float | None = None) -> list[di
         data = group.to_dict()
         data["customers"] = [{"code": code, "name": names.get(code)} for code in group.codes]
         for pair, raw in zip(data["pairs"], group.pairs, strict=True):
-            pair["summary"] = "; ".join(str(r) for r in raw.reasons[:4])
+            pair["summary"] = "; ".join(reason_text(r.to_dict(), lang) for r in raw.reasons[:4])
         out.append(data)
     return out
 
 
-def print_groups(out: Output, groups: list[dict[str, Any]], limit: int | None = None) -> None:
+_OUTCOMES_ZH = {"agree": "一致", "partial": "部分一致", "disagree": "不一致"}
+
+
+def reason_text(reason: Mapping[str, Any], lang: str) -> str:
+    """One reason of a duplicate score: ``phone agree (1.00, +6.0)``, or ``电话一致（1.00，+6.0）``."""
+    figures = f"{reason['similarity']:.2f}, {reason['weight']:+.1f}"
+    if lang != "zh":
+        return f"{reason['field']} {reason['outcome']} ({figures})"
+    outcome = _OUTCOMES_ZH.get(reason["outcome"], reason["outcome"])
+    return f"{column_name(reason['field'], lang)}{outcome}（{figures.replace(', ', '，')}）"
+
+
+def print_groups(
+    out: Output, groups: list[dict[str, Any]], limit: int | None = None, lang: str = "en"
+) -> None:
     """Duplicate groups as a table."""
     rows = []
     for group in groups[:limit]:
         for pair in group["pairs"]:
-            rows.append((pair["left"], pair["right"], f"{pair['score']:.2f}", pair["summary"][:90]))
-    out.table(f"{len(groups)} duplicate groups", ["left", "right", "score", "reasons"], rows)
+            rows.append((pair["left"], pair["right"], f"{pair['score']:.2f}", clip(pair["summary"], 90)))
+    columns = [say(lang, c) for c in ("col_left", "col_right", "col_score", "col_reasons")]
+    out.table(say(lang, "duplicate_groups", count=len(groups)), columns, rows)
 
 
 def report_data(book: CustomerBook) -> dict[str, Any]:
@@ -101,18 +159,18 @@ def report_data(book: CustomerBook) -> dict[str, Any]:
     }
 
 
-def print_report(out: Output, data: dict[str, Any]) -> None:
+def print_report(out: Output, data: dict[str, Any], lang: str = "en") -> None:
     """The report as tables."""
     summary = data["summary"]
-    out.line(
-        f"{summary['customers']} customers; without tax ID {summary['without_tax_id']}, "
-        f"without contact {summary['without_contact']}, expired credit {summary['expired_credit']}"
-    )
+    figures = ("customers", "without_tax_id", "without_contact", "expired_credit")
+    out.line(say(lang, "report_summary", **{k: summary[k] for k in figures}))
     for dim in ("status", "category", "region", "grade"):
-        rows = [(r[dim] or "(none)", r["count"]) for r in data[f"by_{dim}"]]
-        out.table(f"by {dim}", [dim, "count"], rows)
+        rows = [(value_name(r[dim], lang) if r[dim] else say(lang, "none_value"), r["count"])
+                for r in data[f"by_{dim}"]]
+        name = dimension_name(dim, lang)
+        out.table(say(lang, "by_dimension", dimension=name), [name, say(lang, "col_count")], rows)
     out.table(
-        "completeness",
-        ["field", "filled", "share"],
-        [(r["field"], r["filled"], f"{r['share']:.0%}") for r in data["completeness"]],
+        say(lang, "completeness"),
+        [say(lang, c) for c in ("col_field", "col_filled", "col_share")],
+        [(column_name(r["field"], lang), r["filled"], f"{r['share']:.0%}") for r in data["completeness"]],
     )

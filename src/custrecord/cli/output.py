@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-__all__ = ["Output"]
+__all__ = ["Output", "clip"]
 
 
 class Output:
@@ -74,6 +74,21 @@ class Output:
         with Progress(console=self._console, transient=True) as bar:
             task = bar.add_task(description, total=total)
             yield lambda n=1: bar.advance(task, n)
+
+
+def clip(text: object, width: int) -> str:
+    """``text`` cut to ``width`` columns, ending in ``…`` when it was cut (CJK characters count two)."""
+    value = "" if text is None else str(text)
+    if _width(value) <= width:
+        return value
+    out, used = [], 0
+    for char in value:
+        size = _width(char)
+        if used + size > width - 1:
+            break
+        out.append(char)
+        used += size
+    return "".join(out) + "…"
 
 
 def _width(text: str) -> int:

@@ -1,11 +1,16 @@
-"""Money as Decimal: coercion that refuses floats and non-finite values."""
+"""Money as Decimal: coercion that refuses floats and non-finite values.
+
+Text is read by :func:`custrecord.money.parse_amount`, as import cells and
+settings are: ``"1,000"``, ``"50万"`` and ``"¥2,000.50"`` are amounts.
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from custrecord.credit.errors import CreditError
+from custrecord.money import MoneyError, parse_amount
 
 __all__ = ["Money", "to_money"]
 
@@ -32,9 +37,12 @@ def to_money(value: Any, what: str = "amount", *, negative: bool = False) -> Dec
         number = Decimal(value)
     elif isinstance(value, str):
         try:
-            number = Decimal(value.replace(",", "").strip())
-        except InvalidOperation:
-            raise CreditError(f"{what} {value!r} is not a number") from None
+            amount = parse_amount(value)
+        except MoneyError:
+            raise CreditError(f"{what} {value!r} is not an amount such as 50000, 50万 or ¥1,000.00") from None
+        if amount is None:
+            raise CreditError(f"{what} is blank")
+        number = amount
     else:
         raise CreditError(f"{what} must be a Decimal, int or str, not {type(value).__name__}")
     if not number.is_finite():

@@ -16,7 +16,8 @@ import attrs
 
 from custrecord.credit.errors import CreditError
 from custrecord.credit.money import to_money
-from custrecord.model import Customer, Status
+from custrecord.model import CreditProfile, Customer, Status
+from custrecord.money import MoneyError, parse_ratio
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -82,7 +83,14 @@ class Grade:
 
 
 def _ratio(value: Any) -> Decimal:
-    return to_money(value, "threshold")
+    # A ratio is a plain number (0.9, "90%"), not money: floats are welcome here.
+    try:
+        ratio = parse_ratio(value)
+    except MoneyError as exc:
+        raise CreditError(f"threshold: {exc}") from None
+    if ratio < 0:
+        raise CreditError(f"threshold must not be negative, not {value!r}")
+    return ratio
 
 
 @attrs.frozen
@@ -170,6 +178,9 @@ class CreditPolicy:
 #: No grades, 90 % warns, above 100 % blocks, frozen/disabled/deleted always block.
 DEFAULT_POLICY = CreditPolicy()
 
+#: The currency of a credit profile that names none.
+_MODEL_CURRENCY = attrs.fields(CreditProfile).currency.default
+
 
 @attrs.frozen
 class ResolvedTerms:
@@ -234,15 +245,15 @@ def resolve_terms(customer: Customer, policy: CreditPolicy = DEFAULT_POLICY) -> 
 def apply_credit_defaults(customer: Customer, policy: CreditPolicy = DEFAULT_POLICY) -> Customer:
     """``customer`` with every credit term it lacks filled in from its category, grade and policy.
 
-    Values the customer has are kept; a default limit brings its own currency.
+    Values the customer has are kept; a default limit brings its own currency, unless the
+    customer names another currency than the model's default (a GBP customer of a grade whose
+    limit is in CNY): that currency is kept and the default limit, in the wrong money, is not applied.
     """
     terms = resolve_terms(customer, policy)
-    credit = attrs.evolve(
-        customer.credit,
-        grade=terms.grade,
-        limit=terms.limit,
-        currency=terms.currency if terms.limit is not None else customer.credit.currency,
-        days=terms.days,
-    )
+    own = customer.credit
+    limit, currency = terms.limit, terms.currency if terms.limit is not None else own.currency
+    if own.limit is None and own.currency != _MODEL_CURRENCY and currency != own.currency:
+        limit, currency = None, own.currency
+    credit = attrs.evolve(own, grade=terms.grade, limit=limit, currency=currency, days=terms.days)
     return attrs.evolve(customer, credit=credit, settlement_method=terms.settlement_method,
                         payment_terms=terms.payment_terms)

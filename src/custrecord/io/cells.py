@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, TypeAlias
 
 __all__ = [
+    "CELL_LIMIT",
     "EXACT_INT_LIMIT",
     "Cell",
     "Row",
@@ -24,6 +25,8 @@ __all__ = [
     "escape_ooxml",
     "from_spreadsheet",
     "is_blank",
+    "neutralise_formula",
+    "restore_formula",
     "unescape_ooxml",
 ]
 
@@ -35,6 +38,34 @@ Row: TypeAlias = tuple[int, dict[str, Cell]]
 
 #: Integers at or above this cannot be held exactly by a spreadsheet number (15 digits).
 EXACT_INT_LIMIT = 10**15
+
+#: The most characters a cell may hold, read or written, CSV or XLSX: what custrecord writes it
+#: reads back, and a quote that never closes (or a blown-up workbook) stops here.
+CELL_LIMIT = 1 << 20
+
+#: First characters that make a spreadsheet read a CSV cell as a formula (OWASP CSV injection).
+_FORMULA_START = frozenset("=+-@\t\r")
+
+
+def neutralise_formula(text: str) -> str:
+    """``text`` as a CSV cell no spreadsheet runs as a formula: a leading ``'`` where OWASP says.
+
+    A text that already starts with ``'`` followed by such a character (or another ``'``)
+    gets one more, so that :func:`restore_formula` gives every text back exactly.
+    """
+    if text and (text[0] in _FORMULA_START or (text[0] == "'" and text[1:2] and text[1] in _QUOTED)):
+        return "'" + text
+    return text
+
+
+def restore_formula(text: str) -> str:
+    """Undo :func:`neutralise_formula` (for CSV cells as read)."""
+    if text[:1] == "'" and text[1:2] and text[1] in _QUOTED:
+        return text[1:]
+    return text
+
+
+_QUOTED = _FORMULA_START | {"'"}
 
 
 def column_letter(index: int) -> str:

@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
 
-from custrecord.fields import field_for_column, label
-from custrecord.flat import identifier_columns
+from custrecord.fields import label
+from custrecord.flat import ColumnPlan, identifier_columns
 from custrecord.io.cells import Cell
 from custrecord.io.columns import ERROR_COLUMNS
 from custrecord.io.pipeline import RowResult
@@ -33,13 +33,16 @@ def write_errors(
     *,
     columns: Sequence[str] | None = None,
     lang: str = "en",
+    plan: ColumnPlan | None = None,
+    neutralise_formulas: bool = True,
 ) -> int:
     """Write the rows that have errors to CSV or XLSX (by extension); return how many.
 
     ``columns`` are the original columns in order (pass :attr:`Table.columns`);
     None takes the keys of the first bad row. Cells under blank headers are not
     copied (their problem is). Messages and the four added headers are in
-    ``lang`` (``en`` or ``zh``); warnings are not listed.
+    ``lang`` (``en`` or ``zh``); warnings are not listed. ``plan`` (the table's)
+    tells which column holds which field, so a problem names the column it came from.
     """
     lang = "zh" if lang == "zh" else "en"
     bad = (r for r in results if not r.ok)
@@ -48,16 +51,17 @@ def write_errors(
         columns = list(first.cells) if first is not None else []
     original = list(columns)
     header = [*ERROR_COLUMNS[lang], *original]
-    by_path = _columns_by_path(original)
+    by_path = _columns_by_path(original, plan or ColumnPlan(strict=True))
     rows = _rows(first, bad, original, by_path, lang)
     text = {c for c in original if c in identifier_columns("en") | identifier_columns("zh")}
-    return write_rows(path, header, rows, text_columns=text, sheet_title="错误" if lang == "zh" else "Errors")
+    return write_rows(path, header, rows, text_columns=text, sheet_title="错误" if lang == "zh" else "Errors",
+                      neutralise_formulas=neutralise_formulas)
 
 
-def _columns_by_path(columns: Sequence[str]) -> dict[str, str]:
+def _columns_by_path(columns: Sequence[str], plan: ColumnPlan) -> dict[str, str]:
     out: dict[str, str] = {}
     for column in columns:
-        field = field_for_column(column)
+        field = plan.field_of(column)
         if field is not None:
             out.setdefault(field.path, column)
     return out

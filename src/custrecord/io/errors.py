@@ -15,10 +15,18 @@ class FileError(CustrecordError):
     The operating system's or the parser's exception is chained as ``__cause__``.
     """
 
-    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
+    def __init__(self, path: str | os.PathLike[str], reason: str, *, reason_zh: str | None = None) -> None:
         self.path = os.fspath(path)
         self.reason = reason
+        #: The reason in Chinese, when the raiser gives one (the command line prints it with --lang zh).
+        self.reason_zh = reason_zh
         super().__init__(f"{self.path}: {reason}")
+
+    def message_in(self, lang: str) -> str:
+        """The message in ``en`` or ``zh`` (English when no Chinese reason was given)."""
+        if lang == "zh" and self.reason_zh:
+            return f"{self.path}：{self.reason_zh}"
+        return str(self)
 
 
 class FileFormatError(FileError):

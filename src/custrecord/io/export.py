@@ -70,12 +70,14 @@ def write_customers(
     *,
     headers: str = "en",
     extra: Sequence[str] | None = None,
+    neutralise_formulas: bool = True,
 ) -> int:
     """Export ``customers`` to CSV or XLSX (by extension) with ``en`` or ``zh`` headers.
 
     ``extra`` names the extra-field columns; None collects them from the
     customers, which reads them all first (pass ``extra`` to stream a large
-    export in constant memory). Returns the number of rows written.
+    export in constant memory). ``neutralise_formulas``: see
+    :func:`~custrecord.io.write_rows`. Returns the number of rows written.
     """
     fmt = output_format(path)
     if extra is None:
@@ -86,6 +88,7 @@ def write_customers(
     rows = (customer_row(c, headers=headers, typed=typed) for c in customers)
     text = identifier_columns(headers)
     title = "客户档案" if headers == "zh" else "Customers"
-    return write_rows(path, columns, rows, text_columns=text, sheet_title=title)
+    return write_rows(path, columns, rows, text_columns=text, sheet_title=title,
+                      neutralise_formulas=neutralise_formulas)
 
 

@@ -9,21 +9,22 @@ written, as they were read, to an error file the user corrects and imports again
 from __future__ import annotations
 
 import os
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from custrecord.book.results import ImportOutcome
 from custrecord.io.cells import Cell
 from custrecord.io.errorfile import write_errors
-from custrecord.io.pipeline import RowResult, record_from_cells
+from custrecord.io.pipeline import RowResult
 from custrecord.io.reader import open_table
 from custrecord.problems import Problem, Report
 
 if TYPE_CHECKING:
-    from custrecord.book import CustomerBook, ImportOutcome
+    from custrecord.book import CustomerBook
 
 __all__ = ["KEEP_INVALID", "FileImport", "import_file"]
 
@@ -66,32 +67,56 @@ def import_file(
     chunk_size: int = 10_000,
     on_row: Callable[[ImportOutcome], None] | None = None,
     keep_invalid: int = KEEP_INVALID,
+    on_conflict: str = "keep",
+    columns: Mapping[str, str] | None = None,
+    strict_columns: bool = False,
+    encoding: str | None = None,
 ) -> FileImport:
     """Import the rows of ``path`` into ``book``; write refused rows to ``errors`` if given.
 
     Memory stays flat whatever the file size: rows are read as they are imported,
     and refused rows go to the error file as they are decided (none is written
     when no row is refused). ``on_row`` is called with each row's outcome (for a
-    progress bar). Other arguments are those of
+    progress bar). ``columns`` maps headers to fields, over ``Settings.columns``;
+    columns that map to no field are reported once in ``header_problems`` and
+    not imported, unless ``strict_columns``. ``encoding`` names a CSV file's
+    encoding (default: detected). Other arguments are those of
     :meth:`~custrecord.CustomerBook.import_records`; ``lang`` (``en`` or ``zh``)
     is the language of the error file.
     """
     counts: Counter[str] = Counter()
     invalid: list[ImportOutcome] = []
     pending: dict[int, Mapping[str, Cell]] = {}  # cells of the rows read but not yet decided
-    custom_fields = book.settings.profile.custom_fields
-    with open_table(path, sheet=sheet, custom_fields=custom_fields) as table:
+    settings = book.settings
+    mapping = {**settings.columns, **(columns or {})}
+    with open_table(path, sheet=sheet, custom_fields=settings.profile.custom_fields, columns=mapping,
+                    strict_columns=strict_columns, encoding=encoding) as table:
+
+        unread: deque[ImportOutcome] = deque()  # rows refused as read (bytes of another encoding)
 
         def records() -> Iterator[tuple[int, dict[str, Any]]]:
             for row, cells in table:
                 if errors is not None:
                     pending[row] = cells
-                yield row, record_from_cells(cells, custom_fields=custom_fields)
+                problem = table.refusal(row)
+                if problem is not None:
+                    unread.append(ImportOutcome(row, "invalid", None, (problem,)))
+                    continue
+                yield row, table.record(cells)
+
+        def outcomes() -> Iterator[ImportOutcome]:
+            # The table has sorted the columns already: the book takes the records as they are.
+            for outcome in book.import_records(
+                records(), update_existing=update_existing, dry_run=dry_run, chunk_size=chunk_size,
+                on_conflict=on_conflict, columns={}, strict_columns=True,
+            ):
+                while unread and unread[0].row < outcome.row:  # in row order
+                    yield unread.popleft()
+                yield outcome
+            yield from unread
 
         def refused() -> Iterator[RowResult]:
-            for outcome in book.import_records(
-                records(), update_existing=update_existing, dry_run=dry_run, chunk_size=chunk_size
-            ):
+            for outcome in outcomes():
                 counts[outcome.action] += 1
                 cells = pending.pop(outcome.row, {})
                 if not outcome.ok:
@@ -106,7 +131,7 @@ def import_file(
             for _ in refused():
                 pass
         else:
-            written = write_errors(errors, refused(), columns=list(table.columns), lang=lang)
+            written = write_errors(errors, refused(), columns=list(table.columns), lang=lang, plan=table.plan)
             if not written:
                 Path(errors).unlink(missing_ok=True)  # only a header: no error file
         header_problems = tuple(table.problems)

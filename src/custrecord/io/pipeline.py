@@ -9,11 +9,12 @@ from typing import Any, TypeVar
 
 import attrs
 
+from custrecord.flat import ColumnPlan
 from custrecord.io.cells import Cell
 from custrecord.io.reader import Table
 from custrecord.model import Customer, FrozenMap
 from custrecord.problems import Problem, Report
-from custrecord.validation.engine import Profile, validate
+from custrecord.validation.engine import Profile, run_planned, validate
 from custrecord.validation.profiles import DEFAULT, get_profile
 
 __all__ = ["RowResult", "chunks", "record_from_cells", "summarize", "validate_rows"]
@@ -61,7 +62,8 @@ def record_from_cells(cells: Mapping[str, Cell], *, custom_fields: Iterable[str]
     """The flat record to validate from a row's cells: blank custom-field cells left out.
 
     A blank cell means "not set", so an empty custom field adds nothing to ``extra``.
-    Everything else, the other-contacts column included, is read by the parser.
+    Everything else, unknown columns and the other-contacts column included, is
+    read by the parser. :meth:`Table.record` also sorts out unknown and mapped columns.
     """
     custom = frozenset(custom_fields)
     if not custom:
@@ -74,16 +76,27 @@ def validate_rows(
     *,
     profile: Profile | str | None = None,
     today: date | None = None,
+    columns: Mapping[str, str] | None = None,
+    strict_columns: bool = False,
 ) -> Iterator[RowResult]:
     """Validate each ``(row_number, cells)`` with :func:`custrecord.validate`; lazily, one at a time.
 
-    Unknown columns are reported by the parser (``unknown_column``) unless the
-    profile declares them in ``custom_fields``, which go to ``extra``.
+    Columns go where a :class:`~custrecord.flat.ColumnPlan` sends them: a
+    :class:`Table`'s own plan (its unknown columns are in ``table.problems``), or
+    one made from ``columns``, the profile's ``custom_fields`` and ``strict_columns``,
+    whose unknown columns are warnings of the row they are first met in.
     """
     chosen = _resolve(profile)
-    for number, cells in rows:
-        record = record_from_cells(cells, custom_fields=chosen.custom_fields)
-        yield RowResult(row=number, cells=cells, report=validate(record, profile=chosen, today=today))
+    if isinstance(rows, Table):
+        for number, cells in rows:
+            refused = rows.refusal(number)
+            report = (Report((refused,)) if refused is not None
+                      else validate(rows.record(cells), profile=chosen, today=today))
+            yield RowResult(row=number, cells=cells, report=report)
+        return
+    plan = ColumnPlan(columns, custom_fields=chosen.custom_fields, strict=strict_columns)
+    for row, given in rows:
+        yield RowResult(row=row, cells=given, report=run_planned(given, plan, chosen, today=today))
 
 
 def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -110,11 +123,6 @@ def summarize(
     column) come first, with the header's row.
     """
     problems: list[dict[str, Any]] = []
-    if table is not None:
-        problems.extend(
-            {"row": table.header_row, "path": p.path, "code": p.code, "message": p.message_in(lang)}
-            for p in table.problems
-        )
     rows = valid = 0
     for result in results:
         rows += 1
@@ -124,4 +132,10 @@ def summarize(
             for p in result.problems
             if warnings or p.is_error
         )
+    if table is not None:
+        # Read after the rows: a column without a header is met with its first cell.
+        problems[:0] = [
+            {"row": table.header_row, "path": p.path, "code": p.code, "message": p.message_in(lang)}
+            for p in table.problems
+        ]
     return {"rows": rows, "valid": valid, "invalid": rows - valid, "problems": problems}

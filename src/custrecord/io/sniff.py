@@ -1,14 +1,13 @@
-"""Guessing what a file is: CSV or XLSX, its text encoding and its delimiter."""
+"""Guessing what a file is: CSV or XLSX, and its delimiter (the encoding: :mod:`custrecord.io.encoding`)."""
 
 from __future__ import annotations
 
-import codecs
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import Literal
 
 from custrecord.io.errors import FileFormatError
 
-__all__ = ["CSV_SUFFIXES", "XLSX_SUFFIXES", "detect_delimiter", "detect_encoding", "detect_format"]
+__all__ = ["CSV_SUFFIXES", "XLSX_SUFFIXES", "detect_delimiter", "detect_format"]
 
 CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
@@ -17,9 +16,6 @@ _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and any password-protected workbook
 _BINARY = (b"%PDF", b"\x1f\x8b", b"\x89PNG", b"\xff\xd8\xff", b"Rar!", b"7z\xbc\xaf")
 
-_BLOCK = 1 << 16
-#: Non-ASCII bytes that must decode as UTF-8 before the guess is trusted (about 20 CJK characters).
-_ENOUGH_EVIDENCE = 60
 
 
 def detect_format(path: Path, head: bytes) -> Literal["csv", "xlsx"]:
@@ -32,51 +28,20 @@ def detect_format(path: Path, head: bytes) -> Literal["csv", "xlsx"]:
             path,
             "is an Excel 97-2003 (.xls) workbook or a password-protected one, which custrecord cannot read; "
             "save it as an Excel Workbook (.xlsx) or CSV without a password",
+            reason_zh="是Excel 97-2003（.xls）工作簿或加密工作簿，无法读取；请另存为无密码的.xlsx或CSV",
         )
     if suffix in XLSX_SUFFIXES:
-        raise FileFormatError(path, "is not a valid XLSX workbook (corrupt, or another format named .xlsx)")
+        raise FileFormatError(path, "is not a valid XLSX workbook (corrupt, or another format named .xlsx)",
+                              reason_zh="不是有效的XLSX工作簿（已损坏，或其他格式的文件改了扩展名）")
     if head.startswith(_BINARY) or suffix not in CSV_SUFFIXES:
         what = f"'{suffix}' files" if suffix else "files without an extension"
         raise FileFormatError(
-            path, f"is not a CSV or XLSX file ({what} are not read); save it as .csv or .xlsx"
+            path, f"is not a CSV or XLSX file ({what} are not read); save it as .csv or .xlsx",
+            reason_zh="不是CSV或XLSX文件；请另存为.csv或.xlsx",
         )
     return "csv"
 
 
-def detect_encoding(stream: BinaryIO) -> str:
-    """``utf-8-sig``, ``utf-16`` (both by their BOM), ``utf-8`` or ``gb18030``.
-
-    Text without a BOM is decoded strictly as UTF-8 up to the first few dozen
-    non-ASCII bytes; text that fails is GB18030 (a superset of GBK, what Excel
-    in China saves as "CSV"). Reads no further than that evidence, then
-    rewinds the stream.
-    """
-    start = stream.tell()
-    try:
-        head = stream.read(4)
-        if head.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return "utf-16"
-        decoder = codecs.getincrementaldecoder("utf-8")("strict")
-        seen = 0
-        data = head
-        while True:
-            decoder.decode(data)
-            seen += len(data.translate(None, _ASCII))  # the non-ASCII bytes
-            if seen >= _ENOUGH_EVIDENCE:
-                return "utf-8"
-            data = stream.read(_BLOCK)
-            if not data:
-                decoder.decode(b"", final=True)
-                return "utf-8"
-    except UnicodeDecodeError:
-        return "gb18030"
-    finally:
-        stream.seek(start)
-
-
-_ASCII = bytes(range(128))
 _DELIMITERS = (",", ";", "\t")
 
 

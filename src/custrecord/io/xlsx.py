@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from custrecord.io.cells import (
+    CELL_LIMIT,
     EXACT_INT_LIMIT,
     Cell,
     cell_text,
@@ -57,10 +59,12 @@ def read_xlsx(
     ``sheet`` is a name, a 0-based index or None for the first worksheet.
     """
     openpyxl = openpyxl_module()
+    _check_inflation(path, stream)
     try:
         workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a bad file
-        raise FileFormatError(path, f"is not a valid XLSX workbook ({_why(exc)})") from exc
+        raise FileFormatError(path, f"is not a valid XLSX workbook ({_why(exc)})",
+                              reason_zh="不是有效的XLSX工作簿") from exc
     try:
         worksheet = _worksheet(path, workbook, sheet)
         # Some writers record a wrong used range; forget it and read every row there is.
@@ -73,11 +77,55 @@ def read_xlsx(
         number = 0
         try:
             for number, values in enumerate(worksheet.iter_rows(values_only=True), 1):
-                yield number, [from_spreadsheet(v) for v in values]
+                cells = [from_spreadsheet(v) for v in values]
+                for index, cell in enumerate(cells):
+                    if isinstance(cell, str) and len(cell) > CELL_LIMIT:
+                        raise _too_long_cell(path, number, index, len(cell))
+                yield number, cells
+        except FileFormatError:
+            raise
         except Exception as exc:
-            raise FileFormatError(path, f"row {number + 1} cannot be read ({_why(exc)})") from exc
+            raise FileFormatError(path, f"row {number + 1} cannot be read ({_why(exc)})",
+                                  reason_zh=f"第{number + 1}行无法读取（{_why(exc)}）") from exc
 
     return rows(), workbook.close, str(worksheet.title)
+
+
+#: A part of a workbook may inflate to this many bytes whatever its compression ...
+_INFLATE_FREE = 32 << 20
+#: ... and beyond that to at most this many times its compressed size (sheets of real data
+#: compress ten to thirty times; a bomb, a thousand).
+_INFLATE_RATIO = 200
+
+
+def _check_inflation(path: Path, stream: BinaryIO) -> None:
+    """Refuse a workbook whose zip entries inflate out of proportion (one huge cell of one letter)."""
+    start = stream.tell()
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            entries = archive.infolist()
+    except Exception as exc:  # zipfile raises many kinds for a damaged file
+        raise FileFormatError(path, f"is not a valid XLSX workbook ({_why(exc)})",
+                              reason_zh="不是有效的XLSX工作簿") from exc
+    finally:
+        stream.seek(start)
+    for entry in entries:
+        if entry.file_size > _INFLATE_FREE and entry.file_size > _INFLATE_RATIO * max(entry.compress_size, 1):
+            raise FileFormatError(
+                path,
+                f"holds a part ({entry.filename}) that inflates from {entry.compress_size:,} to "
+                f"{entry.file_size:,} bytes, out of proportion for a table; it is not read",
+                reason_zh=f"其中的{entry.filename}从{entry.compress_size}字节膨胀到{entry.file_size}字节，"
+                "与表格数据不相称，不予读取",
+            )
+
+
+def _too_long_cell(path: Path, row: int, index: int, length: int) -> FileFormatError:
+    where = f"{column_letter(index)}{row}"
+    return FileFormatError(
+        path, f"cell {where} holds {length:,} characters, more than a cell may ({CELL_LIMIT:,})",
+        reason_zh=f"单元格{where}有{length}个字符，超过上限{CELL_LIMIT}",
+    )
 
 
 def _worksheet(path: Path, workbook: Any, sheet: str | int | None) -> Any:
@@ -85,16 +133,18 @@ def _worksheet(path: Path, workbook: Any, sheet: str | int | None) -> Any:
     names = ", ".join(str(s.title) for s in sheets) or "none"
     if sheet is None:
         if not sheets:
-            raise FileFormatError(path, "has no worksheet")
+            raise FileFormatError(path, "has no worksheet", reason_zh="没有工作表")
         return sheets[0]
     if isinstance(sheet, int):
         if 0 <= sheet < len(sheets):
             return sheets[sheet]
-        raise FileFormatError(path, f"has no sheet number {sheet} (sheets: {names})")
+        raise FileFormatError(path, f"has no sheet number {sheet} (sheets: {names})",
+                              reason_zh=f"没有第{sheet}个工作表（工作表：{names}）")
     for candidate in sheets:
         if candidate.title == sheet:
             return candidate
-    raise FileFormatError(path, f"has no sheet named {sheet!r} (sheets: {names})")
+    raise FileFormatError(path, f"has no sheet named {sheet!r} (sheets: {names})",
+                          reason_zh=f"没有名为“{sheet}”的工作表（工作表：{names}）")
 
 
 def write_xlsx(

@@ -19,7 +19,7 @@ from typing import Any
 from custrecord.errors import StorageError, UnavailableError
 from custrecord.storage.ports import Storage
 
-__all__ = ["ENTRY_POINT_GROUP", "adapter_for", "open_storage", "register_adapter", "scheme_of"]
+__all__ = ["ENTRY_POINT_GROUP", "adapter_for", "open_storage", "register_adapter", "scheme_of", "with_driver"]
 
 #: The entry-point group third-party adapters register under.
 ENTRY_POINT_GROUP = "custrecord.storage"
@@ -87,14 +87,33 @@ def adapter_for(scheme: str) -> Factory:
     return _resolve(target, scheme)
 
 
+#: Database URLs written without a driver, as people and hosting services write them, and the
+#: driver custrecord installs for them (SQLAlchemy's own defaults, psycopg2 and mysqlclient, are not).
+_DRIVERS = {
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mysql+pymysql",  # the MySQL dialect serves MariaDB and knows it when connected
+}
+
+
+def with_driver(url: str) -> str:
+    """``url`` with the installed driver named: ``postgres://h/db`` -> ``postgresql+psycopg://h/db``."""
+    head, sep, rest = url.partition("://")
+    driver = _DRIVERS.get(head.lower()) if sep else None
+    return f"{driver}://{rest}" if driver else url
+
+
 def open_storage(url: str | None = None, **options: Any) -> Storage:
     """Open the storage ``url`` names.
 
     None or ``memory://``: in memory. A file path or ``sqlite:///path``: an
     embedded SQLite file. ``postgresql+psycopg://...``, ``mysql+pymysql://...``:
     database servers. Anything else: a registered or entry-point adapter.
-    ``options`` go to the adapter's factory.
+    ``options`` go to the adapter's factory. ``postgres://``, ``postgresql://``,
+    ``mysql://`` and ``mariadb://`` reach the installed drivers (psycopg, PyMySQL).
     """
     if url is None or url == "":
         url = "memory://"
+    url = with_driver(url)
     return adapter_for(scheme_of(url))(url, **options)

@@ -157,6 +157,20 @@ def _parse_phone(text: str, region: str) -> str | None:
     return f"{e164};ext={ext}" if ext else e164
 
 
+@functools.lru_cache(maxsize=512)  # bounded: junk records bring junk country codes
+def phone_example(region: str, *, mobile: bool) -> str | None:
+    """An example number of ``region`` as people there write it (phonenumbers' own), or None.
+
+    A mobile for a mobile field, a fixed line for a phone field; written with
+    ``+`` and the country code for a number of no known region.
+    """
+    kind = phonenumbers.PhoneNumberType.MOBILE if mobile else phonenumbers.PhoneNumberType.FIXED_LINE
+    number = phonenumbers.example_number_for_type(region, kind) or phonenumbers.example_number(region)
+    if number is None:
+        return None
+    return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+
+
 def check_phones(customer: Customer, ctx: Context) -> None:
     """Every contact's phone and mobile must be valid for the customer's country; store E.164."""
     # With an unusable country there is no default region: only numbers written with
@@ -171,9 +185,10 @@ def check_phones(customer: Customer, ctx: Context) -> None:
                 continue
             normal = normalize_phone(raw, region)
             if normal is None:
+                example = phone_example(region, mobile=field == "mobile")
                 ctx.report(path, ProblemCode.INVALID_PHONE, value=raw, region=region,
-                           hint="e.g. 13812345678 or 0512-65201234",
-                           hint_zh="例如 13812345678 或 0512-65201234")
+                           hint=f"e.g. {example}" if example else None,
+                           hint_zh=f"例如 {example}" if example else None)
             elif normal != raw:
                 ctx.fix(path, normal)
 

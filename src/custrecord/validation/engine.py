@@ -7,13 +7,14 @@ applied together). Users add rules with a plain function.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
 import attrs
 
 from custrecord.errors import ValidationError
+from custrecord.flat import ColumnPlan
 from custrecord.model import Customer
 from custrecord.parse import parse
 from custrecord.problems import Problem, Report
@@ -21,7 +22,9 @@ from custrecord.validation.context import CodeTree, Context, Rule
 from custrecord.validation.profiles import DEFAULT, Profile, get_profile
 from custrecord.validation.rules import DEFAULT_RULES
 
-__all__ = ["CodeTree", "Context", "Profile", "Rule", "run", "structure", "validate"]
+__all__ = [
+    "CodeTree", "Context", "Profile", "Rule", "run", "run_planned", "structure", "validate", "validate_many",
+]
 
 # The built-in rules each fix only the fields they read, so their fixes can be applied together (one
 # rebuild of the record, not one per rule). Any other rule sees every fix made before it.
@@ -97,3 +100,34 @@ def structure(data: Any, *, profile: Profile | str | None = None, today: date | 
     if not report.ok and not chosen.lenient:
         raise ValidationError(report.problems, record=_record_label(data, report.customer))
     return report.customer
+
+
+def run_planned(data: Any, plan: ColumnPlan, profile: Profile, *, today: date | None = None) -> Report:
+    """:func:`run` on a row whose columns ``plan`` sorts; the unknown columns it meets first here are
+    warnings of this row."""
+    if not isinstance(data, Mapping):
+        return run(data, profile, today=today)
+    record, met = plan.sort(data)
+    report = run(record, profile, today=today)
+    return Report((*met, *report.problems), report.customer) if met else report
+
+
+def validate_many(
+    rows: Iterable[Any],
+    *,
+    profile: Profile | str | None = None,
+    columns: Mapping[str, str] | None = None,
+    strict_columns: bool = False,
+    today: date | None = None,
+) -> list[Report]:
+    """Validate many records (any iterable of mappings, such as ``df.to_dict("records")``); reports in order.
+
+    The rows are read as one table: ``columns`` maps headers to fields, and a key
+    that maps to no field is an ``unknown_column`` warning of the first row that
+    has it and is left out, unless ``strict_columns`` (then every row with it is
+    refused, as :func:`validate` does). numpy scalars are numbers; NaN, NaT,
+    ``pd.NA`` and None are blank.
+    """
+    chosen = _profile(profile)
+    plan = ColumnPlan(columns, custom_fields=chosen.custom_fields, strict=strict_columns)
+    return [run_planned(row, plan, chosen, today=today) for row in rows]

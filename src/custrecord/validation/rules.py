@@ -13,6 +13,7 @@ from typing import Any
 
 import phonenumbers
 
+from custrecord.codes import CODE_CHARS_HINT, CODE_CHARS_HINT_ZH, is_code_text
 from custrecord.model import Customer
 from custrecord.problems import ProblemCode
 from custrecord.validation.contact import check_bank_account, check_emails, check_phones, check_postcode
@@ -179,15 +180,12 @@ def check_date_ranges(customer: Customer, ctx: Context) -> None:
         ctx.report("credit.valid_until", ProblemCode.INVALID_DATE_RANGE, value=end.isoformat())
 
 
-_CODE = re.compile(r"[A-Z0-9_-]+")
-
-
 def check_code_format(customer: Customer, ctx: Context) -> None:
-    """A customer code uses A-Z, 0-9, ``-`` and ``_`` only (its length is checked with the others)."""
+    """A customer code uses A-Z, 0-9, ``-`` ``_`` ``.`` ``/`` only (its length is checked with the others)."""
     code = customer.code
-    if code is not None and not ctx.failed("code") and not _CODE.fullmatch(code):
-        ctx.report("code", ProblemCode.INVALID_FORMAT, value=code,
-                   hint="letters A-Z, digits, - and _ only", hint_zh="只能包含字母A-Z、数字、-和_")
+    if code is not None and not ctx.failed("code") and not is_code_text(code):
+        ctx.report("code", ProblemCode.INVALID_FORMAT, value=code, hint=CODE_CHARS_HINT,
+                   hint_zh=CODE_CHARS_HINT_ZH)
 
 
 def check_classification(customer: Customer, ctx: Context) -> None:

@@ -287,9 +287,13 @@ def check_tax_id(customer: Customer, ctx: Context) -> None:
         compact = validate(number)
     except stdnum_errors.ValidationError as exc:
         hint = f"e.g. {scheme.example}" if scheme.example else None
+        hint_zh = f"例如 {scheme.example}" if scheme.example else None
+        if scheme.key == "cn.uscc" and isinstance(exc, stdnum_errors.InvalidChecksum):
+            expected = uscc.calc_check_digit(number)
+            hint = f"the 18th character should be {expected}, not {number[17]}"
+            hint_zh = f"第18位应为{expected}，而不是{number[17]}"
         ctx.report("tax_id", problem_code(exc), value=raw, label=f"tax ID ({scheme.label})",
-                   label_zh=f"税号（{scheme.label_zh}）", hint=hint,
-                   hint_zh=f"例如 {scheme.example}" if scheme.example else None)
+                   label_zh=f"税号（{scheme.label_zh}）", hint=hint, hint_zh=hint_zh)
         return
     except Exception as exc:  # a user-supplied validator failed in an unexpected way
         ctx.report("tax_id", ProblemCode.INVALID_FORMAT, value=raw, hint=f"{scheme.key}: {exc}")

@@ -1,0 +1,144 @@
+"""Matching on import is explicit: by code, then tax ID; another name is a name_conflict.
+
+Given codes are kept; identical rows write no version; masked cells are never written back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+
+import custrecord
+from custrecord.book import CustomerBook
+from custrecord.codes import CodeRule
+from custrecord.settings import Settings
+from custrecord.validation.profiles import LENIENT
+
+TAX = "91110000600037341L"
+STORED = {"客户名称": "苏州甲科技有限公司", "税号": TAX, "地址": "星湖街1号", "联系人": "王",
+          "手机": "13812345678"}
+OTHER = {"客户名称": "苏州乙贸易有限公司", "税号": TAX, "地址": "人民路9号", "联系人": "李",
+         "手机": "13912345678"}
+
+
+def _history(book: CustomerBook, code: str | None) -> int:
+    return len(book.history(code or ""))
+
+
+def test_a_tax_id_match_with_another_name_keeps_the_stored_customer(book: CustomerBook) -> None:
+    (added,) = book.import_records([(2, STORED)])
+    (outcome,) = book.import_records([(3, OTHER)])
+    assert (outcome.action, outcome.code) == ("skipped", added.code)
+    (problem,) = outcome.problems
+    assert (problem.path, problem.code, problem.is_error) == ("name", "name_conflict", False)
+    assert "苏州甲科技有限公司" in problem.message
+    assert f"客户{added.code}" in problem.message_zh
+    stored = book.get(added.code or "")
+    assert (stored.name, stored.address.street, stored.contacts[0].name) == (
+        "苏州甲科技有限公司", "星湖街1号", "王"
+    )
+    assert _history(book, added.code) == 1
+
+
+def test_on_conflict_update_takes_the_row_name_included(book: CustomerBook) -> None:
+    (added,) = book.import_records([(2, STORED)])
+    (outcome,) = book.import_records([(3, OTHER)], on_conflict="update")
+    assert outcome.action == "updated"
+    assert [p.code for p in outcome.problems] == ["name_conflict"]
+    assert book.get(added.code or "").name == "苏州乙贸易有限公司"
+
+
+def test_on_conflict_refuse_refuses_the_row(book: CustomerBook) -> None:
+    list(book.import_records([(2, STORED)]))
+    (outcome,) = book.import_records([(3, OTHER)], on_conflict="refuse")
+    assert outcome.action == "invalid"
+    assert [(p.code, p.is_error) for p in outcome.problems] == [("name_conflict", True)]
+
+
+def test_on_conflict_is_checked() -> None:
+    with pytest.raises(ValueError, match="on_conflict"):
+        list(custrecord.open().import_records([(2, STORED)], on_conflict="merge"))
+
+
+def test_a_code_match_renames_without_conflict(book: CustomerBook) -> None:
+    stored = book.add({"name": "旧名称有限公司", "tax_id": TAX})
+    row = {"客户编码": stored.code, "客户名称": "新名称有限公司", "税号": TAX}
+    (outcome,) = book.import_records([(2, row)])
+    assert (outcome.action, outcome.problems) == ("updated", ())
+    assert book.get(stored.code or "").name == "新名称有限公司"
+
+
+def test_rows_identical_to_the_store_write_no_version(book: CustomerBook) -> None:
+    rows = [(2, {**STORED, "信用额度": "900000.00", "标签": "VIP，重点"}), (3, {"客户名称": "无税号商行"})]
+    first = list(book.import_records(rows))
+    versions = [book.get(o.code or "").version for o in first]
+    # The same amount written as a spreadsheet keeps it, tags in another order: unchanged.
+    again = [(2, {**STORED, "信用额度": 900000, "标签": "重点,VIP"}), (3, {"客户名称": "无税号商行"})]
+    assert [o.action for o in book.import_records(again)] == ["unchanged", "unchanged"]
+    assert [book.get(o.code or "").version for o in first] == versions
+    assert [_history(book, o.code) for o in first] == [1, 1]
+
+
+def test_masked_cells_are_never_written_back(book: CustomerBook) -> None:
+    contacts = [{"name": "王", "email": "wang@example.com"}]
+    stored = book.add({"name": "甲", "tax_id": TAX, "contacts": contacts})
+    row = {"客户编码": stored.code, "客户名称": "甲", "电子邮箱": "w***@example.com",
+           "税号": "9111********341L",
+           "备注": "新备注"}
+    (outcome,) = book.import_records([(2, row)])
+    assert outcome.action == "invalid"
+    assert {(p.path, p.code) for p in outcome.problems} == {
+        ("contacts[0].email", "masked_value"), ("tax_id", "masked_value")
+    }
+    after = book.get(stored.code or "")
+    assert (after.contacts[0].email, after.tax_id, after.remarks) == ("wang@example.com", TAX, None)
+
+
+def test_a_masked_cell_under_lenient_is_not_given(make_book: Callable[..., CustomerBook]) -> None:
+    book = make_book(Settings(profile=LENIENT))
+    stored = book.add({"name": "甲", "contacts": [{"name": "王", "email": "wang@example.com"}]})
+    row = {"客户编码": stored.code, "电子邮箱": "w***@example.com", "备注": "新"}
+    (outcome,) = book.import_records([(2, row)])
+    assert outcome.action == "updated"
+    after = book.get(stored.code or "")
+    assert (after.contacts[0].email, after.remarks) == ("wang@example.com", "新")
+
+
+def test_given_codes_are_kept_and_the_rule_fills_the_rest(make_book: Callable[..., CustomerBook]) -> None:
+    book = make_book(Settings(code_rule=CodeRule("KH{seq:4}")))
+    rows = [(2, {"客户编码": "01.001", "客户名称": "甲"}), (3, {"客户编码": "0101/3", "客户名称": "乙"}),
+            (4, {"客户名称": "丙"})]
+    assert [(o.action, o.code) for o in book.import_records(rows)] == [
+        ("added", "01.001"), ("added", "0101/3"), ("added", "KH0001")
+    ]
+
+
+def test_given_codes_checked_by_the_rule_when_asked(make_book: Callable[..., CustomerBook]) -> None:
+    book = make_book(Settings(code_rule=CodeRule("KH{seq:4}"), given_codes="rule"))
+    (outcome,) = book.import_records([(2, {"客户编码": "01.001", "客户名称": "甲"})])
+    assert outcome.action == "invalid"
+    assert [p.code for p in outcome.problems] == ["invalid_code"]
+
+
+def test_lenient_keeps_a_code_the_rule_refuses(make_book: Callable[..., CustomerBook]) -> None:
+    book = make_book(Settings(profile=LENIENT, code_rule=CodeRule("KH{seq:4}"), given_codes="rule"))
+    (outcome,) = book.import_records([(2, {"客户编码": "01.001", "客户名称": "甲"})])
+    assert (outcome.action, outcome.code) == ("added", "01.001")
+    assert [p.code for p in outcome.problems] == ["invalid_code"]
+
+
+def test_unknown_columns_of_records_are_warned_once(book: CustomerBook) -> None:
+    rows = [(2, {"客户名称": "甲", "传真": "1"}), (3, {"客户名称": "乙", "传真": "2"})]
+    outcomes = list(book.import_records(rows))
+    assert [o.action for o in outcomes] == ["added", "added"]
+    assert [[(p.path, p.code, p.is_error) for p in o.problems] for o in outcomes] == [
+        [("传真", "unknown_column", False)], []
+    ]
+    strict = list(book.import_records([(4, {"客户名称": "丙", "传真": "3"})], strict_columns=True))
+    assert strict[0].action == "invalid"
+    mapped = list(book.import_records([(5, {"旧名称": "丁", "limit": "5万"})],
+                                      columns={"旧名称": "name", "limit": "credit.limit"}))
+    assert mapped[0].action == "added"
+    assert book.get(mapped[0].code or "").credit.limit == Decimal(50000)
