@@ -131,6 +131,9 @@ def test_demo_runs_and_reruns(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     for heading in ("import", "codes", "duplicate", "credit", "summary"):
         assert heading in first.stdout
+    manifest = json.loads(sample_path("sample_manifest.json").read_text(encoding="utf-8"))
+    planted = len(manifest["duplicate_groups"])
+    assert f"{planted} of {planted} planted duplicate groups found, 0 other" in first.stdout
     assert (tmp_path / "custrecord-demo.db").exists()
     assert (tmp_path / "custrecord-demo-errors.csv").exists()
     second = run("demo", "--quiet", cwd=tmp_path)

@@ -93,6 +93,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "demo_codes": ("2. customer codes given by the rule {rule} (编码)", "2. 按规则{rule}生成的客户编码"),
     "latest_customers": ("latest customers", "最近的客户"),
     "demo_duplicates": ("3. duplicate candidates (查重)", "3. 疑似重复客户"),
+    "demo_sample_groups": (
+        "the sample's rows, refused ones too: "
+        "{found} of {planted} planted duplicate groups found, {extra} other",
+        "样例的全部行（含被拒绝的行）：找到预置的{planted}组重复中的{found}组，另有{extra}组",
+    ),
+    "demo_stored_groups": ("among the stored customers", "已保存的客户中"),
+    "col_rows": ("rows", "行号"),
+    "col_names": ("names", "名称"),
+    "col_planted": ("planted", "预置"),
     "demo_credit": ("4. credit checks before accepting orders (信用检查)", "4. 接单前的信用检查"),
     "orders": ("orders", "订单"),
     "col_order": ("order", "订单"),
