@@ -50,66 +50,88 @@ def _parse_valid(text: str, region: str) -> phonenumbers.PhoneNumber | None:
 
 
 @attrs.frozen
-class _MobileShape:
-    """What phonenumbers would check for a plain mobile number of one region, precompiled."""
+class _Shape:
+    """What phonenumbers checks of a plain fixed-line or mobile number of one region, precompiled."""
 
     country_code: str
-    national_prefix: re.Pattern[str] | None
+    #: ``national_prefix_for_parsing``: a national (trunk) prefix or a carrier code.
+    prefix_for_parsing: re.Pattern[str] | None
+    #: The plain trunk prefix (``0``) when parsing strips it as it is, else None.
+    trunk: str | None
+    international_prefix: re.Pattern[str] | None
     general: re.Pattern[str]
     general_lengths: frozenset[int]
-    mobile: re.Pattern[str]
-    mobile_lengths: frozenset[int]
+    #: (pattern, possible lengths) of the mobile and the fixed-line numbers.
+    kinds: tuple[tuple[re.Pattern[str], frozenset[int]], ...]
 
-    def e164(self, digits: str) -> str | None:
-        """``+CC`` and ``digits`` when they are surely a valid mobile number of the region, else None.
+    def e164(self, digits: str, *, plus: bool) -> str | None:
+        """``+CC`` and the national number when ``digits`` are surely a valid number of the region, else None.
 
         None means "not sure": the caller asks phonenumbers. It is sure only when
-        phonenumbers.parse would keep ``digits`` as they are (no leading 0, no
-        national or carrier prefix, not starting with the country code) and
-        is_valid_number would then find a mobile number: the same regular
-        expressions and lengths from the same metadata.
+        phonenumbers.parse would take the national number as it is here (no
+        leading 0 left, no carrier code, not starting with the country code) and
+        is_valid_number would then find a mobile or fixed-line number: the same
+        regular expressions and lengths from the same metadata. Without ``+``, a
+        plain trunk prefix (``0512 6520 1234``) is dropped, as parsing drops it.
         """
+        if (
+            not plus
+            and self.trunk is not None
+            and digits.startswith(self.trunk)
+            and (self.international_prefix is None or self.international_prefix.match(digits) is None)
+        ):
+            found = self.prefix_for_parsing.match(digits) if self.prefix_for_parsing else None
+            if found is None or found[0] != self.trunk or any(group is not None for group in found.groups()):
+                return None
+            digits = digits[len(self.trunk) :]
         n = len(digits)
         if (
-            n in self.mobile_lengths
-            and n in self.general_lengths
-            and digits[0] != "0"
+            n in self.general_lengths
+            and digits[:1] not in ("", "0")
             and not digits.startswith(self.country_code)
-            and (self.national_prefix is None or self.national_prefix.match(digits) is None)
-            and self.mobile.fullmatch(digits)
+            and (self.prefix_for_parsing is None or self.prefix_for_parsing.match(digits) is None)
             and self.general.fullmatch(digits)
+            and any(n in lengths and pattern.fullmatch(digits) for pattern, lengths in self.kinds)
         ):
             return f"+{self.country_code}{digits}"
         return None
 
 
 @functools.lru_cache(maxsize=512)  # bounded: junk records bring junk country codes
-def _mobile_shape(region: str) -> _MobileShape | None:
+def _shape(region: str) -> _Shape | None:
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
-    if metadata is None or metadata.mobile is None or metadata.general_desc is None:
+    general = metadata.general_desc if metadata is not None else None
+    general_pattern = general.national_number_pattern if general is not None else None
+    if metadata is None or general is None or not general_pattern:
         return None
-    mobile, general = metadata.mobile, metadata.general_desc
-    if not mobile.national_number_pattern or not general.national_number_pattern:
-        return None
+    kinds = tuple(
+        (re.compile(desc.national_number_pattern), frozenset(desc.possible_length))
+        for desc in (metadata.mobile, metadata.fixed_line)
+        if desc is not None and desc.national_number_pattern and desc.possible_length
+    )
     prefix = metadata.national_prefix_for_parsing
-    return _MobileShape(
+    trunk = metadata.national_prefix
+    international = metadata.international_prefix
+    plain_trunk = bool(prefix and trunk and trunk.isdigit() and not metadata.national_prefix_transform_rule)
+    return _Shape(
         country_code=str(metadata.country_code),
-        national_prefix=re.compile(prefix) if prefix else None,
-        general=re.compile(general.national_number_pattern),
+        prefix_for_parsing=re.compile(prefix) if prefix else None,
+        trunk=trunk if plain_trunk else None,
+        international_prefix=re.compile(international) if international else None,
+        general=re.compile(general_pattern),
         general_lengths=frozenset(general.possible_length),
-        mobile=re.compile(mobile.national_number_pattern),
-        mobile_lengths=frozenset(mobile.possible_length),
+        kinds=kinds,
     )
 
 
 _PLAIN_SEPARATORS = str.maketrans("", "", " -")
 
 
-def _fast_mobile(text: str, region: str) -> str | None:
-    """E.164 of a plain mobile number (``13812345678``, ``138 1234 5678``, ``+8613812345678``), or None.
+def _fast_number(text: str, region: str) -> str | None:
+    """E.164 of a plain number: ``13812345678``, ``138 1234 5678``, ``+8613812345678``, ``0512-65201234``.
 
-    Most rows carry one; checking it against the metadata directly is many times
-    faster than a full parse. None means "ask phonenumbers", never "invalid".
+    Most rows carry one; checking it against phonenumbers' metadata directly is
+    many times faster than a full parse. None means "ask phonenumbers", never "invalid".
     """
     if not text.isascii():
         return None
@@ -119,16 +141,14 @@ def _fast_mobile(text: str, region: str) -> str | None:
         digits = digits[1:]
     if not digits.isdigit():
         return None
-    shape = _mobile_shape(region)
+    shape = _shape(region)
     if shape is None:
         return None
     if plus:
         if not digits.startswith(shape.country_code):
             return None
         digits = digits[len(shape.country_code) :]
-        if not digits:
-            return None
-    return shape.e164(digits)
+    return shape.e164(digits, plus=plus)
 
 
 def normalize_phone(text: str, region: str) -> str | None:
@@ -138,7 +158,7 @@ def normalize_phone(text: str, region: str) -> str | None:
     """
     if len(text) > 40:
         return None
-    return _fast_mobile(text, region) or _parse_phone(text, region)
+    return _fast_number(text, region) or _parse_phone(text, region)
 
 
 def _parse_phone(text: str, region: str) -> str | None:
