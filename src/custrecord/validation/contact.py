@@ -61,40 +61,49 @@ class _Shape:
     international_prefix: re.Pattern[str] | None
     general: re.Pattern[str]
     general_lengths: frozenset[int]
-    #: (pattern, possible lengths) of the mobile and the fixed-line numbers.
-    kinds: tuple[tuple[re.Pattern[str], frozenset[int]], ...]
+    mobile: re.Pattern[str]
+    mobile_lengths: frozenset[int]  # empty when the region's metadata has no mobile numbers
+    fixed_line: re.Pattern[str]
+    fixed_line_lengths: frozenset[int]
 
-    def e164(self, digits: str, *, plus: bool) -> str | None:
-        """``+CC`` and the national number when ``digits`` are surely a valid number of the region, else None.
+    def e164(self, digits: str) -> str | None:
+        """``+CC`` and ``digits`` when they are surely a valid national number of the region, else None.
 
         None means "not sure": the caller asks phonenumbers. It is sure only when
-        phonenumbers.parse would take the national number as it is here (no
-        leading 0 left, no carrier code, not starting with the country code) and
+        phonenumbers.parse would keep ``digits`` as they are (no leading 0, no
+        national or carrier prefix, not starting with the country code) and
         is_valid_number would then find a mobile or fixed-line number: the same
-        regular expressions and lengths from the same metadata. Without ``+``, a
-        plain trunk prefix (``0512 6520 1234``) is dropped, as parsing drops it.
+        regular expressions and lengths from the same metadata.
         """
-        if (
-            not plus
-            and self.trunk is not None
-            and digits.startswith(self.trunk)
-            and (self.international_prefix is None or self.international_prefix.match(digits) is None)
-        ):
-            found = self.prefix_for_parsing.match(digits) if self.prefix_for_parsing else None
-            if found is None or found[0] != self.trunk or any(group is not None for group in found.groups()):
-                return None
-            digits = digits[len(self.trunk) :]
         n = len(digits)
         if (
             n in self.general_lengths
-            and digits[:1] not in ("", "0")
+            and digits[0] != "0"
             and not digits.startswith(self.country_code)
             and (self.prefix_for_parsing is None or self.prefix_for_parsing.match(digits) is None)
+            and (
+                (n in self.mobile_lengths and self.mobile.fullmatch(digits))
+                or (n in self.fixed_line_lengths and self.fixed_line.fullmatch(digits))
+            )
             and self.general.fullmatch(digits)
-            and any(n in lengths and pattern.fullmatch(digits) for pattern, lengths in self.kinds)
         ):
             return f"+{self.country_code}{digits}"
         return None
+
+    def without_trunk(self, digits: str) -> str | None:
+        """``digits`` (written without ``+``) without the trunk prefix parsing drops (``0512…``), or None.
+
+        None when parsing would read the start otherwise: an international prefix,
+        a carrier code, or no plain trunk prefix in this region.
+        """
+        if self.trunk is None or self.prefix_for_parsing is None or not digits.startswith(self.trunk):
+            return None
+        if self.international_prefix is not None and self.international_prefix.match(digits):
+            return None
+        found = self.prefix_for_parsing.match(digits)
+        if found is None or found[0] != self.trunk or any(group is not None for group in found.groups()):
+            return None
+        return digits[len(self.trunk) :] or None
 
 
 @functools.lru_cache(maxsize=512)  # bounded: junk records bring junk country codes
@@ -104,11 +113,12 @@ def _shape(region: str) -> _Shape | None:
     general_pattern = general.national_number_pattern if general is not None else None
     if metadata is None or general is None or not general_pattern:
         return None
-    kinds = tuple(
+    kinds = [
         (re.compile(desc.national_number_pattern), frozenset(desc.possible_length))
-        for desc in (metadata.mobile, metadata.fixed_line)
         if desc is not None and desc.national_number_pattern and desc.possible_length
-    )
+        else (re.compile("(?!)"), frozenset())  # no such numbers: no length is possible
+        for desc in (metadata.mobile, metadata.fixed_line)
+    ]
     prefix = metadata.national_prefix_for_parsing
     trunk = metadata.national_prefix
     international = metadata.international_prefix
@@ -120,7 +130,10 @@ def _shape(region: str) -> _Shape | None:
         international_prefix=re.compile(international) if international else None,
         general=re.compile(general_pattern),
         general_lengths=frozenset(general.possible_length),
-        kinds=kinds,
+        mobile=kinds[0][0],
+        mobile_lengths=kinds[0][1],
+        fixed_line=kinds[1][0],
+        fixed_line_lengths=kinds[1][1],
     )
 
 
@@ -148,7 +161,10 @@ def _fast_number(text: str, region: str) -> str | None:
         if not digits.startswith(shape.country_code):
             return None
         digits = digits[len(shape.country_code) :]
-    return shape.e164(digits, plus=plus)
+    elif digits.startswith("0"):
+        # "0512 6520 1234": the trunk prefix (0 here) that parsing drops before the area code.
+        digits = shape.without_trunk(digits) or ""
+    return shape.e164(digits) if digits else None
 
 
 def normalize_phone(text: str, region: str) -> str | None:
