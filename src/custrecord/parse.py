@@ -41,6 +41,7 @@ def _table(head: str) -> Coercers:
 _TOP, _ADDRESS, _CONTACT, _CREDIT = _table(""), _table("address"), _table("contacts"), _table("credit")
 
 #: The flat parts of :class:`custrecord.flat.Parts` whose leaves are coerced one by one: table, path prefix.
+#: A part that :func:`custrecord.flat.route` gives is added here and assembled in :func:`parse`.
 _LEAF_PARTS: dict[str, tuple[Coercers, str]] = {
     "top": (_TOP, ""),
     "address": (_ADDRESS, "address."),
@@ -68,6 +69,13 @@ class _Plan:
         for index, key in enumerate(keys):
             part, name = route(key, custom_fields)
             slots.setdefault(part, {})[name] = index
+        unplaced = [
+            f"{part}.{name}" for part, names in slots.items() for name in names
+            if part not in ("nested", "extra", "unknown")
+            and (part not in _LEAF_PARTS or name not in _LEAF_PARTS[part][0])
+        ]
+        if unplaced:  # a part or field added to the catalogue and flat.route but not here
+            raise RuntimeError(f"custrecord.parse has no coercer for {', '.join(unplaced)}: see _LEAF_PARTS")
         steps: dict[str, tuple[_Step, ...]] = {}
         for part, (table, prefix) in _LEAF_PARTS.items():
             names = slots.get(part, {})
