@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Sequence
 from datetime import date
@@ -178,6 +179,35 @@ def test_allocation_is_unique_under_threads() -> None:
     assert len(results) == 2400
     assert len(set(results)) == 2400
     assert all(rule.matches(code) for code in results)
+
+
+def test_counter_hands_out_each_serial_once_under_contention() -> None:
+    """Threads released together by a barrier draw from one key while the interpreter switches
+    threads every microsecond: without the counter's lock, most rounds hand out a serial twice."""
+    threads, draws = 8, 20_000
+    old_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(5):
+            seq = CounterSequence()
+            barrier = threading.Barrier(threads)
+            drawn: list[list[int]] = [[] for _ in range(threads)]
+
+            def work(mine: list[int], seq: CounterSequence = seq, barrier: threading.Barrier = barrier,
+                     ) -> None:
+                barrier.wait()
+                mine.extend(seq.next_value("k") for _ in range(draws))
+
+            workers = [threading.Thread(target=work, args=(mine,)) for mine in drawn]
+            for t in workers:
+                t.start()
+            for t in workers:
+                t.join()
+            values = sorted(v for mine in drawn for v in mine)
+            assert values == list(range(1, threads * draws + 1))
+            assert seq.peek("k") == threads * draws
+    finally:
+        sys.setswitchinterval(old_interval)
 
 
 _literals = st.text(alphabet="ABCXYZ019-_", min_size=0, max_size=3)

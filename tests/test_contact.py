@@ -227,6 +227,15 @@ def test_mobile_fast_path_is_taken_for_typical_numbers() -> None:
         assert _fast_mobile(text, "CN") is None
 
 
+@pytest.mark.parametrize("raw", ["+44 13812345678", "+4413812345678", "+1 138 1234 5678", "+852 13812345678"])
+def test_a_foreign_country_code_is_never_read_as_the_default_region(raw: str) -> None:
+    """A CN mobile's digits after another country's ``+CC`` are not a CN number: the fast path
+    must not drop the written country code (``+44 13812345678`` once became ``+8613812345678``)."""
+    assert _fast_mobile(raw, "CN") is None
+    assert normalize_phone(raw, "CN") is None
+    assert phone(raw, field="mobile") == (["invalid_phone"], raw)
+
+
 def test_bank_account_lengths_count_digits_not_spaces() -> None:
     spaced = " ".join(["6222"] * 7) + " 62"  # 30 digits, 37 characters as written
     assert account(spaced) == ([], "6222" * 7 + "62")

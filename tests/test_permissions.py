@@ -10,6 +10,7 @@ from custrecord.permissions import (
     PermissionDenied,
     RolePolicy,
     Visibility,
+    is_personal_id,
     mask_customer,
     mask_middle,
 )
@@ -52,6 +53,42 @@ def test_mask_middle() -> None:
     assert mask_middle(None) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "seen"),
+    [
+        ("1234567", "*******"),
+        ("62220212", "********"),  # exactly keep_start + keep_end: nothing of it is shown
+        ("622202123", "6222*2123"),
+        ("6222021234", "6222**1234"),
+    ],
+)
+def test_mask_middle_boundary(text: str, seen: str) -> None:
+    assert mask_middle(text) == seen
+
+
+def test_mask_middle_keeping_no_end() -> None:
+    """``text[-0:]`` is the whole text: keeping no end once showed the value after the stars."""
+    assert mask_middle("abcdef", keep_start=1, keep_end=0) == "a*****"
+    assert mask_middle("ab", keep_start=0, keep_end=0) == "**"
+    assert mask_middle("abcdef", keep_start=0, keep_end=2) == "****ef"
+
+
+def test_an_email_without_at_sign_is_masked() -> None:
+    seen = mask_customer(custrecord.Customer(name="x", contacts=(custrecord.Contact(email="zhangsan"),)),
+                         VIEWER, POLICY)
+    assert seen.contacts[0].email == "z*******"
+
+
+def test_eight_character_account_and_personal_tax_id_are_masked() -> None:
+    person = custrecord.structure(
+        {"name": "张三", "kind": "个人", "tax_id": "360426199101010071", "bank_account": "62220212"}
+    )
+    seen = mask_customer(person, VIEWER, POLICY)
+    assert seen.bank_account == "********"
+    assert seen.tax_id == "3604**********0071"
+    assert mask_customer(person, FINANCE, POLICY).bank_account == "62220212"
+
+
 def test_masking_by_role() -> None:
     person = custrecord.structure(
         {
@@ -80,8 +117,13 @@ def test_company_tax_id_is_not_personal_data() -> None:
 @given(customers())
 def test_restricted_view_never_shows_sensitive_values(customer: custrecord.Customer) -> None:
     seen = mask_customer(customer, VIEWER, POLICY)
-    if customer.bank_account and len(customer.bank_account) > 8:
+    if customer.bank_account:
         assert seen.bank_account != customer.bank_account
+        assert len(seen.bank_account or "") == len(customer.bank_account)
+    if customer.tax_id and is_personal_id(customer.tax_id, customer.kind):
+        assert seen.tax_id != customer.tax_id
+    else:
+        assert seen.tax_id == customer.tax_id
     for original, masked in zip(customer.contacts, seen.contacts, strict=True):
         for field in ("phone", "mobile", "email"):
             if getattr(original, field):
