@@ -247,7 +247,7 @@ def test_fast_path_is_taken_for_typical_numbers() -> None:
 def test_a_foreign_country_code_is_never_read_as_the_default_region(raw: str) -> None:
     """A CN mobile's digits after another country's ``+CC`` are not a CN number: the fast path
     must not drop the written country code (``+44 13812345678`` once became ``+8613812345678``)."""
-    assert _fast_mobile(raw, "CN") is None
+    assert _fast_number(raw, "CN") is None
     assert normalize_phone(raw, "CN") is None
     assert phone(raw, field="mobile") == (["invalid_phone"], raw)
 
