@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from custrecord.matching import Match, find_duplicates
     from custrecord.permissions import Action, Actor, PermissionDenied, RolePolicy, Scope
     from custrecord.settings import Settings
+    from custrecord.storage.backup import BackupInfo, restore
     from custrecord.storage.values import HistoryEntry, Query
     from custrecord.validation.engine import Context, Profile, Rule, structure, validate, validate_many
 
@@ -62,6 +63,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "CounterSequence": ("custrecord.codes", "CounterSequence"),
     "CreditDecision": ("custrecord.credit", "CreditDecision"),
     "CreditPolicy": ("custrecord.credit", "CreditPolicy"),
+    "BackupInfo": ("custrecord.storage.backup", "BackupInfo"),
     "CustomerBook": ("custrecord.book", "CustomerBook"),
     "Event": ("custrecord.events", "Event"),
     "Grade": ("custrecord.credit", "Grade"),
@@ -84,6 +86,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "classify": ("custrecord.classification", "classify"),
     "find_duplicates": ("custrecord.matching", "find_duplicates"),
     "open": ("custrecord.book", "open_book"),
+    "restore": ("custrecord.storage.backup", "restore"),
     "structure": ("custrecord.validation.engine", "structure"),
     "validate": ("custrecord.validation.engine", "validate"),
     "validate_many": ("custrecord.validation.engine", "validate_many"),
@@ -110,6 +113,7 @@ __all__ = [
     "Action",
     "Actor",
     "Address",
+    "BackupInfo",
     "BatchResult",
     "ClassificationRule",
     "ClassificationTree",
@@ -161,6 +165,7 @@ __all__ = [
     "flatten",
     "load",
     "open",
+    "restore",
     "structure",
     "unstructure",
     "validate",

@@ -33,6 +33,7 @@ from typing import Any, BinaryIO, cast
 
 import attrs
 
+from custrecord import __version__
 from custrecord.convert import load, unstructure_set
 from custrecord.credit.ledger import Reservation
 from custrecord.credit.limits import TemporaryRaise
@@ -64,6 +65,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "(see docs/custom-adapter.md)",
         "该存储（{source}）不能备份或恢复：其适配器没有 archive 接口（见 docs/custom-adapter.md）",
     ),
+    "unreadable": ("cannot read {path}: {detail}", "无法读取{path}：{detail}"),
     "not_a_backup": ("{path} is not a custrecord backup: {detail}", "{path}不是custrecord备份文件：{detail}"),
     "newer_format": (
         "{path} is backup format {found}, newer than this custrecord reads ({ours}): upgrade custrecord",
@@ -85,9 +87,9 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "{path}实际包含{found}，但记录为{expected}；未恢复任何数据",
     ),
     "not_empty": (
-        "the target store is not empty ({held}): restore only into an empty store, or force it to replace "
-        "everything the store holds",
-        "目标存储不是空的（{held}）：只能恢复到空存储，或用 force 替换其全部数据",
+        "the target store is not empty ({held}): restore only into an empty store, or force it "
+        "(--force, force=True) to replace everything the store holds",
+        "目标存储不是空的（{held}）：只能恢复到空存储，或强制（--force、force=True）替换其全部数据",
     ),
     "moving": (
         "the store changed while it was read ({found} read, {expected} counted first): back it up again",
@@ -107,7 +109,9 @@ class BackupError(StorageError):
     def message_in(self, lang: str) -> str:
         """The message in ``en`` or ``zh``."""
         english, chinese = _MESSAGES[self.key]
-        return (chinese if lang == "zh" else english).format(**self.params)
+        params = {key: _described(value, lang) if isinstance(value, Mapping) else value
+                  for key, value in self.params.items()}
+        return (chinese if lang == "zh" else english).format(**params)
 
 
 def _counts(value: Mapping[str, int]) -> dict[str, int]:
@@ -139,7 +143,14 @@ def _archive(uow: UnitOfWork, storage: Storage) -> Archive:
     return cast(Archive, archive)
 
 
-def _described(counts: Mapping[str, int]) -> str:
+_ZH_KINDS = {"customers": "客户", "history": "变更历史", "outbox": "待发事件", "sequences": "编码计数器",
+             "reservations": "信用占用", "raises": "临时额度"}
+
+
+def _described(counts: Mapping[str, int], lang: str = "en") -> str:
+    """Counts as words: ``2 customers, 3 history`` (or ``客户2、变更历史3``)."""
+    if lang == "zh":
+        return "、".join(f"{_ZH_KINDS[kind]}{counts[kind]}" for kind in KINDS if counts.get(kind)) or "无"
     return ", ".join(f"{counts[kind]} {kind}" for kind in KINDS if counts.get(kind)) or "nothing"
 
 
@@ -178,8 +189,6 @@ def write_backup(storage: Storage, path: str | os.PathLike[str]) -> BackupInfo:
     backend has one), streaming, and writes a temporary file beside ``path`` that
     replaces it only once complete.
     """
-    from custrecord import __version__
-
     target = Path(path)
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     opener: Callable[[], AbstractContextManager[UnitOfWork]] = getattr(storage, "snapshot", None) \
@@ -212,7 +221,7 @@ def write_backup(storage: Storage, path: str | os.PathLike[str]) -> BackupInfo:
                     put(record)
                     written[kind] += 1
                 if written != counted:
-                    raise BackupError("moving", found=_described(written), expected=_described(counted))
+                    raise BackupError("moving", found=written, expected=counted)
                 trailer = {"kind": "trailer", "sha256": digest.hexdigest(), "counts": written}
                 out.write((dump_json(trailer) + "\n").encode("utf-8"))
         os.replace(partial, target)
@@ -240,9 +249,9 @@ class _Reader:
             return next(self._lines)
         except StopIteration:
             return None
-        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            if self.line == 0:
-                raise BackupError("not_a_backup", path=self.path, detail=_oneline(exc)) from None
+        except gzip.BadGzipFile as exc:
+            raise BackupError("not_a_backup", path=self.path, detail=_oneline(exc)) from None
+        except (EOFError, zlib.error) as exc:
             raise BackupError("damaged", path=self.path, detail=_oneline(exc)) from None
 
     def _parse(self, raw: bytes) -> dict[str, Any]:
@@ -306,7 +315,10 @@ def _oneline(exc: BaseException) -> str:
 
 def _customer(record: Mapping[str, Any]) -> tuple[Customer, Status | None]:
     prior = record.get("prior_status")
-    return load(record["customer"]), Status(prior) if prior else None
+    customer = load(record["customer"])
+    if not customer.code or customer.version < 1 or None in (customer.created_at, customer.updated_at):
+        raise ValueError("a stored customer has a code, a version and both times")
+    return customer, Status(prior) if prior else None
 
 
 def _entry(record: Mapping[str, Any]) -> HistoryEntry:
@@ -378,7 +390,7 @@ def restore_into(path: str | os.PathLike[str], storage: Storage, *, force: bool 
     try:
         file = gzip.open(source, "rb")  # noqa: SIM115  # closed by the with below; opening has its own error
     except OSError as exc:
-        raise BackupError("not_a_backup", path=source, detail=_oneline(exc)) from None
+        raise BackupError("unreadable", path=source, detail=exc.strerror or _oneline(exc)) from None
     with file:
         reader = _Reader(source, iter(file))
         info = reader.header()
@@ -387,7 +399,7 @@ def restore_into(path: str | os.PathLike[str], storage: Storage, *, force: bool 
             held = _counts(archive.counts())
             if any(held.values()):
                 if not force:
-                    raise BackupError("not_empty", held=_described(held))
+                    raise BackupError("not_empty", held=held)
                 archive.clear()
             seen = dict.fromkeys(KINDS, 0)
             for kind, batch in _batches(reader):
@@ -416,8 +428,7 @@ def _verify(reader: _Reader, info: BackupInfo, seen: Mapping[str, int]) -> None:
         raise reader.bad("a trailer without counts") from None
     for expected in (stated, dict(info.counts)):
         if dict(seen) != expected:
-            raise BackupError("counts", path=reader.path, found=_described(seen),
-                              expected=_described(expected))
+            raise BackupError("counts", path=reader.path, found=dict(seen), expected=expected)
 
 
 def restore(path: str | os.PathLike[str], url: str | os.PathLike[str], *, force: bool = False) -> BackupInfo:

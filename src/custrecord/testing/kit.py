@@ -21,6 +21,7 @@ storage cannot reach its backend, to check ``UnavailableError``).
 
 from __future__ import annotations
 
+import gzip
 import tempfile
 import threading
 from collections.abc import Callable
@@ -44,6 +45,8 @@ from custrecord.errors import (
     UnavailableError,
 )
 from custrecord.model import Contact, Customer, Kind, Status
+from custrecord.storage.backup import BackupError, restore_into, write_backup
+from custrecord.storage.memory import MemoryStorage
 from custrecord.storage.ports import Storage
 from custrecord.storage.values import (
     ORDER_FIELDS,
@@ -1060,9 +1063,6 @@ class ArchiveContract(StorageFixtures):
     def test_backup_then_restore_gives_the_same_store(
         self, make_storage: StorageFactory, contents: dict[str, object]
     ) -> None:
-        from custrecord.storage.backup import restore_into, write_backup
-        from custrecord.storage.memory import MemoryStorage
-
         source = make_storage()
         _fill(source, contents)
         expected = archived(source)
@@ -1078,9 +1078,6 @@ class ArchiveContract(StorageFixtures):
             assert archived(target) == expected
 
     def test_restore_refuses_a_store_with_data_unless_forced(self, make_storage: StorageFactory) -> None:
-        from custrecord.storage.backup import BackupError, restore_into, write_backup
-        from custrecord.storage.memory import MemoryStorage
-
         memory = MemoryStorage()
         memory.customers.add(_customer("C1"))
         memory.sequences.next_value("k")
@@ -1097,11 +1094,6 @@ class ArchiveContract(StorageFixtures):
         assert target.sequences.next_value("k") == 2
 
     def test_a_damaged_file_restores_nothing(self, make_storage: StorageFactory) -> None:
-        import gzip
-
-        from custrecord.storage.backup import BackupError, restore_into, write_backup
-        from custrecord.storage.memory import MemoryStorage
-
         memory = MemoryStorage()
         memory.customers.add_many([_customer(f"C{i}", name=f"苏州华信科技有限公司{i}") for i in range(5)])
         target = make_storage()
