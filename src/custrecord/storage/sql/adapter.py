@@ -12,6 +12,7 @@ and a rollback returns the value.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
@@ -82,7 +83,7 @@ from custrecord.storage.values import (
 )
 from custrecord.text import has_unstorable
 
-__all__ = ["SqlStorage", "open_sql"]
+__all__ = ["SqlStorage", "downgrade", "open_sql"]
 
 _CHUNK = 2000
 #: Rows added at once after which PostgreSQL statistics are refreshed.
@@ -1050,6 +1051,28 @@ class SqlStorage:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def downgrade(url: str, to: int, *, table_prefix: str | None = None) -> int:
+    """Take the store at ``url`` back to schema version ``to``, for an earlier custrecord release.
+
+    Returns the version now. Refuses (``StorageError``) a step that cannot be reverted or
+    whose revert would lose what the store holds. Opening the store with this release
+    upgrades it again.
+    """
+    with translate_errors():
+        parsed, ours = parse_url(url)
+        tables = build_tables(table_prefix or ours.get("table_prefix") or DEFAULT_PREFIX)
+        if parsed.get_backend_name() == "sqlite" and not is_memory_sqlite(parsed) \
+                and not os.path.exists(parsed.database or ""):
+            raise StorageError(f"no such database: {parsed.database}")
+        engine = make_engine(parsed)
+        try:
+            if not inspect(engine).has_table(tables.schema_version.name):
+                raise StorageError(f"no custrecord store with the table prefix {tables.prefix!r} there")
+            return migrate(engine, tables, to=to, attempts=1)
+        finally:
+            engine.dispose()
 
 
 def open_sql(url: str, **options: Any) -> SqlStorage:
