@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 from tests.clirun import run
 
 import custrecord
@@ -20,7 +21,7 @@ from custrecord.errors import DuplicateError
 from custrecord.storage import MemoryStorage, Storage, open_storage
 from custrecord.storage.backup import FORMAT, FORMAT_VERSION, BackupError, restore_into, write_backup
 from custrecord.storage.sql import SqlStorage
-from custrecord.testing.kit import archived
+from custrecord.testing.kit import archived, fill_store, store_contents
 
 from .dict_adapter import DictStorage
 from .servers import MARIADB_ENV, POSTGRES_ENV, isolated, server_url
@@ -88,6 +89,31 @@ def test_sqlite_backup_restores_into_memory_and_a_new_sqlite_file(tmp_path: Path
         copy.customers.add(Customer(name="另一家公司", code="X1", short_name="华信"))
     assert book.restore("C000002").status is Status.FROZEN
     copy.close()
+
+
+@pytest.fixture(scope="module")
+def shared_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqlStorage]:
+    storage = SqlStorage(str(tmp_path_factory.mktemp("backup") / "target.db"))
+    yield storage
+    storage.close()
+
+
+@settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(contents=store_contents())
+def test_a_memory_store_restores_into_memory_and_sqlite(
+    tmp_path: Path, shared_sqlite: SqlStorage, contents: dict[str, object]
+) -> None:
+    source = MemoryStorage()
+    fill_store(source, contents)
+    expected = archived(source)
+    path = tmp_path / "b.jsonl.gz"
+    write_backup(source, path)
+    memory = MemoryStorage()
+    restore_into(path, memory)
+    assert archived(memory) == expected
+    shared_sqlite.clear()
+    restore_into(path, shared_sqlite)
+    assert archived(shared_sqlite) == expected
 
 
 def test_a_store_without_an_archive_is_refused_and_no_file_is_left(tmp_path: Path) -> None:

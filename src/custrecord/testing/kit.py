@@ -73,7 +73,10 @@ __all__ = [
     "StorageContract",
     "StorageFixtures",
     "UnitOfWorkContract",
+    "archived",
+    "fill_store",
     "queries",
+    "store_contents",
 ]
 
 StorageFactory = Callable[[], Storage]
@@ -969,9 +972,10 @@ class UniqueShortNameContract(StorageFixtures):
 
 
 @st.composite
-def _store_contents(draw: st.DrawFn) -> dict[str, object]:
-    """What an archive test puts in a store: customers (some deleted after a status change),
-    history, events (some delivered), counters, reservations and raises."""
+def store_contents(draw: st.DrawFn) -> dict[str, object]:
+    """Contents for an archive test to put in a store with :func:`fill_store`: customers (some
+    deleted after a status change), history, events (some delivered), counters, reservations
+    and raises."""
     batch = draw(customer_lists(max_size=4))
     codes = [c.code or "" for c in batch]
     text = safe_text(max_size=12)
@@ -1005,7 +1009,8 @@ def _store_contents(draw: st.DrawFn) -> dict[str, object]:
     }
 
 
-def _fill(storage: Storage, contents: dict[str, object]) -> None:
+def fill_store(storage: Storage, contents: dict[str, object]) -> None:
+    """Put :func:`store_contents` into ``storage`` through its ports, some events delivered."""
     batch: list[Customer] = contents["customers"]  # type: ignore[assignment]
     at = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
     with storage.unit_of_work() as uow:
@@ -1059,12 +1064,12 @@ class ArchiveContract(StorageFixtures):
                 pytest.skip("this adapter has no archive port: backup and restore refuse it")
 
     @_rich
-    @given(contents=_store_contents())
+    @given(contents=store_contents())
     def test_backup_then_restore_gives_the_same_store(
         self, make_storage: StorageFactory, contents: dict[str, object]
     ) -> None:
         source = make_storage()
-        _fill(source, contents)
+        fill_store(source, contents)
         expected = archived(source)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "store.jsonl.gz"
