@@ -65,7 +65,7 @@ from custrecord.storage.documents import (
 )
 from custrecord.storage.sql.engine import READ_ONLY, is_memory_sqlite, make_engine, parse_url
 from custrecord.storage.sql.errors import translate_errors
-from custrecord.storage.sql.migrations import migrate
+from custrecord.storage.sql.migrations import drop_index, migrate
 from custrecord.storage.sql.schema import DEFAULT_PREFIX, SCHEMA_VERSION, Tables, build_tables
 from custrecord.storage.sql.search import NameSearch
 from custrecord.storage.sql.statements import IN_BATCH, Statements
@@ -234,12 +234,18 @@ class _Customers:
         return stored
 
     def add_many(self, customers: Iterable[Customer]) -> int:
+        now = time_text(self._unit.now())
+        return self.insert_many(((customer, None) for customer in customers), (1, now, now))
+
+    def insert_many(
+        self, customers: Iterable[tuple[Customer, Status | None]], stamps: tuple[int, str, str] | None
+    ) -> int:
+        """Insert customers with ``stamps`` (version, created, updated), or as stored (None: their
+        own stamps, and the status before deletion given with each); all or nothing."""
         items = iter(customers)
         chunk = list(islice(items, _CHUNK))
         if not chunk:
             return 0
-        now = self._unit.now()
-        stamps = (1, time_text(now), time_text(now))
         search = self._unit.storage.search
         count = 0
         # Written optimistically: the unique keys refuse a taken code or tax ID, and the
@@ -250,14 +256,18 @@ class _Customers:
             with translate_errors(), self._conn.begin_nested():
                 after = search.last_id(self._conn)
                 while chunk:
-                    written.extend(chunk)
                     rows: list[dict[str, Any]] = []
                     tags: list[dict[str, str]] = []
-                    for customer in chunk:
+                    for customer, prior in chunk:
+                        written.append(customer)
                         code = customer.code
                         if not code:
                             raise StorageError("cannot store a customer without a code: assign one first")
-                        rows.append(_row(customer, code, stamps))
+                        row = _row(customer, code, stamps)
+                        if stamps is None:
+                            deleted = prior is not None and customer.status is Status.DELETED
+                            row["prior_status"] = prior.value if deleted and prior is not None else None
+                        rows.append(row)
                         tags.extend({"code": code, "tag": tag} for tag in customer.tags)
                     self._unit.insert_rows(self._t.customers, rows)
                     if tags:
@@ -770,28 +780,7 @@ class _Archive:
                 self._unit.conn.execute(delete(table))
 
     def load_customers(self, customers: Iterable[tuple[Customer, Status | None]]) -> int:
-        search = self._unit.storage.search
-        count = 0
-        with translate_errors():
-            after = search.last_id(self._unit.conn)
-        for chunk in chunks(customers, _CHUNK):
-            rows: list[dict[str, Any]] = []
-            tags: list[dict[str, str]] = []
-            for customer, prior in chunk:
-                code = customer.code
-                if not code:
-                    raise StorageError("cannot store a customer without a code: assign one first")
-                row = _row(customer, code)
-                row["prior_status"] = prior.value if prior is not None and customer.status is Status.DELETED \
-                    else None
-                rows.append(row)
-                tags.extend({"code": code, "tag": tag} for tag in sorted(customer.tags))
-            self._unit.insert_rows(self._t.customers, rows)
-            self._unit.insert_rows(self._t.tags, tags)
-            count += len(rows)
-        with translate_errors():
-            search.index_new(self._unit.conn, after)
-        return count
+        return self._unit.customers.insert_many(customers, None)
 
     def load_events(self, events: Iterable[OutboxEvent]) -> int:
         count = 0
@@ -1033,11 +1022,14 @@ class SqlStorage:
             pass  # someone else made it first: fine
 
     def clear(self) -> None:
-        """Delete every customer, counter, history entry and event (keeps the schema). For tests."""
+        """Delete every customer, counter, history entry and event, and forget that short names
+        must be unique: the store is as new (the schema is kept). For tests."""
         t = self.tables
         with self.unit_of_work() as uow, translate_errors():
             for table in t.data:
                 uow.conn.execute(delete(table))
+        with translate_errors(), self.engine.begin() as conn:
+            drop_index(conn, t, t.short_name_unique)
 
     def drop(self) -> None:
         """Drop this store's tables (all data lost) and close it."""

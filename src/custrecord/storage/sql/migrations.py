@@ -31,7 +31,7 @@ from custrecord.storage.documents import dump_json, from_document, load_json, ti
 from custrecord.storage.sql.schema import SCHEMA_VERSION, Tables
 from custrecord.storage.values import utcnow
 
-__all__ = ["MIGRATIONS", "Migration", "current_version", "migrate"]
+__all__ = ["MIGRATIONS", "Migration", "current_version", "drop_index", "migrate"]
 
 
 Step = Callable[[Connection, Tables], None]
@@ -126,7 +126,7 @@ def _v4(conn: Connection, t: Tables) -> None:
 
 def _v2_down(conn: Connection, t: Tables) -> None:
     """Short names stay in the documents; history rows keep the changes form, which 0.1 reads too."""
-    _drop_index(conn, t, t.short_name_unique)
+    drop_index(conn, t, t.short_name_unique)
     _drop_column(conn, t, "short_name")
 
 
@@ -149,7 +149,8 @@ def _v4_down(conn: Connection, t: Tables) -> None:
     t.metadata.drop_all(conn, tables=[t.credit_raises, t.credit_reservations])
 
 
-def _drop_index(conn: Connection, t: Tables, name: str) -> None:
+def drop_index(conn: Connection, t: Tables, name: str) -> None:
+    """Drop the customers' index ``name`` if it exists."""
     quote = conn.dialect.identifier_preparer.quote
     on = f" ON {quote(t.customers.name)}" if conn.dialect.name in ("mysql", "mariadb") else ""
     conn.exec_driver_sql(f"DROP INDEX IF EXISTS {quote(name)}{on}")
@@ -157,7 +158,7 @@ def _drop_index(conn: Connection, t: Tables, name: str) -> None:
 
 def _drop_column(conn: Connection, t: Tables, name: str) -> None:
     """Drop the customers' column ``name`` and its index (SQLite refuses to drop an indexed column)."""
-    _drop_index(conn, t, f"{t.prefix}customers_{name}_ix")
+    drop_index(conn, t, f"{t.prefix}customers_{name}_ix")
     quote = conn.dialect.identifier_preparer.quote
     conn.exec_driver_sql(f"ALTER TABLE {quote(t.customers.name)} DROP COLUMN {quote(name)}")
 
