@@ -85,6 +85,8 @@ def main() -> None:
     parser.add_argument("--heap", action="store_true",
                         help="peak of Python allocations (tracemalloc, slower) instead of peak RSS")
     parser.add_argument("--backup-only", action="store_true", help="skip the restore")
+    parser.add_argument("--keep", metavar="DIR",
+                        help="build the stores in DIR and keep them, reusing one built before")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -95,9 +97,12 @@ def main() -> None:
           f"{'file':>9}")
     for n in args.n or [10_000, 100_000]:
         with tempfile.TemporaryDirectory() as folder:
-            here = Path(folder)
-            source, target, file = here / "source.db", here / "target.db", here / "b.jsonl.gz"
-            build(source, n)
+            here = Path(args.keep or folder)
+            here.mkdir(parents=True, exist_ok=True)
+            source, target, file = here / f"source-{n}.db", here / "target.db", here / "b.jsonl.gz"
+            target.unlink(missing_ok=True)
+            if not source.exists():
+                build(source, n)
             steps = (("backup", source),) if args.backup_only else (("backup", source), ("restore", target))
             for action, db in steps:
                 r = _run(action, db, file, args.heap)
