@@ -102,7 +102,11 @@ def main() -> None:
             source, target, file = here / f"source-{n}.db", here / "target.db", here / "b.jsonl.gz"
             target.unlink(missing_ok=True)
             if not source.exists():
-                build(source, n)
+                building = here / f"building-{n}.db"
+                for stale in here.glob(f"building-{n}.db*"):
+                    stale.unlink()
+                build(building, n)
+                building.rename(source)
             steps = (("backup", source),) if args.backup_only else (("backup", source), ("restore", target))
             for action, db in steps:
                 r = _run(action, db, file, args.heap)
