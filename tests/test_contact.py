@@ -190,12 +190,16 @@ def test_bank_accounts() -> None:
     assert account("de89370400440532013000", "DE") == ([], "DE89370400440532013000")
     assert account("1234", "US") == ([], "1234")
     assert account("DE89370400440532013001")[0] == ["invalid_checksum"]
-    assert account("DE8937040044053201300")[0] in (["invalid_length"], ["invalid_checksum"])
-    assert account("XX89370400440532013000")[0] in (["invalid_component"], ["invalid_checksum"])
+    # The country and the shape are checked before the check digits.
+    assert account("DE8937040044053201300")[0] == ["invalid_format"]  # one digit short
+    assert account("GB82WEST1234569876543")[0] == ["invalid_format"]
+    assert account("XX89370400440532013000")[0] == ["invalid_component"]  # no such country
+    assert account("DE8937040044053201300Ä")[0] == ["invalid_format"]
     assert account("1234567")[0] == ["invalid_format"]
     assert account("6222-abc-0212")[0] == ["invalid_format"]
     assert account("١٢٣٤٥٦٧٨٩")[0] == ["invalid_format"]
-    assert account("1" * 31)[0] in (["invalid_format"], ["too_long"])
+    assert account("1" * 31)[0] == ["invalid_format"]  # CN: 8 to 30 digits
+    assert account("1" * 51, "US")[0] == ["too_long"]
 
 
 _REGIONS = ["CN", "US", "CA", "GB", "DE", "FR", "HK", "SG", "JP", "IN", "AU", "IT", "BR", "RU"]
@@ -237,6 +241,15 @@ def test_fast_path_is_taken_for_typical_numbers() -> None:
     for text in ("17951234567", "8613812345678", "０１３８", "+86 0512 6520 1234",
                  "0086 512 6520 1234", "0512-65201234-801", "0512-65201234转801"):
         assert _fast_number(text, "CN") is None
+
+
+@pytest.mark.parametrize("raw", ["+44 13812345678", "+4413812345678", "+1 138 1234 5678", "+852 13812345678"])
+def test_a_foreign_country_code_is_never_read_as_the_default_region(raw: str) -> None:
+    """A CN mobile's digits after another country's ``+CC`` are not a CN number: the fast path
+    must not drop the written country code (``+44 13812345678`` once became ``+8613812345678``)."""
+    assert _fast_number(raw, "CN") is None
+    assert normalize_phone(raw, "CN") is None
+    assert phone(raw, field="mobile") == (["invalid_phone"], raw)
 
 
 def test_bank_account_lengths_count_digits_not_spaces() -> None:

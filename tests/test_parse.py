@@ -339,6 +339,27 @@ def test_every_kind_of_white_space_is_collapsed() -> None:
         assert parse_text(f" a{space}{space}b{space}") == "a b", repr(space)
 
 
+@pytest.mark.parametrize(
+    "raw", [float("nan"), Decimal("NaN"), Decimal("sNaN"), float("inf"), Decimal("-Infinity")]
+)
+def test_a_number_that_is_not_finite_has_one_answer(raw: Any) -> None:
+    """Decimal NaN was out_of_range while a float infinity was invalid_format; a float NaN is an
+    empty Excel cell (no limit), every other non-finite number is invalid_format."""
+    report = custrecord.validate({"name": "x", "credit": {"limit": raw}})
+    expected = [] if isinstance(raw, float) and raw != raw else [("credit.limit", "invalid_format")]
+    assert [(p.path, p.code) for p in report.problems] == expected
+
+
+@pytest.mark.parametrize("raw", [Decimal("NaN"), Decimal("Infinity"), float("inf")])
+def test_a_custom_field_refuses_a_number_that_is_not_finite(raw: Any) -> None:
+    """A Decimal NaN was kept in ``extra`` as the text ``NaN``."""
+    report = custrecord.validate({"name": "x", "extra": {"erp_id": raw}})
+    assert [(p.path, p.code) for p in report.problems] == [("extra.erp_id", "invalid_format")]
+    assert custrecord.validate({"name": "x", "extra": {"erp_id": Decimal("1.50")}}).customer.extra == {
+        "erp_id": "1.50"
+    }
+
+
 # -- one plan per set of keys ------------------------------------------------
 
 

@@ -379,6 +379,8 @@ _ADDRESS_WORDS: dict[str, str] = {
 _ADDRESS_ZH = (("号楼", "栋"), ("幢", "栋"), ("楼", "层"), ("室", ""), ("号", ""), ("路", "路 "),
                ("街", "街 "), ("道", "道 "), ("省", "省 "), ("市", "市 "), ("区", "区 "), ("镇", "镇 "),
                ("栋", "栋 "), ("层", "层 "))
+#: 号 or 室 between two numbers separates them: ``328号3号楼`` is No. 328, building 3, not 3283.
+_NUMBER_MARK = re.compile(r"(?<=\d)[号室](?=\d)")
 _LATIN_WORD = re.compile(r"[a-z]+")
 _ADDRESS_SPLIT = re.compile(r"[a-z]+|\d+|[^\sa-z\d]+")
 
@@ -396,6 +398,7 @@ def normalize_address(text: str | None) -> tuple[str, ...]:
     # neighbours the same way on every pass.
     s = _tidy(_LATIN_WORD.sub(lambda m: _ADDRESS_WORDS.get(m[0], m[0]), s))
     if has_cjk(s):
+        s = _NUMBER_MARK.sub(" ", s)
         for old, new in _ADDRESS_ZH:
             s = s.replace(old, new)
     tokens = []

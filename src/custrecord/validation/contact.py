@@ -292,6 +292,24 @@ def check_postcode(customer: Customer, ctx: Context) -> None:
 _ACCOUNT_JUNK = str.maketrans("", "", " -\u00a0")
 
 
+def _iban_problem(value: str, error: StdnumValidationError) -> str:
+    """The code of a refused IBAN: country, then shape, then check digits.
+
+    python-stdnum checks the digits first, so an IBAN one character short or of an
+    unknown country read as ``invalid_checksum``; with the right digits put in, what
+    is still wrong is the real problem.
+    """
+    if problem_code(error) != ProblemCode.INVALID_CHECKSUM:
+        return problem_code(error)
+    try:
+        iban.validate(value[:2] + iban.calc_check_digits(value) + value[4:])
+    except StdnumValidationError as other:
+        return problem_code(other)
+    except ValueError:  # a character that is neither a digit nor a letter A-Z
+        return ProblemCode.INVALID_FORMAT
+    return ProblemCode.INVALID_CHECKSUM
+
+
 def check_bank_account(customer: Customer, ctx: Context) -> None:
     """A bank account is digits (CN: 8 to 30; elsewhere at most 34) or a valid IBAN; stored without spaces."""
     raw = customer.bank_account
@@ -303,7 +321,7 @@ def check_bank_account(customer: Customer, ctx: Context) -> None:
         try:
             value = iban.validate(value)
         except StdnumValidationError as exc:
-            ctx.report(path, problem_code(exc), value=raw, label="bank account (IBAN)",
+            ctx.report(path, _iban_problem(value, exc), value=raw, label="bank account (IBAN)",
                        label_zh="银行账号（IBAN）",
                        hint="e.g. DE89370400440532013000", hint_zh="例如 DE89370400440532013000")
             return
