@@ -101,7 +101,21 @@ def import_chunks(
 
 def _sort_all(plan: ColumnPlan | None, records: Iterable[Record]) -> Iterator[Sorted]:
     # In order, here: the first record that has an unknown column carries its warning.
+    # Key sets the plan leaves as they are (each key its own target, no custom field whose
+    # blank cells it drops) need no sorting the next time: a file's rows, sorted by the
+    # table already, all have one.
+    as_they_are: set[tuple[Any, ...]] = set()
     for row, given in records:
+        if type(given) is dict and plan is not None:
+            keys = tuple(given)
+            if keys in as_they_are:
+                yield row, given, ()
+                continue
+            data, found = plan.sort(given)
+            if not plan.custom_fields and tuple(data) == keys:
+                as_they_are.add(keys)
+            yield row, data, found
+            continue
         data, found = _sorted_columns(plan, given)
         yield row, data, found
 

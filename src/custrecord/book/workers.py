@@ -12,6 +12,7 @@ Ctrl-C reaches only the main process (the workers ignore it), and a worker that 
 
 from __future__ import annotations
 
+import gc
 import operator
 import signal
 import sys
@@ -107,6 +108,11 @@ def _start(state: tuple[Profile, Policy, Actor]) -> None:
     global _state
     _state = state
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # What a forked worker inherits stays shared with the main process only while nothing
+    # writes to its pages: the collector never walks it, and collects the worker's own rows
+    # (the main process may have switched collection off for itself).
+    gc.freeze()
+    gc.enable()
 
 
 def _admit_piece(piece: Piece, today: date) -> list[Answer]:
