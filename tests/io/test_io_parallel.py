@@ -201,3 +201,18 @@ def test_the_cli_imports_with_jobs(tmp_path: Path, capsys: pytest.CaptureFixture
 @given(customers())
 def test_any_customer_travels_whole(customer: Customer) -> None:
     assert decode_customer(encode_customer(customer)) == customer
+
+
+def test_import_records_with_jobs_reports_unknown_columns_as_one_process_does() -> None:
+    records = [
+        (i + 2, {"客户名称": f"样品{i % 40}贸易有限公司", "税号": _tax(i % 40), "旧系统编号": f"X{i}",
+                 **({"备用列": "b"} if i == 70 else {})})
+        for i in range(90)
+    ]
+    outcomes = []
+    for jobs in (1, 2):
+        book = CustomerBook(open_storage("sqlite://"), clock=lambda: NOON)
+        outcomes.append(list(book.import_records(records, jobs=jobs, chunk_size=8)))
+    assert outcomes[0] == outcomes[1]
+    warned = [(o.row, p.path) for o in outcomes[0] for p in o.problems if p.code == "unknown_column"]
+    assert warned == [(2, "旧系统编号"), (72, "备用列")]
