@@ -34,13 +34,7 @@ from custrecord.storage.batch import chunks
 from custrecord.storage.ports import Storage, UnitOfWork
 from custrecord.storage.values import Query
 
-__all__ = [
-    "ON_CONFLICT",
-    "ImportOptions",
-    "Record",
-    "import_chunk",
-    "import_chunks",
-]
+__all__ = ["ON_CONFLICT", "ImportOptions", "Record", "import_chunk", "import_chunks"]
 
 #: What a row matched by tax ID that names another company does: ``keep`` the stored customer as it
 #: is (the row is skipped), ``update`` it with the row, name included, or ``refuse`` the row.
