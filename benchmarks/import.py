@@ -275,7 +275,7 @@ def main() -> None:
             f"both runs {validate_rate:,.0f} rows/s"
         )
         ratio = import_rate / validate_rate
-        print(f"ratio import / validate ({'wall/CPU' if by_wall else 'CPU'}){' ' * (1 if by_wall else 6)}: "
+        print(f"ratio import / validate ({'wall/CPU' if by_wall else 'CPU'}){'' if by_wall else ' ' * 5}: "
               f"{ratio:>10.2f}x  (target >= {args.target}x)")
         validate_wall = cli_wall(["validate", str(path)])
         wall_db, wall_drop = _server(args.db) if args.db else (str(Path(tmp) / "wall.db"), lambda: None)
