@@ -693,3 +693,51 @@ def test_ledger_edges() -> None:
         with pytest.raises(CreditError) as info:
             order_key(bad)
         assert str(info.value) == message
+
+
+def test_the_ledger_path_decides_as_the_plain_one() -> None:
+    ledger = InMemoryCreditLedger()
+    expired = check_credit(_expiring("1000", None, date(2026, 5, 31)), 1, ledger=ledger, today=DAY)
+    assert (expired.rule, expired.checked_on) == ("expired", DAY)
+    overdue = check_credit(cust(), 1, overdue_days=31, ledger=ledger, today=DAY)
+    assert overdue.rule == "overdue"
+    assert check_credit(cust(), 1, overdue_days=30, ledger=ledger, today=DAY).rule == "within_limit"
+    ledger.reserve("C001", "SO-9", D(1), "USD")
+    with pytest.raises(CurrencyMismatchError) as info:
+        check_credit(cust(), 1, ledger=ledger, today=DAY)
+    assert (info.value.expected, info.value.got) == ("CNY", "USD")
+    with pytest.raises(CreditError, match=r"^exposure 'x' is not an amount"):
+        check_credit(cust(), 1, exposure="x", today=DAY)  # type: ignore[arg-type]
+
+
+def test_terms_from_the_policy_reach_the_check_and_the_limit_change() -> None:
+    customer = Customer(name="x", code="K1", category="02")  # category 02: 5000 USD
+    decision = check_credit(customer, 4000, policy=POLICY, today=DAY)
+    assert (decision.limit, decision.currency, decision.outcome) == (D(5000), "USD", "pass")
+    assert change_limit(customer, 100, exposure=0, policy=POLICY).old == D(5000)
+    no_days = Customer(name="x", code="K2", credit=CreditProfile(limit=D(1000)))
+    assert check_credit(no_days, 1, today=DAY).outcome == "pass"  # nothing overdue unless said
+    late = check_credit(no_days, 1, overdue_days=1, today=DAY)
+    assert (late.outcome, late.reason) == (
+        "block", "the oldest receivable is 1 days old, more than the 0 days allowed"
+    )
+    assert Grade("A", limit=1, currency=" usd ").currency == "USD"
+    graded = resolve_terms(Customer(name="x"),
+                           CreditPolicy(grades=[Grade("A", limit=1)], defaults=CreditTerms(grade="A")))
+    assert graded.sources["grade"] == "policy"
+
+
+def test_default_terms_in_another_currency_are_not_applied() -> None:
+    policy = CreditPolicy(grades=[Grade("A", limit=1000, payment_terms="月结")], default_grade="A")
+    gbp = apply_credit_defaults(Customer(name="x", credit=CreditProfile(currency="GBP")), policy)
+    assert (gbp.credit.limit, gbp.credit.currency, gbp.credit.grade) == (None, "GBP", "A")
+    assert gbp.payment_terms == "月结"
+    own = apply_credit_defaults(Customer(name="x", credit=CreditProfile(currency="GBP", limit=D(5))), policy)
+    assert (own.credit.limit, own.credit.currency) == (D(5), "GBP")
+    plain = apply_credit_defaults(Customer(name="x"), policy)
+    assert (plain.credit.limit, plain.credit.currency, plain.payment_terms) == (D(1000), "CNY", "月结")
+    usd = CreditPolicy(grades=[Grade("A", limit=1000, currency="USD")], default_grade="A")
+    same = apply_credit_defaults(Customer(name="x", credit=CreditProfile(currency="USD")), usd)
+    assert (same.credit.limit, same.credit.currency) == (D(1000), "USD")
+    none = apply_credit_defaults(Customer(name="x", credit=CreditProfile(currency="USD")), CreditPolicy())
+    assert (none.credit.limit, none.credit.currency) == (None, "USD")
