@@ -132,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default), update it, or refuse the row; reported as name_conflict")
     p.add_argument("--chunk-size", type=_positive, default=10_000,
                    help="rows per transaction (default 10000)")
+    p.add_argument("--jobs", type=_positive, default=None, metavar="N",
+                   help="worker processes that parse and validate rows (default: the cores available; "
+                        "1: none, all in this process; a file of one chunk never starts any)")
     _columns(p)
     _common(p)
 
@@ -169,6 +172,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("show", help="one customer")
     p.add_argument("code")
     p.add_argument("--format", choices=["text", "json", "html"], default="text")
+    _common(p)
+
+    p = sub.add_parser("backup", help="write the whole store to a checksummed backup file (.jsonl.gz)")
+    p.add_argument("out", help="the backup file to write (gzip JSON lines)")
+    _common(p)
+
+    p = sub.add_parser("restore", help="restore a backup file into an empty store")
+    p.add_argument("file", help="a backup written by custrecord backup")
+    p.add_argument("--force", action="store_true",
+                   help="replace everything the target store holds (default: refuse a store with data)")
     _common(p)
 
     p = sub.add_parser("history", help="the change history of one customer")
