@@ -174,9 +174,13 @@ def bulk(n: int, workdir: Path, repeat: int) -> None:
 
 
 _FRAGMENTS = {
+    "1 char, common (公)": ["公", "技", "华", "o"],
+    "1 char, absent": ["霸", "q", "ж"],
     "2 chars, common (科技)": ["科技", "贸易", "公司"],
     "2 chars, rare (core pair)": ["华信", "瑞丰", "嘉禾", "龙凤"],
+    "3 chars (core + trade)": ["华信科", "恒通贸", "嘉禾食", "金桥物"],
     "4+ chars (core + trade)": ["华信科技", "恒通贸易", "嘉禾食品", "金桥物流"],
+    "5 chars (core + trade + form)": ["华信科技有", "恒通贸易股", "嘉禾食品有", "金桥物流集"],
     "Latin, any case": ["acme", "Nordic Trading", "FOODS"],
     "no match": ["不存在的", "zzz"],
 }

@@ -224,9 +224,8 @@ class _Customers:
         stored = attrs.evolve(customer, version=1, created_at=now, updated_at=now)
         search = self._unit.storage.search
         with translate_errors():
-            after = search.last_id(self._conn)
             self._conn.execute(self._s.insert_customer, _row(stored, code))
-            search.index_new(self._conn, after)
+            search.index_codes(self._conn, [code])
         self._write_tags(code, stored.tags, replace=False)
         return stored
 
@@ -257,22 +256,29 @@ class _Customers:
                         rows.append(_row(customer, code, stamps))
                         tags.extend({"code": code, "tag": tag} for tag in customer.tags)
                     self._unit.insert_rows(self._t.customers, rows)
+                    if after is None:
+                        search.index_codes(self._conn, [row["code"] for row in rows])
                     if tags:
                         self._unit.insert_rows(self._t.tags, tags)
                     count += len(rows)
                     chunk = list(islice(items, _CHUNK))
-                search.index_new(self._conn, after)
+                if after is not None:
+                    search.index_new(self._conn, after)
         except DuplicateError:
             self._check_new(written)
             raise
         if count >= _ANALYZE_AFTER and self._unit.storage.dialect == "postgresql":
             # Fresh statistics let the planner choose between the trigram index and an
-            # ordered walk; autovacuum would get there, but only later.
+            # ordered walk, and read the gram index in order; autovacuum would get there,
+            # but only later.
             with translate_errors():
                 self._conn.exec_driver_sql(f'ANALYZE "{self._t.customers.name}"')
+                self._conn.exec_driver_sql(f'ANALYZE "{self._t.grams.name}"')
         return count
 
-    def _store(self, row: Row[Any], new: Customer, old_status: Status, *, tags_changed: bool) -> None:
+    def _store(
+        self, row: Row[Any], new: Customer, old_status: Status, *, tags_changed: bool, renamed: bool = False
+    ) -> None:
         code = new.code
         assert code is not None
         values = _row(new, code)
@@ -283,6 +289,9 @@ class _Customers:
         del values["code"]
         values["p_id"] = row.id
         self._execute(self._s.update_customer, values)
+        if renamed:
+            with translate_errors():
+                self._unit.storage.search.renamed(self._conn, row.id)
         if tags_changed:
             self._write_tags(code, new.tags, replace=True)
 
@@ -296,7 +305,10 @@ class _Customers:
         stored = attrs.evolve(
             customer, version=row.version + 1, created_at=old.created_at, updated_at=self._unit.now()
         )
-        self._store(row, stored, old.status, tags_changed=old.tags != stored.tags)
+        self._store(
+            row, stored, old.status, tags_changed=old.tags != stored.tags,
+            renamed=name_key(old.name) != name_key(stored.name),
+        )
         return stored
 
     def delete(self, code: str, *, expected_version: int | None = None) -> Customer:

@@ -24,6 +24,7 @@ from custrecord.diff import changes_between
 from custrecord.errors import StorageError
 from custrecord.storage.documents import dump_json, from_document, load_json, time_text
 from custrecord.storage.sql.schema import SCHEMA_VERSION, Tables
+from custrecord.storage.sql.search import index_grams
 from custrecord.storage.values import utcnow
 
 __all__ = ["MIGRATIONS", "Migration", "current_version", "migrate"]
@@ -110,6 +111,14 @@ def _v4(conn: Connection, t: Tables) -> None:
     t.metadata.create_all(conn, tables=[t.credit_reservations, t.credit_raises])
 
 
+def _v5(conn: Connection, t: Tables) -> None:
+    """The gram table that answers 1-2 character name fragments, built from the stored names."""
+    t.grams.create(conn)
+    conn.execute(index_grams(t, conn.dialect.name, t.customers.c.id > 0))
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f'ANALYZE "{t.grams.name}"')  # see _Customers.add_many
+
+
 def _add_indexed_column(conn: Connection, t: Tables, name: str) -> None:
     """Add the customers' column ``name`` as the schema defines it, index it, fill it from the documents."""
     c = t.customers
@@ -151,6 +160,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "customers.short_name column and index; history of added customers as changes", _v2),
     Migration(3, "customers.owner column and index", _v3),
     Migration(4, "credit reservations and temporary raises", _v4),
+    Migration(5, "customer_grams: the name index for 1-2 character fragments", _v5),
 )
 assert MIGRATIONS[-1].version == SCHEMA_VERSION
 

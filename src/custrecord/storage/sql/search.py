@@ -1,23 +1,36 @@
 """Name-fragment search on each SQL backend.
 
-- SQLite: an FTS5 table with the trigram tokenizer (created by migration 1)
-  answers fragments of 3+ characters through the index; trigrams cannot
-  describe 1-2 character fragments, which fall back to ``LIKE`` (a scan, made
-  cheap when the query is paged by an indexed order).
+Every store keeps a gram table (``<prefix>customer_grams``): for each customer, a
+row per distinct pair of adjacent characters of its ``name_key`` and one for its
+last character alone, under a plain B-tree on (gram, id). So every character of
+a name starts at least one gram, and the rows of a 1-character fragment are the
+grams that start with it (a range of the index), those of a 2-character one a
+single key. Adding customers fills it in one ``INSERT ... SELECT`` per batch;
+renaming one rewrites its rows; erasure therefore leaves none of an old name.
+
+Fragments of 3+ characters go to the backend's trigram index where there is one:
+
+- SQLite: an FTS5 table with the trigram tokenizer (created by migration 1).
 - PostgreSQL: a GIN ``gin_trgm_ops`` index on the search form of the name
   serves ``LIKE '%fragment%'``. It needs the ``pg_trgm`` extension; when the
-  role may not create it, a warning says so and ``LIKE`` scans the table.
+  role may not create it, a warning says so and the gram table serves all lengths.
 - MariaDB: no n-gram FULLTEXT parser (that is MySQL's InnoDB ``ngram`` plugin),
   and InnoDB FULLTEXT on word boundaries cannot find a fragment inside a
-  Chinese name; so ``LIKE`` scans the compact ``name_key`` column.
+  Chinese name; so the gram table serves every length, through the pairs of
+  the fragment.
 
-Every path ends in ``name_key LIKE '%fragment%'`` (exact, case-folded on both
-sides), so the result is the same on every backend; the index only narrows.
+An index answers with a bounded probe: up to ``NameSearch.probe`` ids (2000), looked up by id.
+A fragment with more hits than that is common, and ``LIKE`` walking the customers
+in the query's order (under its ``LIMIT``) fills a page sooner than the id lookups
+would. Every path ends in ``name_key LIKE '%fragment%'`` (exact, case-folded on
+both sides), so the result is the same on every backend; the index only narrows.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -25,18 +38,31 @@ from sqlalchemy import (
     Engine,
     and_,
     bindparam,
+    cast,
     column,
+    delete,
     false,
     func,
+    literal,
     select,
     table,
     text,
 )
+from sqlalchemy.dialects import mysql
 from sqlalchemy.exc import SQLAlchemyError
 
 from custrecord.storage.sql.schema import Tables
+from custrecord.storage.sql.statements import IN_BATCH
 
-__all__ = ["NameSearch"]
+__all__ = ["NameSearch", "name_grams"]
+
+#: Above every character: a 1-character fragment's grams are those from ``c`` to ``c + _TOP``.
+_TOP = "\U0010ffff"
+
+
+def name_grams(key: str) -> set[str]:
+    """The grams the gram table holds for a name in search form (``name_key``)."""
+    return {key[i : i + 2] for i in range(len(key))}
 
 
 class NameSearch:
@@ -45,12 +71,21 @@ class NameSearch:
     def __init__(self, engine: Engine, tables: Tables) -> None:
         self._tables = tables
         self.dialect = engine.dialect.name
-        # Built once: adding a customer runs both.
+        # Built once: adding a customer runs them.
         customers = tables.customers
         fts = table(tables.fts, column("rowid"), column("name_key"))
         self._last_id = select(func.coalesce(func.max(customers.c.id), 0))
-        new_rows = select(customers.c.id, customers.c.name_key).where(customers.c.id > bindparam("p_after"))
-        self._index_new = fts.insert().from_select(["rowid", "name_key"], new_rows)
+        new_rows = select(customers.c.id, customers.c.name_key)
+        after = customers.c.id > bindparam("p_after")
+        self._index_new = fts.insert().from_select(["rowid", "name_key"], new_rows.where(after))
+        by_code = customers.c.code.in_(bindparam("p_codes", expanding=True))
+        self._index_codes = fts.insert().from_select(["rowid", "name_key"], new_rows.where(by_code))
+        self._grams_new = index_grams(tables, self.dialect, after)
+        self._grams_codes = index_grams(tables, self.dialect, by_code)
+        self._grams_one = index_grams(tables, self.dialect, customers.c.id == bindparam("p_id"))
+        self._grams_drop = delete(tables.grams).where(tables.grams.c.id == bindparam("p_id"))
+        #: Up to this many index hits, a query looks customers up by id.
+        self.probe = _PROBE
         self.method = "like"
         if self.dialect == "sqlite" and self._sqlite_has_fts(engine):
             self.method = "fts5-trigram"
@@ -95,21 +130,40 @@ class NameSearch:
         return True
 
     def last_id(self, conn: Connection) -> int | None:
-        """Before inserting customers: the highest id so far (None when no index needs it)."""
-        if self.method != "fts5-trigram":
+        """Before inserting customers: the highest id so far, or None when :meth:`index_new`
+        cannot be used (a server: other writers' ids interleave with ours)."""
+        if self.dialect != "sqlite":
             return None
         return int(conn.execute(self._last_id).scalar_one())
 
-    def index_new(self, conn: Connection, after: int | None) -> None:
-        """After inserting customers: index the names of rows with ids above ``after``."""
-        if after is None:
-            return
-        conn.execute(self._index_new, {"p_after": after})
+    def index_new(self, conn: Connection, after: int) -> None:
+        """After inserting customers into SQLite, whose writers take turns: index the names of
+        the rows with ids above ``after``, in one statement however many."""
+        conn.execute(self._grams_new, {"p_after": after})
+        if self.method == "fts5-trigram":
+            conn.execute(self._index_new, {"p_after": after})
+
+    def index_codes(self, conn: Connection, codes: Sequence[str]) -> None:
+        """After inserting customers: index the names of those with ``codes``."""
+        for start in range(0, len(codes), IN_BATCH):
+            params = {"p_codes": codes[start : start + IN_BATCH]}
+            conn.execute(self._grams_codes, params)
+            if self.method == "fts5-trigram":
+                conn.execute(self._index_codes, params)
+
+    def renamed(self, conn: Connection, ident: int) -> None:
+        """After customer ``ident``'s name changed: index the new name instead of the old.
+
+        SQLite's FTS table follows by trigger; the gram rows are rewritten here.
+        """
+        conn.execute(self._grams_drop, {"p_id": ident})
+        conn.execute(self._grams_one, {"p_id": ident})
 
     def purge(self, conn: Connection) -> None:
         """Forget removed names for good. FTS5 keeps a removed row's terms in its segments until
-        they are merged; merging them all drops every trace (PostgreSQL's trigram index keeps
-        no readable trace of a dead row, and the LIKE scan keeps nothing)."""
+        they are merged; merging them all drops every trace (the gram table holds only the
+        current names, see :meth:`renamed`; PostgreSQL's trigram index keeps no readable trace
+        of a dead row)."""
         if self.method == "fts5-trigram":
             fts = self._tables.fts
             conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
@@ -122,6 +176,7 @@ class NameSearch:
         """
         customers = self._tables.customers
         like = customers.c.name_key.contains(fragment, autoescape=True)
+        ids: list[int] | None = None
         if self.method == "fts5-trigram" and len(fragment) >= 3:
             # Probe the index first. A rare fragment gives a short id list that SQLite
             # looks up by rowid; a common one is left to LIKE, which, walking an ordered
@@ -130,11 +185,14 @@ class NameSearch:
             # too, reading the whole table to find nothing.
             fts = table(self._tables.fts, column("rowid"), column("name_key"))
             phrase = '"' + fragment.replace('"', '""') + '"'
-            probe = select(fts.c.rowid).where(fts.c.name_key.op("MATCH")(phrase)).limit(_PROBE + 1)
+            probe = select(fts.c.rowid).where(fts.c.name_key.op("MATCH")(phrase)).limit(self.probe + 1)
             ids = list(conn.execute(probe).scalars())
+        elif len(fragment) <= 2 or self.method == "like":
+            ids = self._gram_ids(fragment, conn)
+        if ids is not None:
             if not ids:
                 return false(), True
-            if len(ids) <= _PROBE:
+            if len(ids) <= self.probe:
                 return and_(customers.c.id.in_(ids), like), True
         if self.method == "pg_trgm" and len(fragment) < 3:
             # pg_trgm answers 1-2 character patterns with a scan of the whole index,
@@ -142,6 +200,60 @@ class NameSearch:
             return func.strpos(customers.c.name_key, fragment) > 0, False
         return like, False
 
+    def _gram_ids(self, fragment: str, conn: Connection) -> list[int] | None:
+        """Ids of names that may hold ``fragment``, from the gram table; None when too many.
 
-#: Up to this many FTS hits, a query looks customers up by id.
+        A longer fragment probes each of its pairs and keeps the ids every rare one
+        gives; when all its pairs are common, None.
+        """
+        grams = self._tables.grams.c
+        # MySQL/MariaDB hold grams as UTF-8 bytes (see the schema).
+        gram: Any = str.encode if self.dialect in ("mysql", "mariadb") else str
+        if len(fragment) == 1:
+            rows = select(grams.id).where(grams.gram >= gram(fragment), grams.gram <= gram(fragment + _TOP))
+            read = _bounded(conn, rows.order_by(grams.gram, grams.id), self.probe)
+            return None if read is None else sorted(set(read))  # a character may start two pairs
+        found: set[int] | None = None
+        for pair in dict.fromkeys(fragment[i : i + 2] for i in range(len(fragment) - 1)):
+            rows = select(grams.id).where(grams.gram == gram(pair)).order_by(grams.id)
+            ids = _bounded(conn, rows, self.probe)
+            if ids is not None:
+                found = set(ids) if found is None else found & set(ids)
+                if not found:
+                    return []
+        return None if found is None else sorted(found)
+
+
+def _bounded(conn: Connection, rows: Any, most: int) -> list[int] | None:
+    """The ids ``rows`` selects (in index order), or None when there are more than ``most``."""
+    # Stepping over ``most`` index entries in the database costs less than fetching them;
+    # in index order, as PostgreSQL would otherwise build a bitmap of the whole range.
+    if conn.execute(rows.offset(most).limit(1)).first() is not None:
+        return None
+    return list(conn.execute(rows).scalars())
+
+
+def index_grams(tables: Tables, dialect: str, which: ColumnElement[bool]) -> Any:
+    """An ``INSERT ... SELECT`` of the grams (see :func:`name_grams`) of the customers ``which`` picks.
+
+    A recursive query walks each name's positions in the database itself, so a
+    bulk load sends no gram over the wire.
+    """
+    customers = tables.customers.c
+    length = func.length if dialect == "sqlite" else func.char_length
+    start = (
+        select(customers.id.label("id"), customers.name_key.label("s"), literal(1).label("n"))
+        .where(which, length(customers.name_key) > 0)
+        .cte("positions", recursive=True)
+    )
+    positions = start.union_all(
+        select(start.c.id, start.c.s, start.c.n + 1).where(start.c.n < length(start.c.s))
+    )
+    gram: Any = func.substr(positions.c.s, positions.c.n, 2)
+    if dialect in ("mysql", "mariadb"):
+        gram = cast(gram, mysql.VARBINARY(8))  # compared as text, "g " would be the same as "g"
+    grams = select(gram.label("gram"), positions.c.id).distinct()
+    return tables.grams.insert().from_select(["gram", "id"], grams)
+
+
 _PROBE = 2000
