@@ -113,3 +113,13 @@ def test_migration_builds_the_table_for_stored_names(tmp_path: Path) -> None:
     assert {("苏州", 1), ("信", 1), ("cm", 2), ("e", 2), ("ss", 3), ("s", 3)} <= held
     assert [c.code for c in again.customers.find(name_contains="Ss")] == ["M2"]
     again.close()
+
+
+def test_long_names_are_indexed_to_their_last_character(store: SqlStorage) -> None:
+    store.clear()
+    name = "苏州" + "华信科技" * 60 + "Ⅻ有限公司ǅ"  # NFKC and case folding lengthen the last two
+    store.customers.add_many([Customer(name=name, code="L1"), Customer(name="上海", code="L2")])
+    held, expected = stored_grams(store)
+    assert held == expected
+    assert [c.code for c in store.customers.find(name_contains="ǆ")] == ["L1"]
+    assert [c.code for c in store.customers.find(name_contains="xi")] == ["L1"]

@@ -176,7 +176,6 @@ class NameSearch:
         """
         customers = self._tables.customers
         like = customers.c.name_key.contains(fragment, autoescape=True)
-        ids: list[int] | None = None
         if self.method == "fts5-trigram" and len(fragment) >= 3:
             # Probe the index first. A rare fragment gives a short id list that SQLite
             # looks up by rowid; a common one is left to LIKE, which, walking an ordered
@@ -187,50 +186,53 @@ class NameSearch:
             phrase = '"' + fragment.replace('"', '""') + '"'
             probe = select(fts.c.rowid).where(fts.c.name_key.op("MATCH")(phrase)).limit(self.probe + 1)
             ids = list(conn.execute(probe).scalars())
-        elif len(fragment) <= 2 or self.method == "like":
-            ids = self._gram_ids(fragment, conn)
-        if ids is not None:
             if not ids:
                 return false(), True
             if len(ids) <= self.probe:
                 return and_(customers.c.id.in_(ids), like), True
+        elif len(fragment) <= 2 or self.method == "like":
+            rows = self._gram_rows(fragment, conn)
+            if rows is not None:
+                return (false() if rows is _NONE else and_(customers.c.id.in_(rows), like)), True
         if self.method == "pg_trgm" and len(fragment) < 3:
             # pg_trgm answers 1-2 character patterns with a scan of the whole index,
             # slower than the table; strpos() keeps the planner away from it.
             return func.strpos(customers.c.name_key, fragment) > 0, False
         return like, False
 
-    def _gram_ids(self, fragment: str, conn: Connection) -> list[int] | None:
-        """Ids of names that may hold ``fragment``, from the gram table; None when too many.
-
-        A longer fragment probes each of its pairs and keeps the ids every rare one
-        gives; when all its pairs are common, None.
+    def _gram_rows(self, fragment: str, conn: Connection) -> Any:
+        """A query of at most :attr:`probe` ids that include those of the names holding
+        ``fragment``, from the gram table; ``_NONE`` when there are none, None when the
+        fragment is too common. A longer fragment goes by the first of its pairs that is rare.
         """
         grams = self._tables.grams.c
         # MySQL/MariaDB hold grams as UTF-8 bytes (see the schema).
         gram: Any = str.encode if self.dialect in ("mysql", "mariadb") else str
         if len(fragment) == 1:
-            rows = select(grams.id).where(grams.gram >= gram(fragment), grams.gram <= gram(fragment + _TOP))
-            read = _bounded(conn, rows.order_by(grams.gram, grams.id), self.probe)
-            return None if read is None else sorted(set(read))  # a character may start two pairs
-        found: set[int] | None = None
+            # A character may start two pairs of a name: IN (...) counts the name once.
+            low, high = gram(fragment), gram(fragment + _TOP)
+            return self._rare(conn, select(grams.id).where(grams.gram >= low, grams.gram <= high))
         for pair in dict.fromkeys(fragment[i : i + 2] for i in range(len(fragment) - 1)):
-            rows = select(grams.id).where(grams.gram == gram(pair)).order_by(grams.id)
-            ids = _bounded(conn, rows, self.probe)
-            if ids is not None:
-                found = set(ids) if found is None else found & set(ids)
-                if not found:
-                    return []
-        return None if found is None else sorted(found)
-
-
-def _bounded(conn: Connection, rows: Any, most: int) -> list[int] | None:
-    """The ids ``rows`` selects (in index order), or None when there are more than ``most``."""
-    # Stepping over ``most`` index entries in the database costs less than fetching them;
-    # in index order, as PostgreSQL would otherwise build a bitmap of the whole range.
-    if conn.execute(rows.offset(most).limit(1)).first() is not None:
+            rows = self._rare(conn, select(grams.id).where(grams.gram == gram(pair)))
+            if rows is not None:
+                return rows
         return None
-    return list(conn.execute(rows).scalars())
+
+    def _rare(self, conn: Connection, rows: Any) -> Any:
+        """``rows`` when it selects at most :attr:`probe` ids, ``_NONE`` when none, else None."""
+        # Stepping over the entries in the database costs less than fetching them; in index
+        # order, as PostgreSQL would otherwise build a bitmap of the whole range first.
+        grams = self._tables.grams.c
+        ordered = rows.order_by(grams.gram, grams.id)
+        if conn.execute(ordered.offset(self.probe).limit(1)).first() is not None:
+            return None
+        if conn.execute(ordered.limit(1)).first() is None:
+            return _NONE
+        return rows
+
+
+#: The fragment is in no name.
+_NONE: Any = select(literal(0)).where(false())
 
 
 def index_grams(tables: Tables, dialect: str, which: ColumnElement[bool]) -> Any:
