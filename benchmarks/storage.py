@@ -226,11 +226,11 @@ def search(n: int, storages: dict[str, Callable[[], Storage]], queries: int) -> 
                 if search_state is not None:
                     # Interleaved: the same query as before the gram table (a busy machine
                     # slows both alike). Only 1-2 character fragments (and MariaDB) use it.
-                    search_state._gram_ids = lambda fragment, conn: None
+                    search_state._gram_rows = lambda *args: None
                     start = time.perf_counter()
                     storage.customers.find(name_contains=fragment, limit=20)
                     bare.append((time.perf_counter() - start) * 1000)
-                    del search_state._gram_ids
+                    del search_state._gram_rows
             start = time.perf_counter()
             total = storage.customers.count(name_contains=fragments[0])
             count_ms = (time.perf_counter() - start) * 1000

@@ -373,8 +373,11 @@ class _Customers:
             statement = statement.where(c.status != Status.DELETED.value)
         return [from_document(doc) for doc in self._execute(statement).scalars()]
 
-    def _where(self, query: Query) -> tuple[list[ColumnElement[bool]], bool]:
-        """The conditions of ``query``, and whether the name search gave an id list."""
+    def _where(self, query: Query, *, paged: bool = True) -> tuple[list[ColumnElement[bool]], bool]:
+        """The conditions of ``query``, and whether the name search gave an id list.
+
+        ``paged``: the query's page is wanted (``find``), not every match (``count``).
+        """
         t = self._t
         c = t.customers.c
         conditions: list[ColumnElement[bool]] = []
@@ -401,7 +404,11 @@ class _Customers:
         fragment = query.fragment()
         by_id = False
         if fragment:
-            condition, by_id = self._unit.storage.search.condition(fragment, self._conn)
+            # Walking the code index finds a page of a common fragment soon; no other order
+            # is walked (see NameSearch.condition).
+            walkable = paged and query.limit is not None and query.order_by in (("code",), ("-code",))
+            wanted = query.offset + query.limit if walkable and query.limit is not None else None
+            condition, by_id = self._unit.storage.search.condition(fragment, self._conn, wanted)
             conditions.append(condition)
         return conditions, by_id
 
@@ -441,7 +448,7 @@ class _Customers:
     def count(self, query: Query | None = None, /, **filters: Any) -> int:
         query = make_query(query, filters)
         with translate_errors():
-            conditions, _ = self._where(query)
+            conditions, _ = self._where(query, paged=False)
         statement = select(func.count()).select_from(self._t.customers).where(*conditions)
         return int(self._execute(statement).scalar_one())
 
@@ -912,6 +919,7 @@ class SqlStorage:
         with self.unit_of_work() as uow, translate_errors():
             for table in t.data:
                 uow.conn.execute(delete(table))
+        self.search.common.clear()
 
     def drop(self) -> None:
         """Drop this store's tables (all data lost) and close it."""

@@ -86,6 +86,9 @@ class NameSearch:
         self._grams_drop = delete(tables.grams).where(tables.grams.c.id == bindparam("p_id"))
         #: Up to this many index hits, a query looks customers up by id.
         self.probe = _PROBE
+        #: Grams and characters found to have more hits: a store only grows them (renames
+        #: aside), so they are not probed again; forgetting one only costs a probe.
+        self.common: set[str] = set()
         self.method = "like"
         if self.dialect == "sqlite" and self._sqlite_has_fts(engine):
             self.method = "fts5-trigram"
@@ -168,8 +171,13 @@ class NameSearch:
             fts = self._tables.fts
             conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
 
-    def condition(self, fragment: str, conn: Connection) -> tuple[ColumnElement[bool], bool]:
+    def condition(
+        self, fragment: str, conn: Connection, wanted: int | None = None
+    ) -> tuple[ColumnElement[bool], bool]:
         """Rows whose search name contains ``fragment`` (in search form), and whether by id list.
+
+        ``wanted``: the rows a query in code order reads before it stops (offset + limit),
+        None when it reads every match; it lets a common fragment be found by walking.
 
         Given an id list, the caller should keep SQLite from walking an ordered
         index instead (see :meth:`_Customers._order`).
@@ -191,7 +199,7 @@ class NameSearch:
             if len(ids) <= self.probe:
                 return and_(customers.c.id.in_(ids), like), True
         elif len(fragment) <= 2 or self.method == "like":
-            rows = self._gram_rows(fragment, conn)
+            rows = self._gram_rows(fragment, conn, wanted)
             if rows is not None:
                 return (false() if rows is _NONE else and_(customers.c.id.in_(rows), like)), True
         if self.method == "pg_trgm" and len(fragment) < 3:
@@ -200,7 +208,7 @@ class NameSearch:
             return func.strpos(customers.c.name_key, fragment) > 0, False
         return like, False
 
-    def _gram_rows(self, fragment: str, conn: Connection) -> Any:
+    def _gram_rows(self, fragment: str, conn: Connection, wanted: int | None) -> Any:
         """A query of at most :attr:`probe` ids that include those of the names holding
         ``fragment``, from the gram table; ``_NONE`` when there are none, None when the
         fragment is too common. A longer fragment goes by the first of its pairs that is rare.
@@ -211,23 +219,34 @@ class NameSearch:
         if len(fragment) == 1:
             # A character may start two pairs of a name: IN (...) counts the name once.
             low, high = gram(fragment), gram(fragment + _TOP)
-            return self._rare(conn, select(grams.id).where(grams.gram >= low, grams.gram <= high))
+            rows = select(grams.id).where(grams.gram >= low, grams.gram <= high)
+            return self._rare(conn, fragment, rows, wanted)
         for pair in dict.fromkeys(fragment[i : i + 2] for i in range(len(fragment) - 1)):
-            rows = self._rare(conn, select(grams.id).where(grams.gram == gram(pair)))
+            rows = self._rare(conn, pair, select(grams.id).where(grams.gram == gram(pair)), wanted)
             if rows is not None:
                 return rows
         return None
 
-    def _rare(self, conn: Connection, rows: Any) -> Any:
-        """``rows`` when it selects at most :attr:`probe` ids, ``_NONE`` when none, else None."""
-        # Stepping over the entries in the database costs less than fetching them; in index
-        # order, as PostgreSQL would otherwise build a bitmap of the whole range first.
-        grams = self._tables.grams.c
-        ordered = rows.order_by(grams.gram, grams.id)
-        if conn.execute(ordered.offset(self.probe).limit(1)).first() is not None:
+    def _rare(self, conn: Connection, key: str, rows: Any, wanted: int | None) -> Any:
+        """``rows`` (the ids under gram or character ``key``) when looking them up beats
+        walking: at most :attr:`probe` of them, and for a page of ``wanted`` rows, fewer than
+        the walk would read (``wanted`` x customers / hits). ``_NONE`` when there are none."""
+        if key in self.common:
             return None
-        if conn.execute(ordered.limit(1)).first() is None:
+        # Counting in the database costs less than fetching the ids; in index order, as
+        # PostgreSQL would otherwise build a bitmap of the whole range first.
+        grams = self._tables.grams.c
+        bounded = rows.order_by(grams.gram, grams.id).limit(self.probe + 1).subquery()
+        hits = int(conn.execute(select(func.count()).select_from(bounded)).scalar_one())
+        if hits > self.probe:
+            if len(self.common) >= _COMMON:
+                self.common.clear()
+            self.common.add(key)
+            return None
+        if hits == 0:
             return _NONE
+        if wanted is not None and hits * hits > wanted * int(conn.execute(self._last_id).scalar_one()):
+            return None
         return rows
 
 
@@ -259,3 +278,4 @@ def index_grams(tables: Tables, dialect: str, which: ColumnElement[bool]) -> Any
 
 
 _PROBE = 2000
+_COMMON = 10_000
