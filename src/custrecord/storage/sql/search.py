@@ -44,6 +44,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     select,
     table,
     text,
@@ -273,8 +274,13 @@ def index_grams(tables: Tables, dialect: str, which: ColumnElement[bool]) -> Any
     gram: Any = func.substr(positions.c.s, positions.c.n, 2)
     if dialect in ("mysql", "mariadb"):
         gram = cast(gram, mysql.VARBINARY(8))  # compared as text, "g " would be the same as "g"
-    grams = select(gram.label("gram"), positions.c.id).distinct()
-    return tables.grams.insert().from_select(["gram", "id"], grams)
+    grams = select(gram.label("gram"), positions.c.id)
+    if dialect == "sqlite":
+        # A name's repeated pairs are dropped by the key, cheaper than DISTINCT; in key
+        # order, the B-tree is written page after page (together half the time).
+        ordered = grams.order_by(literal_column("1"), literal_column("2"))
+        return tables.grams.insert().prefix_with("OR IGNORE").from_select(["gram", "id"], ordered)
+    return tables.grams.insert().from_select(["gram", "id"], grams.distinct())
 
 
 _PROBE = 2000
