@@ -67,7 +67,7 @@ def _sqlite_fts(conn: Connection, t: Tables) -> None:
         savepoint.rollback()
         warnings.warn(
             f"SQLite here has no FTS5 trigram tokenizer ({exc.__class__.__name__}); "
-            "name search falls back to LIKE scans",
+            "name search of 3+ characters goes by the gram table",
             RuntimeWarning,
             stacklevel=2,
         )

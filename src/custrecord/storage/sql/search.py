@@ -19,11 +19,13 @@ Fragments of 3+ characters go to the backend's trigram index where there is one:
   Chinese name; so the gram table serves every length, through the pairs of
   the fragment.
 
-An index answers with a bounded probe: up to ``NameSearch.probe`` ids (2000), looked up by id.
-A fragment with more hits than that is common, and ``LIKE`` walking the customers
-in the query's order (under its ``LIMIT``) fills a page sooner than the id lookups
-would. Every path ends in ``name_key LIKE '%fragment%'`` (exact, case-folded on
-both sides), so the result is the same on every backend; the index only narrows.
+An index answers with a bounded probe: it counts up to ``NameSearch.probe`` (2000)
+hits, and a fragment with no more is looked up by id. A commoner one is left to
+``LIKE`` walking the customers in code order under the query's ``LIMIT``, which fills
+a page sooner than the id lookups would (so is a fragment whose hits, squared, exceed
+the page size times the customers). Every path ends in ``name_key LIKE '%fragment%'``
+(exact, case-folded on both sides), so the result is the same on every backend; the
+index only narrows.
 """
 
 from __future__ import annotations
@@ -125,7 +127,7 @@ class NameSearch:
         except (SQLAlchemyError, PermissionError) as exc:
             warnings.warn(
                 "custrecord: PostgreSQL extension pg_trgm is unavailable "
-                f"({str(exc).splitlines()[0]}); name search scans the table. "
+                f"({str(exc).splitlines()[0]}); name search of 3+ characters is slower. "
                 "Ask an administrator to run CREATE EXTENSION pg_trgm in this database.",
                 RuntimeWarning,
                 stacklevel=3,
