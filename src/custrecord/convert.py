@@ -18,7 +18,7 @@ import cattrs
 from cattrs.fns import identity
 from cattrs.gen import make_dict_unstructure_fn, override
 
-from custrecord.model import Contact, Customer, FrozenMap, Kind, Status
+from custrecord.model import Companies, CompanyTerms, Contact, Customer, FrozenMap, Kind, Status
 
 __all__ = ["converter", "load", "unstructure", "unstructure_set"]
 
@@ -59,6 +59,25 @@ converter.register_structure_hook(
     datetime, lambda v, _: v if isinstance(v, datetime) else datetime.fromisoformat(v)
 )
 converter.register_structure_hook(FrozenMap, lambda v, _: FrozenMap(v))
+
+_terms = converter.get_unstructure_hook(CompanyTerms)
+
+
+def _unstructure_companies(companies: Companies) -> dict[str, Any]:
+    # Unset terms are left out: the flat form holds the mapping in one JSON cell.
+    return {company: {k: v for k, v in _terms(terms).items() if v is not None}
+            for company, terms in companies.items()}
+
+
+def _structure_companies(value: Any, _: Any) -> Companies:
+    if isinstance(value, Companies):
+        return value
+    return Companies({str(company): terms if isinstance(terms, CompanyTerms)
+                      else converter.structure(terms, CompanyTerms) for company, terms in value.items()})
+
+
+converter.register_unstructure_hook(Companies, _unstructure_companies)
+converter.register_structure_hook(Companies, _structure_companies)
 
 #: The same canonical form without the fields that hold their default value.
 _set_only = converter.copy(omit_if_default=True)

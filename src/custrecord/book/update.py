@@ -50,7 +50,9 @@ def merge_changes(
     ``changes`` uses nested keys (``credit: {limit: ...}``), flat columns
     (``credit_limit``, ``contact_phone``) or Chinese headers (``信用额度``);
     flat contact columns change the primary contact, and the other-contacts column
-    replaces the ones after it. Unknown keys are passed on, so validation reports them.
+    replaces the ones after it; a ``companies`` mapping changes the companies it names
+    (None removes one), its JSON text (a cell) replaces them all. Unknown keys are passed
+    on, so validation reports them.
     """
     data = unstructure(current)
     for key in ("code", "status", *MANAGED_FIELDS):
@@ -62,7 +64,11 @@ def merge_changes(
         else:  # the column stands for every contact after the primary one
             data["contacts"] = data["contacts"][:1]
     for key, value in {**parts.top, **parts.nested}.items():
-        if key in _PARTS:
+        if key == "companies" and isinstance(value, Mapping) and isinstance(data[key], Mapping):
+            # By company: the companies named change, one given as None goes, the others stay.
+            merged = {**data[key], **value}
+            data[key] = {company: terms for company, terms in merged.items() if terms is not None}
+        elif key in _PARTS:
             data[key] = _merged_part(key, data[key], value)
         else:
             data[key] = value
