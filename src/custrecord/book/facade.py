@@ -21,6 +21,7 @@ from custrecord.book.credit import check_order, grant_temporary_raise, override_
 from custrecord.book.duplicates import duplicate_groups
 from custrecord.book.erasure import erase_customer
 from custrecord.book.gate import Gate
+from custrecord.book.groups import group_of
 from custrecord.book.merging import merge_customers, unmerge_survivor
 from custrecord.book.queries import (
     credit_expiring,
@@ -40,7 +41,7 @@ from custrecord.errors import NotFound, ValidationError
 from custrecord.events import Event, EventBus
 from custrecord.flat import ColumnPlan
 from custrecord.lifecycle import Transition
-from custrecord.model import Customer
+from custrecord.model import Customer, Status
 from custrecord.permissions import Action, Actor
 from custrecord.settings import Settings
 from custrecord.storage.ports import Storage
@@ -176,6 +177,33 @@ class CustomerBook:
         counted = self.storage.customers.count(self._gate.scoped(who, query, filters))
         self._gate.record(who, "count", (), counted)
         return counted
+
+    def children(
+        self, code: str, *, actor: Actor | None = None, include_deleted: bool = False
+    ) -> list[Customer]:
+        """The direct children of customer ``code`` (those whose ``parent`` it is), in code order.
+
+        Of those ``actor`` may see, masked for it; ``NotFound`` when it may not see ``code``.
+        """
+        who, key = self._reading(actor, code)
+        query = self._gate.scoped(who, None, {"parent": key, "include_deleted": include_deleted})
+        found = self.storage.customers.find(query)
+        return self._gate.logged(who, "children", [self._gate.view(c, who) for c in found])
+
+    def group(
+        self, code: str, *, actor: Actor | None = None, include_deleted: bool = False
+    ) -> list[Customer]:
+        """The whole group (集团) of customer ``code``, from any member: its root (the top parent)
+        first, then everyone below it, level by level, each level in code order.
+
+        Of those ``actor`` may see, masked for it; deleted members are left out unless
+        ``include_deleted`` (a deleted member's children still belong to the group).
+        """
+        who, key = self._reading(actor, code)
+        with self.storage.unit_of_work() as uow:
+            members = group_of(uow, uow.customers.get(key))
+        kept = (c for c in members if include_deleted or c.status is not Status.DELETED)
+        return self._gate.logged(who, "group", list(self._gate.visible(who, kept)))
 
     def __iter__(self) -> Iterator[Customer]:
         """Every customer not deleted, as the book's default actor sees them."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from custrecord.book.approval import awaits_first_approval, changed_events, pending_revision, propose
 from custrecord.book.checks import duplicate_problem, key_problems
+from custrecord.book.groups import parent_problems
 from custrecord.book.revisions import BookContext, code_of, entry, revision
 from custrecord.coerce import is_blank
 from custrecord.convert import unstructure
@@ -149,6 +150,9 @@ def apply_update(
     diff = changes_between(base, new)
     check_edit(who, settings.policy, diff)
     problems = [*report.problems, *key_problems(ctx, uow, [(0, new)], own=key)[0]]
+    # An unchanged parent is not checked again (it may have been deleted since).
+    if new.parent != base.parent and all(p.path != "parent" for p in problems):
+        problems += parent_problems(ctx, uow, who, new)
     if not settings.profile.lenient and any(p.is_error for p in problems):
         raise ValidationError(problems, record=repr(key))
     if awaits_first_approval(current):

@@ -346,6 +346,7 @@ def queries() -> st.SearchStrategy[Query]:
         tag=st.none() | st.sampled_from(("VIP", "潜在", "KA", "Export", "none")),
         short_name=st.none() | st.sampled_from(("华信", "Acme", "acme")),
         owner=st.none() | st.sampled_from(("王磊", "Tom", "tom")),
+        parent=st.none() | st.sampled_from(("A1", "G10", "g10")),
         scope=st.none() | st.builds(
             Scope,
             categories=st.frozensets(st.sampled_from(("01", "0102", "R", "%")), max_size=2),
@@ -392,6 +393,22 @@ class QueryContract(StorageFixtures):
         assert [c.code for c in storage.customers.find(query)] == [c.code for c in expected]
         assert storage.customers.find(query) == expected
         assert storage.customers.count(query) == len(reference_find(stored, query.unpaged()))
+
+    def test_find_by_parent_gives_the_direct_children(self, storage: Storage) -> None:
+        storage.customers.add(_customer("G1"))
+        storage.customers.add(_customer("S1", parent="G1"))
+        child = storage.customers.add(_customer("S2", parent="G1"))
+        storage.customers.add(_customer("S21", parent="S2"))
+        storage.customers.add(_customer("S3", parent="G1", status=Status.FROZEN))
+        assert [c.code for c in storage.customers.find(parent="G1")] == ["S1", "S2", "S3"]
+        assert storage.customers.count(parent="S2") == 1
+        storage.customers.update(attrs.evolve(child, parent="S1"), child.version)
+        assert [c.code for c in storage.customers.find(parent="G1")] == ["S1", "S3"]
+        assert [c.code for c in storage.customers.find(parent="S1")] == ["S2"]
+        storage.customers.delete("S3")
+        assert [c.code for c in storage.customers.find(parent="G1")] == ["S1"]
+        assert [c.code for c in storage.customers.find(parent="G1", include_deleted=True)] == ["S1", "S3"]
+        assert storage.customers.find(parent="NONE") == []
 
     def test_pages_partition_the_result(self, storage: Storage) -> None:
         for i in range(23):

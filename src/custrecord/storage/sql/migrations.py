@@ -110,6 +110,11 @@ def _v4(conn: Connection, t: Tables) -> None:
     t.metadata.create_all(conn, tables=[t.credit_reservations, t.credit_raises])
 
 
+def _v5(conn: Connection, t: Tables) -> None:
+    """The parent company (上级客户) becomes a column with an index: a customer's children are a lookup."""
+    _add_indexed_column(conn, t, "parent")
+
+
 def _add_indexed_column(conn: Connection, t: Tables, name: str) -> None:
     """Add the customers' column ``name`` as the schema defines it, index it, fill it from the documents."""
     c = t.customers
@@ -151,6 +156,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "customers.short_name column and index; history of added customers as changes", _v2),
     Migration(3, "customers.owner column and index", _v3),
     Migration(4, "credit reservations and temporary raises", _v4),
+    Migration(5, "customers.parent column and index", _v5),
 )
 assert MIGRATIONS[-1].version == SCHEMA_VERSION
 
