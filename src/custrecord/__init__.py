@@ -27,7 +27,7 @@ from custrecord.errors import (
     ValidationError,
 )
 from custrecord.flat import flatten
-from custrecord.model import Address, Contact, CreditProfile, Customer, FrozenMap, Kind, Status
+from custrecord.model import Address, CompanyTerms, Contact, CreditProfile, Customer, FrozenMap, Kind, Status
 from custrecord.problems import Problem, ProblemCode, Report, Severity
 
 if TYPE_CHECKING:
@@ -115,6 +115,7 @@ __all__ = [
     "ClassificationTree",
     "CodeRule",
     "CodeScheme",
+    "CompanyTerms",
     "ConflictError",
     "Contact",
     "Context",

@@ -463,21 +463,31 @@ class CustomerBook:
         overdue_days: int = 0,
         currency: str | None = None,
         actor: Actor | None = None,
+        company: str | None = None,
+        group_exposure: Decimal | int | str | Mapping[str, Decimal | int | str] = 0,
     ) -> CreditDecision:
         """Credit check of an order (信用检查) against the customer's approved credit.
 
         ``exposure`` is open receivables plus open orders the ledger does not hold. With
         ``order_ref`` the order counts once however often it is re-checked, and a check that
         lets it through reserves its amount in the store's ledger (:meth:`release_credit`).
+        In a group, the group limit of every parent above the customer (and its own) that
+        sets one is checked too, over the reservations of its whole subtree plus
+        ``group_exposure`` (the other members' receivables: by code, or one amount).
+        ``company`` checks the customer's terms in that company (账套), and reserves there;
+        a company it has no terms in raises :class:`~custrecord.credit.UnknownCompanyError`.
         """
         who = self._gate.authorise(actor, Action.VIEW)
         return self._run(check_order, who, normalise_code(code), amount, exposure, order_ref, overdue_days,
-                         currency, self.credit_ledger)
+                         currency, self.credit_ledger, company, group_exposure)
 
-    def release_credit(self, code: str, order_ref: str, *, actor: Actor | None = None) -> Reservation | None:
-        """Drop an order's reservation (shipped and invoiced, or cancelled); the one dropped, or None."""
+    def release_credit(
+        self, code: str, order_ref: str, *, actor: Actor | None = None, company: str | None = None
+    ) -> Reservation | None:
+        """Drop an order's reservation (shipped and invoiced, or cancelled) in ``company`` (None: the
+        default one); the one dropped, or None."""
         who = self._gate.authorise(actor, Action.VIEW)
-        return self._run(release_order, who, normalise_code(code), order_ref, self.credit_ledger)
+        return self._run(release_order, who, normalise_code(code), order_ref, self.credit_ledger, company)
 
     def grant_credit_raise(
         self,
