@@ -82,3 +82,15 @@ def test_companies_round_trip_through_the_canonical_and_flat_forms(customer: Cus
     assert custrecord.structure(data) == customer
     cell = flatten(customer)["companies"]
     assert custrecord.structure({"name": "x", "companies": cell}).companies == customer.companies
+
+
+def test_the_printed_card_shows_parent_group_limit_and_companies() -> None:
+    from custrecord.io.card import customer_card_html
+
+    customer = custrecord.structure({"name": "甲<公司>", "parent": "G1", "credit": {"group_limit": "5"},
+                                     "companies": {"002": {"limit": "7", "settlement_method": "电汇<>"}}})
+    page = customer_card_html(customer)
+    for text in ("上级客户", "G1", "集团信用额度", "各账套信用", "<td>002</td>", "7 CNY", "电汇&lt;&gt;"):
+        assert text in page
+    assert "Credit by company" in customer_card_html(customer, lang="en")
+    assert "各账套信用" not in customer_card_html(Customer(name="乙"))

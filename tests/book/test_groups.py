@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from tests.clirun import run
 
 import custrecord
 from custrecord.book import CustomerBook
@@ -133,3 +135,13 @@ def test_parent_changes_are_in_history(make_book: Callable[..., CustomerBook]) -
     changes = [(c.path, c.old, c.new) for e in book.history("S21") for c in e.changes]
     assert ("parent", "S2", "S1") in changes
     assert ("parent", None, "S2") in changes
+
+
+def test_the_report_command_lists_groups(tmp_path: Path) -> None:
+    db = tmp_path / "groups.db"
+    with custrecord.open(str(db)) as book:
+        _group(book)
+    shown = run("report", "--db", str(db), "--lang", "zh")
+    assert shown.returncode == 0, shown.stderr
+    assert "集团（上级客户）" in shown.stdout
+    assert "G1" in shown.stdout
