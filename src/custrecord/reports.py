@@ -109,7 +109,7 @@ def groups(customers: Iterable[Customer]) -> list[dict[str, Any]]:
             members += len(level)
             levels += 1
         rows.append({"group": root, "children": len(below[root]), "members": members, "levels": levels})
-    rows.sort(key=lambda r: (-r["members"], r["group"]))
+    rows.sort(key=lambda r: (-int(r["members"]), str(r["group"])))
     return rows
 
 
