@@ -98,7 +98,7 @@ def groups(customers: Iterable[Customer]) -> list[dict[str, Any]]:
             below[c.parent].append(c.code)
     roots = [c.code for c in items
              if c.code and c.code in below and (c.parent is None or c.parent not in codes)]
-    rows = []
+    sizes: list[tuple[int, str, int, int]] = []
     for root in roots:
         members, levels, level, seen = 1, 1, [root], {root}
         while True:
@@ -108,9 +108,9 @@ def groups(customers: Iterable[Customer]) -> list[dict[str, Any]]:
             seen.update(level)
             members += len(level)
             levels += 1
-        rows.append({"group": root, "children": len(below[root]), "members": members, "levels": levels})
-    rows.sort(key=lambda r: (-int(r["members"]), str(r["group"])))
-    return rows
+        sizes.append((-members, root, len(below[root]), levels))
+    return [{"group": root, "children": children, "members": -negative, "levels": levels}
+            for negative, root, children, levels in sorted(sizes)]
 
 
 def completeness(customers: Iterable[Customer]) -> list[dict[str, Any]]:
