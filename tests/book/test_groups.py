@@ -145,3 +145,38 @@ def test_the_report_command_lists_groups(tmp_path: Path) -> None:
     assert shown.returncode == 0, shown.stderr
     assert "集团（上级客户）" in shown.stdout
     assert "G1" in shown.stdout
+
+
+def test_a_new_parent_waits_for_approval_and_is_checked_again(make_book: Callable[..., CustomerBook]) -> None:
+    from custrecord.settings import Settings
+
+    finance, other = Actor("li", {"finance"}), Actor("zhou", {"finance"})
+    book = make_book(Settings(require_approval=True))
+    for code, name in (("G1", "集团"), ("G2", "另一集团"), ("S1", "分公司")):
+        book.add({"name": name, "code": code}, actor=finance)
+        book.approve(code, actor=other)
+    book.update("S1", {"parent": "G1"}, expected_version=2, actor=finance)
+    assert book.get("S1").parent is None  # the group limit of G1 does not cover S1 yet
+    pending = book.pending("S1")
+    assert pending is not None
+    assert [(c.path, c.new) for c in pending.changes] == [("parent", "G1")]
+    book.update("G1", {"parent": "G2"}, expected_version=2, actor=finance)
+    book.approve("G1", actor=other)
+    assert book.approve("S1", actor=other).parent == "G1"
+    assert [c.code for c in book.group("S1")] == ["G2", "G1", "S1"]
+
+
+def test_approval_refuses_a_parent_that_became_a_cycle(make_book: Callable[..., CustomerBook]) -> None:
+    from custrecord.settings import Settings
+
+    finance, other = Actor("li", {"finance"}), Actor("zhou", {"finance"})
+    book = make_book(Settings(require_approval=True))
+    for code in ("A", "B"):
+        book.add({"name": f"客户{code}", "code": code}, actor=finance)
+        book.approve(code, actor=other)
+    book.update("A", {"parent": "B"}, expected_version=2, actor=finance)
+    book.update("B", {"parent": "A"}, expected_version=2, actor=finance)  # proposed: no cycle yet
+    book.approve("B", actor=other)
+    with pytest.raises(custrecord.ValidationError) as caught:
+        book.approve("A", actor=other)
+    assert [(p.code, p.value) for p in caught.value.problems] == [("parent_cycle", "B")]

@@ -31,7 +31,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custrecord.credit import TemporaryRaise
+from custrecord.credit import TemporaryRaise, company_ledger
 from custrecord.diff import changes_between
 from custrecord.errors import (
     ConflictError,
@@ -899,6 +899,25 @@ class CreditContract(StorageFixtures):
         assert released.amount == Decimal("80")
         assert credit.release("C1", "SO-1") is None
         assert list(credit.reservations("C1")) == ["SO-2"]
+
+    def test_reservations_of_a_company_are_kept_apart(self, storage: Storage) -> None:
+        storage.customers.add(_customer("C1"))
+        storage.credit.reserve("C1", "SO-1", Decimal("10"), "CNY")
+        in_002 = company_ledger(storage.credit, "002")
+        with storage.unit_of_work() as uow, uow.credit.hold("C1"):
+            company_ledger(uow.credit, "002").reserve("C1", "SO-1", Decimal("20"), "USD")
+        held = in_002.reservations("C1")
+        assert list(held) == ["SO-1"]
+        assert (held["SO-1"].amount, held["SO-1"].currency) == (Decimal("20"), "USD")
+        assert held["SO-1"].company == "002"
+        assert held["SO-1"].customer_code == "C1"
+        assert storage.credit.reservations("C1")["SO-1"].amount == Decimal("10")
+        assert company_ledger(storage.credit, "003").reservations("C1") == {}
+        released = in_002.release("C1", "SO-1")
+        assert released is not None
+        assert released.company == "002"
+        assert in_002.reservations("C1") == {}
+        assert list(storage.credit.reservations("C1")) == ["SO-1"]
 
     def test_amounts_round_trip_exactly(self, storage: Storage) -> None:
         storage.customers.add(_customer("C1"))
