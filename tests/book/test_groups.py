@@ -12,7 +12,7 @@ import custrecord
 from custrecord.book import CustomerBook
 from custrecord.permissions import Actor, Scope
 
-EAST = Actor("wang", {"sales"}, scope=Scope(regions={"EAST"}))
+EAST = Actor("li", {"finance"}, scope=Scope(regions={"EAST"}))
 
 
 def _group(book: CustomerBook) -> None:

@@ -9,7 +9,7 @@ parent (``credit.group_limit``) covers its own subtree (see :mod:`custrecord.boo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Mapping
 
 from custrecord.book.revisions import BookContext
 from custrecord.errors import NotFound
@@ -83,7 +83,7 @@ def parent_problems(
     customer: Customer,
     *,
     stored: Mapping[str, Customer] | None = None,
-    earlier: Iterable[str] = (),
+    earlier: Collection[str] = (),
 ) -> list[Problem]:
     """What is wrong with ``customer``'s parent: not a stored customer, or the customer itself or below it.
 
@@ -98,7 +98,7 @@ def parent_problems(
     if customer.code is not None and parent == customer.code:
         return [make_problem("parent", ProblemCode.PARENT_CYCLE, value=parent,
                              hint="a customer cannot be its own parent", hint_zh="客户不能是自己的上级客户")]
-    if parent in set(earlier):
+    if parent in earlier:
         return []
     found = stored.get(parent) if stored is not None else None
     if found is None:
