@@ -211,6 +211,8 @@ def check_group(customer: Customer, ctx: Context) -> None:
     """The parent is a well-formed code other than the customer's own (that it is stored, and no
     descendant, is the book's check); each company's terms obey the rules of ``credit``."""
     parent = customer.parent
+    if parent is not None:
+        _check_length(ctx, ctx.profile.max_lengths.get("parent"), "parent", parent)
     if parent is not None and not ctx.failed("parent"):
         if not is_code_text(parent):
             ctx.report("parent", ProblemCode.INVALID_FORMAT, value=parent, hint=CODE_CHARS_HINT,
