@@ -25,6 +25,7 @@ from custrecord.errors import (
     StorageError,
     UnavailableError,
     ValidationError,
+    WorkerError,
 )
 from custrecord.model import Address, CompanyTerms, Contact, CreditProfile, Customer, FrozenMap, Kind, Status
 
@@ -167,6 +168,7 @@ __all__ = [
     "TemporaryRaise",
     "UnavailableError",
     "ValidationError",
+    "WorkerError",
     "__version__",
     "check_credit",
     "classify",
