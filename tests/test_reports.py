@@ -69,3 +69,24 @@ def test_summary_counts_expired_credit(customers: list[custrecord.Customer]) -> 
 def test_empty_input() -> None:
     assert reports.completeness([])[0]["share"] == 0.0
     assert reports.summary([])["customers"] == 0
+
+
+def test_groups_and_counts_by_parent() -> None:
+    from custrecord import Customer
+
+    members = [
+        Customer(name="总部", code="G"),
+        Customer(name="一", code="S1", parent="G"),
+        Customer(name="二", code="S2", parent="G"),
+        Customer(name="二下", code="S21", parent="S2"),
+        Customer(name="散户", code="X"),
+        Customer(name="小集团", code="H"),
+        Customer(name="小集团下", code="H1", parent="H"),
+    ]
+    assert reports.groups(members) == [
+        {"group": "G", "children": 2, "members": 4, "levels": 3},
+        {"group": "H", "children": 1, "members": 2, "levels": 2},
+    ]
+    by_parent = {r["parent"]: r["count"] for r in reports.counts_by(members, "parent")}
+    assert by_parent == {"": 3, "G": 2, "S2": 1, "H": 1}
+    assert reports.groups(members[4:5]) == []

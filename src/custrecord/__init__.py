@@ -27,7 +27,7 @@ from custrecord.errors import (
     ValidationError,
     WorkerError,
 )
-from custrecord.model import Address, Contact, CreditProfile, Customer, FrozenMap, Kind, Status
+from custrecord.model import Address, CompanyTerms, Contact, CreditProfile, Customer, FrozenMap, Kind, Status
 
 if TYPE_CHECKING:
     from custrecord.access import Access, AccessLog, LoggingAccessLog, MemoryAccessLog
@@ -128,6 +128,7 @@ __all__ = [
     "ClassificationTree",
     "CodeRule",
     "CodeScheme",
+    "CompanyTerms",
     "ConflictError",
     "Contact",
     "Context",

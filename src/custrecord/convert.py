@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, get_args, get_origin
 
-from custrecord.model import Contact, Customer, FrozenMap, Kind, Status
+from custrecord.model import Companies, CompanyTerms, Contact, Customer, FrozenMap, Kind, Status
 
 if TYPE_CHECKING:
     import cattrs
@@ -91,6 +91,21 @@ def _build() -> _Converters:
         datetime, lambda v, _: v if isinstance(v, datetime) else datetime.fromisoformat(v)
     )
     converter.register_structure_hook(FrozenMap, lambda v, _: FrozenMap(v))
+    terms = converter.get_unstructure_hook(CompanyTerms)
+
+    def unstructure_companies(companies: Companies) -> dict[str, Any]:
+        # Unset terms are left out: the flat form holds the mapping in one JSON cell.
+        return {company: {k: v for k, v in terms(t).items() if v is not None}
+                for company, t in companies.items()}
+
+    def structure_companies(value: Any, _: Any) -> Companies:
+        if isinstance(value, Companies):
+            return value
+        return Companies({str(company): t if isinstance(t, CompanyTerms)
+                          else converter.structure(t, CompanyTerms) for company, t in value.items()})
+
+    converter.register_unstructure_hook(Companies, unstructure_companies)
+    converter.register_structure_hook(Companies, structure_companies)
 
     # The same canonical form without the fields that hold their default value.
     set_only = converter.copy(omit_if_default=True)

@@ -42,6 +42,7 @@ __all__ = [
     "ColumnMapError",
     "ColumnPlan",
     "Parts",
+    "companies_text",
     "flatten",
     "identifier_columns",
     "is_field_key",
@@ -51,8 +52,8 @@ __all__ = [
     "split_record",
 ]
 
-#: Keys that carry a whole part in its nested form.
-NESTED_PARTS = frozenset({"address", "contacts", "credit", "extra"})
+#: Keys that carry a whole part in its nested form (``companies``: a mapping, or its JSON cell).
+NESTED_PARTS = frozenset({"address", "contacts", "credit", "extra", "companies"})
 
 #: The key :func:`split_record` files the other-contacts column under, in ``Parts.nested``.
 OTHER_CONTACTS_KEY = "other_contacts"
@@ -86,7 +87,9 @@ class Parts:
     unknown: dict[str, Any] = attrs.Factory(dict)
 
 
-_TOP_NAMES = frozenset(f.path for f in CATALOGUE if "." not in f.path and f.value is not Value.EXTRA)
+_TOP_NAMES = frozenset(
+    f.path for f in CATALOGUE if "." not in f.path and f.value not in (Value.EXTRA, Value.COMPANIES)
+)
 _PART_OF_HEAD = {"address": "address", "credit": "credit", "contacts": "contact"}
 
 
@@ -101,6 +104,8 @@ def _route_of(key: str) -> tuple[str, str] | None:
     field = field_for_column(key)
     if field is None:
         return None
+    if field.value is Value.COMPANIES:
+        return "nested", field.head
     part = _PART_OF_HEAD.get(field.head)
     return ("top", field.head) if part is None else (part, field.leaf)
 
@@ -305,6 +310,13 @@ def other_contacts_text(customer: Customer) -> str | None:
     return json.dumps(others, ensure_ascii=False)
 
 
+def companies_text(customer: Customer) -> str | None:
+    """The companies cell: the credit terms by company as a JSON object, or None."""
+    if not customer.companies:
+        return None
+    return json.dumps(unstructure(customer)["companies"], ensure_ascii=False)
+
+
 def identifier_columns(headers: str = "en") -> frozenset[str]:
     """Headers of the identifier fields, written as text so a spreadsheet never makes them numbers."""
     return frozenset(
@@ -333,6 +345,8 @@ def flatten(customer: Customer, *, headers: str = "en") -> dict[str, str]:
         head, _, tail = field.path.partition(".")
         if head == "contacts[]":
             value = contact.get(tail)
+        elif field.value is Value.COMPANIES:
+            value = companies_text(customer)
         elif tail:
             value = data[head].get(tail)
         else:

@@ -17,10 +17,11 @@ from typing import Any
 
 import attrs
 
+from custrecord.codes import is_code_text
 from custrecord.coerce import COERCERS, BadValue, coerce_extra_value, plain_value
-from custrecord.fields import CATALOGUE, Value
+from custrecord.fields import CATALOGUE, Value, field_for_column
 from custrecord.flat import OTHER_CONTACTS_KEY, route
-from custrecord.model import Address, Contact, CreditProfile, Customer
+from custrecord.model import Address, Companies, CompanyTerms, Contact, CreditProfile, Customer
 from custrecord.problems import Problem, ProblemCode, make_problem
 from custrecord.text import PLACEHOLDERS, has_unstorable, text_of
 
@@ -34,11 +35,15 @@ def _table(head: str) -> Coercers:
     return {
         f.leaf: COERCERS[f.value]
         for f in CATALOGUE
-        if f.value is not Value.EXTRA and (f.head == head if head else "." not in f.path)
+        if f.value not in (Value.EXTRA, Value.COMPANIES) and (f.head == head if head else "." not in f.path)
     }
 
 
 _TOP, _ADDRESS, _CONTACT, _CREDIT = _table(""), _table("address"), _table("contacts"), _table("credit")
+#: The terms of one company: the credit terms plus settlement method and payment terms.
+_COMPANY_TERMS = {**_CREDIT, "settlement_method": _TOP["settlement_method"],
+                  "payment_terms": _TOP["payment_terms"]}
+_COMPANY_LEAVES = frozenset(_COMPANY_TERMS)
 
 #: The flat parts of :class:`custrecord.flat.Parts` whose leaves are coerced one by one: table, path prefix.
 #: A part that :func:`custrecord.flat.route` gives is added here and assembled in :func:`parse`.
@@ -219,6 +224,46 @@ class _Parser:
         )
         return []
 
+    def companies(self, value: Any) -> dict[str, CompanyTerms]:
+        """Credit terms by company: a mapping, or its JSON text (a cell); blank is none.
+
+        Terms are named as in ``credit`` (``limit``, ``days``) or by their column headers
+        (``credit_limit``, ``信用额度``, ``结算方式``). Problems are at ``companies.<id>.<term>``.
+        """
+        value = plain_value(value)
+        if isinstance(value, Companies):
+            value = {k: attrs.asdict(v) for k, v in value.items()}
+        if value is None or (isinstance(value, str) and value.strip() in ("", *PLACEHOLDERS)):
+            return {}
+        data: Any = value
+        if isinstance(value, str):
+            try:
+                data = json.loads(value)
+            except (ValueError, RecursionError):
+                data = None
+        if not isinstance(data, Mapping) or not all(isinstance(t, Mapping | None) for t in data.values()):
+            self.problems.append(make_problem(
+                "companies", ProblemCode.INVALID_FORMAT, value=value,
+                hint='a JSON object of company to terms, such as {"002": {"limit": 50000, "days": 30}}',
+                hint_zh='应为账套到信用条件的JSON对象，如 {"002": {"limit": 50000, "days": 30}}',
+            ))
+            return {}
+        out: dict[str, CompanyTerms] = {}
+        for raw_id, raw_terms in data.items():
+            company = _company_id(raw_id)
+            if company is None:
+                self.problems.append(make_problem(
+                    "companies", ProblemCode.INVALID_FORMAT, value=raw_id, label="company", label_zh="账套",
+                    hint=f"letters, digits, '-', '_', '.' or '/', at most {_COMPANY_ID_LENGTH}",
+                    hint_zh=f"账套编号只能含字母、数字、“-”“_”“.”“/”，最多{_COMPANY_ID_LENGTH}个字符",
+                ))
+                continue
+            if raw_terms is None:
+                continue
+            terms = {_company_leaf(k): v for k, v in raw_terms.items()}
+            out[company] = CompanyTerms(**self.fields(f"companies.{company}.", _COMPANY_TERMS, terms))
+        return out
+
     def extra(self, data: Any, flat_extra: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if data is not None:
@@ -239,6 +284,30 @@ class _Parser:
             out[key] = coerce_extra_value(plain_value(value))
         except BadValue as exc:
             self.problems.append(_problem(f"extra.{key}", exc, value))
+
+
+_COMPANY_ID_LENGTH = 20
+
+
+def _company_id(value: Any) -> str | None:
+    """A company id as stored (upper case, no spaces), or None when it is not one."""
+    try:
+        company = COERCERS[Value.CODE](plain_value(value)) if isinstance(value, str | int) else None
+    except BadValue:
+        return None
+    if company is None or len(company) > _COMPANY_ID_LENGTH or not is_code_text(company):
+        return None
+    return str(company)
+
+
+def _company_leaf(key: Any) -> Any:
+    """A term's name: ``limit`` for ``limit``, ``credit_limit`` or ``信用额度``; other keys as given."""
+    if not isinstance(key, str) or key in _COMPANY_LEAVES:
+        return key
+    field = field_for_column(key)
+    if field is not None and field.head in ("credit", "settlement_method", "payment_terms"):
+        return field.leaf
+    return key
 
 
 def _joined(contacts: Any, others: list[Any]) -> Any:
@@ -325,6 +394,8 @@ def parse(data: Any, *, custom_fields: Iterable[str] = ()) -> tuple[Customer, li
         extra = parser.extra(nested.get("extra"), flat_extra)
     else:
         extra = {}
+    if "companies" in nested:
+        values["companies"] = parser.companies(nested["companies"])
     name = values.pop("name", "")
     try:
         customer = Customer(

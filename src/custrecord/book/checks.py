@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from custrecord.book.groups import parent_problems
 from custrecord.book.revisions import BookContext, code_of
 from custrecord.convert import unstructure
 from custrecord.errors import DuplicateError, ValidationError
@@ -119,6 +120,8 @@ def checked(ctx: BookContext, uow: UnitOfWork, current: Customer, target: Custom
     assert report.customer is not None
     new = report.customer
     problems = [*report.problems, *key_problems(ctx, uow, [(0, new)], own=code_of(current))[0]]
+    if new.parent != current.parent and all(p.path != "parent" for p in problems):
+        problems += parent_problems(ctx, uow, None, new)
     if not profile.lenient and any(p.is_error for p in problems):
         raise ValidationError(problems, record=repr(code_of(current)))
     return new

@@ -19,6 +19,7 @@ import attrs
 
 from custrecord.book.checks import duplicate_problem, key_problems
 from custrecord.book.duplicates import similar_to
+from custrecord.book.groups import parent_problems
 from custrecord.book.results import Registration
 from custrecord.book.revisions import BookContext, code_of
 from custrecord.classification import classify
@@ -161,12 +162,20 @@ def register_many(
     refused: dict[int, Registered] = {}
     admitted: list[tuple[int, Customer, tuple[Problem, ...]]] = []
     clashes = key_problems(ctx, uow, [(c.row, c.customer) for c in candidates], stored=not keys_free)
+    # Parents: stored ones read at once; a parent added by an earlier candidate counts as stored.
+    parents = uow.customers.get_many({c.customer.parent for c in candidates if c.customer.parent})
+    earlier: set[str] = set()
     for index, (candidate, found) in enumerate(zip(candidates, clashes, strict=True)):
         problems = candidate.problems + tuple(found)
+        if all(p.path != "parent" for p in problems):
+            problems += tuple(parent_problems(ctx, uow, who, candidate.customer, stored=parents,
+                                              earlier=earlier))
         if not lenient and any(p.is_error for p in problems):
             refused[index] = Registered(candidate, None, problems)
         else:
             admitted.append((index, _with_defaults(ctx, candidate.customer), problems))
+            if candidate.customer.code:
+                earlier.add(candidate.customer.code)
     codes = _codes(ctx, uow, [customer for _, customer, _ in admitted])
     batch: list[Customer] = []
     results: dict[int, Registered] = dict(refused)

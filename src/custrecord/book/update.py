@@ -7,6 +7,7 @@ from typing import Any
 
 from custrecord.book.approval import awaits_first_approval, changed_events, pending_revision, propose
 from custrecord.book.checks import duplicate_problem, key_problems
+from custrecord.book.groups import parent_problems
 from custrecord.book.revisions import BookContext, code_of, entry, revision
 from custrecord.coerce import is_blank
 from custrecord.convert import unstructure
@@ -50,7 +51,9 @@ def merge_changes(
     ``changes`` uses nested keys (``credit: {limit: ...}``), flat columns
     (``credit_limit``, ``contact_phone``) or Chinese headers (``信用额度``);
     flat contact columns change the primary contact, and the other-contacts column
-    replaces the ones after it. Unknown keys are passed on, so validation reports them.
+    replaces the ones after it; a ``companies`` mapping changes the companies it names
+    (None removes one), its JSON text (a cell) replaces them all. Unknown keys are passed
+    on, so validation reports them.
     """
     data = unstructure(current)
     for key in ("code", "status", *MANAGED_FIELDS):
@@ -62,7 +65,11 @@ def merge_changes(
         else:  # the column stands for every contact after the primary one
             data["contacts"] = data["contacts"][:1]
     for key, value in {**parts.top, **parts.nested}.items():
-        if key in _PARTS:
+        if key == "companies" and isinstance(value, Mapping) and isinstance(data[key], Mapping):
+            # By company: the companies named change, one given as None goes, the others stay.
+            merged = {**data[key], **value}
+            data[key] = {company: terms for company, terms in merged.items() if terms is not None}
+        elif key in _PARTS:
             data[key] = _merged_part(key, data[key], value)
         else:
             data[key] = value
@@ -143,6 +150,9 @@ def apply_update(
     diff = changes_between(base, new)
     check_edit(who, settings.policy, diff)
     problems = [*report.problems, *key_problems(ctx, uow, [(0, new)], own=key)[0]]
+    # An unchanged parent is not checked again (it may have been deleted since).
+    if new.parent != base.parent and all(p.path != "parent" for p in problems):
+        problems += parent_problems(ctx, uow, who, new)
     if not settings.profile.lenient and any(p.is_error for p in problems):
         raise ValidationError(problems, record=repr(key))
     if awaits_first_approval(current):

@@ -171,6 +171,7 @@ def report_data(book: CustomerBook) -> dict[str, Any]:
         "summary": reports.summary(customers),
         **{f"by_{d}": reports.counts_by(customers, d) for d in ("status", "category", "region", "grade")},
         "completeness": reports.completeness(customers),
+        "groups": reports.groups(customers),
     }
 
 
@@ -184,6 +185,9 @@ def print_report(out: Output, data: dict[str, Any], lang: str = "en") -> None:
                 for r in data[f"by_{dim}"]]
         name = dimension_name(dim, lang)
         out.table(say(lang, "by_dimension", dimension=name), [name, say(lang, "col_count")], rows)
+    if data["groups"]:
+        out.table(say(lang, "groups"), [say(lang, c) for c in ("col_group", "col_children", "col_members")],
+                  [(r["group"], r["children"], r["members"]) for r in data["groups"]])
     out.table(
         say(lang, "completeness"),
         [say(lang, c) for c in ("col_field", "col_filled", "col_share")],

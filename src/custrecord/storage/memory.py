@@ -100,6 +100,7 @@ class _State:
         self.reservations: dict[str, dict[str, Reservation]] = {}
         self.raises: dict[str, list[TemporaryRaise]] = {}
         self.owners: dict[str, set[str]] = {}
+        self.children: dict[str, set[str]] = {}
         self.names = NgramIndex()
         self.sequences: dict[str, int] = {}
         self.history: dict[str, list[HistoryEntry]] = {}
@@ -123,6 +124,8 @@ class _State:
                 self.short_names[old.short_name].discard(code)
             if old.owner is not None:
                 self.owners[old.owner].discard(code)
+            if old.parent is not None:
+                self.children[old.parent].discard(code)
         if new is None:
             del self.customers[code]
             self.names.discard(code)
@@ -142,6 +145,8 @@ class _State:
             self.short_names.setdefault(new.short_name, set()).add(code)
         if new.owner is not None:
             self.owners.setdefault(new.owner, set()).add(code)
+        if new.parent is not None:
+            self.children.setdefault(new.parent, set()).add(code)
         if old is None or old.name != new.name:
             self.names.put(code, name_key(new.name))
 
@@ -181,6 +186,8 @@ class _State:
             hits.append(self.short_names.get(query.short_name, set()))
         if query.owner is not None:
             hits.append(self.owners.get(query.owner, set()))
+        if query.parent is not None:
+            hits.append(self.children.get(query.parent, set()))
         fragment = query.fragment() if names else None
         named = self.names.search(fragment) if fragment else None
         if named is not None:

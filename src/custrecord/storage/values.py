@@ -133,7 +133,8 @@ class Query:
     Every filter given must hold (AND). ``status`` is one status or several;
     without it, deleted customers are left out unless ``include_deleted``.
     ``category_prefix`` / ``region_prefix`` match a code and everything under it
-    in its tree. ``short_name`` and ``owner`` match exactly; ``scope`` keeps the
+    in its tree. ``short_name``, ``owner`` and ``parent`` (the direct children of a
+    customer code) match exactly; ``scope`` keeps the
     customers of a :class:`Scope` (an actor's record-level rights). ``name_contains``
     is a case-insensitive substring of the name (Chinese or Latin, any length). Text
     that no store can hold (control characters, broken Unicode) is ``InvalidQuery``,
@@ -153,6 +154,7 @@ class Query:
     tag: str | None = attrs.field(default=None, validator=_optional_text)
     short_name: str | None = attrs.field(default=None, validator=_optional_text)
     owner: str | None = attrs.field(default=None, validator=_optional_text)
+    parent: str | None = attrs.field(default=None, validator=_optional_text)
     scope: Scope | None = None
     name_contains: str | None = attrs.field(default=None, validator=_optional_text)
     include_deleted: bool = False

@@ -34,7 +34,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custrecord.credit import TemporaryRaise
+from custrecord.credit import TemporaryRaise, company_ledger
 from custrecord.diff import changes_between
 from custrecord.errors import (
     ConflictError,
@@ -420,6 +420,7 @@ def queries() -> st.SearchStrategy[Query]:
         tag=st.none() | st.sampled_from(("VIP", "潜在", "KA", "Export", "none")),
         short_name=st.none() | st.sampled_from(("华信", "Acme", "acme")),
         owner=st.none() | st.sampled_from(("王磊", "Tom", "tom")),
+        parent=st.none() | st.sampled_from(("A1", "G10", "g10")),
         scope=st.none() | st.builds(
             Scope,
             categories=st.frozensets(st.sampled_from(("01", "0102", "R", "%")), max_size=2),
@@ -511,6 +512,22 @@ class QueryContract(StorageFixtures):
                 assert storage.customers.count(query.unpaged()) == len(
                     reference_find(stored, query.unpaged())
                 )
+
+    def test_find_by_parent_gives_the_direct_children(self, storage: Storage) -> None:
+        storage.customers.add(_customer("G1"))
+        storage.customers.add(_customer("S1", parent="G1"))
+        child = storage.customers.add(_customer("S2", parent="G1"))
+        storage.customers.add(_customer("S21", parent="S2"))
+        storage.customers.add(_customer("S3", parent="G1", status=Status.FROZEN))
+        assert [c.code for c in storage.customers.find(parent="G1")] == ["S1", "S2", "S3"]
+        assert storage.customers.count(parent="S2") == 1
+        storage.customers.update(attrs.evolve(child, parent="S1"), child.version)
+        assert [c.code for c in storage.customers.find(parent="G1")] == ["S1", "S3"]
+        assert [c.code for c in storage.customers.find(parent="S1")] == ["S2"]
+        storage.customers.delete("S3")
+        assert [c.code for c in storage.customers.find(parent="G1")] == ["S1"]
+        assert [c.code for c in storage.customers.find(parent="G1", include_deleted=True)] == ["S1", "S3"]
+        assert storage.customers.find(parent="NONE") == []
 
     def test_pages_partition_the_result(self, storage: Storage) -> None:
         for i in range(23):
@@ -1001,6 +1018,25 @@ class CreditContract(StorageFixtures):
         assert released.amount == Decimal("80")
         assert credit.release("C1", "SO-1") is None
         assert list(credit.reservations("C1")) == ["SO-2"]
+
+    def test_reservations_of_a_company_are_kept_apart(self, storage: Storage) -> None:
+        storage.customers.add(_customer("C1"))
+        storage.credit.reserve("C1", "SO-1", Decimal("10"), "CNY")
+        in_002 = company_ledger(storage.credit, "002")
+        with storage.unit_of_work() as uow, uow.credit.hold("C1"):
+            company_ledger(uow.credit, "002").reserve("C1", "SO-1", Decimal("20"), "USD")
+        held = in_002.reservations("C1")
+        assert list(held) == ["SO-1"]
+        assert (held["SO-1"].amount, held["SO-1"].currency) == (Decimal("20"), "USD")
+        assert held["SO-1"].company == "002"
+        assert held["SO-1"].customer_code == "C1"
+        assert storage.credit.reservations("C1")["SO-1"].amount == Decimal("10")
+        assert company_ledger(storage.credit, "003").reservations("C1") == {}
+        released = in_002.release("C1", "SO-1")
+        assert released is not None
+        assert released.company == "002"
+        assert in_002.reservations("C1") == {}
+        assert list(storage.credit.reservations("C1")) == ["SO-1"]
 
     def test_amounts_round_trip_exactly(self, storage: Storage) -> None:
         storage.customers.add(_customer("C1"))

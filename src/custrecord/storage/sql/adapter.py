@@ -114,6 +114,7 @@ def _row(customer: Customer, code: str, stamps: tuple[int, str, str] | None = No
         "region": customer.region,
         "short_name": customer.short_name,
         "owner": customer.owner,
+        "parent": customer.parent,
         "status": customer.status.value,
         "priority": customer.priority,
         "version": version,
@@ -403,7 +404,7 @@ class _Customers:
                 conditions.append(c.status.not_in(others))
             else:
                 conditions.append(c.status.in_(sorted(s.value for s in statuses)))
-        for field in ("kind", "country", "category", "region", "short_name", "owner"):
+        for field in ("kind", "country", "category", "region", "short_name", "owner", "parent"):
             value = getattr(query, field)
             if value is not None:
                 conditions.append(c[field] == str(value))

@@ -125,6 +125,16 @@ def _v4(conn: Connection, t: Tables) -> None:
     t.metadata.create_all(conn, tables=[t.credit_reservations, t.credit_raises])
 
 
+def _v6(conn: Connection, t: Tables) -> None:
+    """The parent company (上级客户) becomes a column with an index: a customer's children are a lookup."""
+    _add_indexed_column(conn, t, "parent")
+
+
+def _v6_down(conn: Connection, t: Tables) -> None:
+    """Parents stay in the documents: only the column and its index go."""
+    _drop_column(conn, t, "parent")
+
+
 def _v2_down(conn: Connection, t: Tables) -> None:
     """Short names stay in the documents; history rows keep the changes form, which 0.1 reads too."""
     drop_index(conn, t, t.short_name_unique)
@@ -220,6 +230,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "customers.owner column and index", _v3, revert=_v3_down),
     Migration(4, "credit reservations and temporary raises", _v4, revert=_v4_down, check=_v4_check),
     Migration(5, "customer_grams: the name index for 1-2 character fragments", _v5, revert=_v5_down),
+    Migration(6, "customers.parent column and index", _v6, revert=_v6_down),
 )
 assert MIGRATIONS[-1].version == SCHEMA_VERSION
 

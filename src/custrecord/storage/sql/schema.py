@@ -38,7 +38,7 @@ __all__ = ["DEFAULT_PREFIX", "SCHEMA_VERSION", "Tables", "build_tables"]
 DEFAULT_PREFIX = "custrecord_"
 
 #: The schema version this code writes; see :mod:`custrecord.storage.sql.migrations`.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _text(length: int) -> TypeEngine[str]:
@@ -126,6 +126,7 @@ def build_tables(prefix: str = DEFAULT_PREFIX) -> Tables:
         Column("region", _text(128)),
         Column("short_name", _text(191)),
         Column("owner", _text(191)),
+        Column("parent", _text(64)),
         Column("status", _text(16), nullable=False),
         Column("prior_status", _text(16)),
         Column("priority", Integer),
@@ -139,6 +140,7 @@ def build_tables(prefix: str = DEFAULT_PREFIX) -> Tables:
         Index(f"{p}customers_region_ix", "region"),
         Index(f"{p}customers_short_name_ix", "short_name"),
         Index(f"{p}customers_owner_ix", "owner"),
+        Index(f"{p}customers_parent_ix", "parent"),
         Index(f"{p}customers_status_ix", "status", "code"),
         Index(f"{p}customers_updated_ix", "updated_at"),
         **_MYSQL,
