@@ -62,6 +62,7 @@ from custrecord.storage.documents import (
 )
 from custrecord.storage.sql.engine import READ_ONLY, is_memory_sqlite, make_engine, parse_url
 from custrecord.storage.sql.errors import translate_errors
+from custrecord.storage.sql.lookup import LookupIndex, lookup_rows
 from custrecord.storage.sql.migrations import migrate
 from custrecord.storage.sql.schema import DEFAULT_PREFIX, Tables, build_tables
 from custrecord.storage.sql.search import NameSearch
@@ -110,6 +111,7 @@ def _row(customer: Customer, code: str, stamps: tuple[int, str, str] | None = No
         "region": customer.region,
         "short_name": customer.short_name,
         "owner": customer.owner,
+        "department": customer.department,
         "status": customer.status.value,
         "priority": customer.priority,
         "version": version,
@@ -227,6 +229,7 @@ class _Customers:
             after = search.last_id(self._conn)
             self._conn.execute(self._s.insert_customer, _row(stored, code))
             search.index_new(self._conn, after)
+            self._unit.storage.lookup.replace(self._conn, code, None, stored)
         self._write_tags(code, stored.tags, replace=False)
         return stored
 
@@ -250,15 +253,19 @@ class _Customers:
                     written.extend(chunk)
                     rows: list[dict[str, Any]] = []
                     tags: list[dict[str, str]] = []
+                    keys: list[dict[str, str]] = []
                     for customer in chunk:
                         code = customer.code
                         if not code:
                             raise StorageError("cannot store a customer without a code: assign one first")
                         rows.append(_row(customer, code, stamps))
                         tags.extend({"code": code, "tag": tag} for tag in customer.tags)
+                        keys.extend(lookup_rows(customer, code))
                     self._unit.insert_rows(self._t.customers, rows)
                     if tags:
                         self._unit.insert_rows(self._t.tags, tags)
+                    if keys:
+                        self._unit.insert_rows(self._t.lookup, keys)
                     count += len(rows)
                     chunk = list(islice(items, _CHUNK))
                 search.index_new(self._conn, after)
@@ -272,7 +279,8 @@ class _Customers:
                 self._conn.exec_driver_sql(f'ANALYZE "{self._t.customers.name}"')
         return count
 
-    def _store(self, row: Row[Any], new: Customer, old_status: Status, *, tags_changed: bool) -> None:
+    def _store(self, row: Row[Any], new: Customer, old: Customer, *, tags_changed: bool) -> None:
+        old_status = old.status
         code = new.code
         assert code is not None
         values = _row(new, code)
@@ -283,6 +291,8 @@ class _Customers:
         del values["code"]
         values["p_id"] = row.id
         self._execute(self._s.update_customer, values)
+        with translate_errors():
+            self._unit.storage.lookup.replace(self._conn, code, old, new)
         if tags_changed:
             self._write_tags(code, new.tags, replace=True)
 
@@ -296,7 +306,7 @@ class _Customers:
         stored = attrs.evolve(
             customer, version=row.version + 1, created_at=old.created_at, updated_at=self._unit.now()
         )
-        self._store(row, stored, old.status, tags_changed=old.tags != stored.tags)
+        self._store(row, stored, old, tags_changed=old.tags != stored.tags)
         return stored
 
     def delete(self, code: str, *, expected_version: int | None = None) -> Customer:
@@ -309,7 +319,7 @@ class _Customers:
         stored = attrs.evolve(
             old, status=Status.DELETED, version=old.version + 1, updated_at=self._unit.now()
         )
-        self._store(row, stored, old.status, tags_changed=False)
+        self._store(row, stored, old, tags_changed=False)
         return stored
 
     def restore(self, code: str, *, expected_version: int | None = None) -> Customer:
@@ -321,7 +331,7 @@ class _Customers:
             return old
         status = Status(row.prior_status) if row.prior_status else Status.ACTIVE
         stored = attrs.evolve(old, status=status, version=old.version + 1, updated_at=self._unit.now())
-        self._store(row, stored, old.status, tags_changed=False)
+        self._store(row, stored, old, tags_changed=False)
         return stored
 
     def purge(self, code: str) -> None:
@@ -374,7 +384,7 @@ class _Customers:
                 conditions.append(c.status.not_in(others))
             else:
                 conditions.append(c.status.in_(sorted(s.value for s in statuses)))
-        for field in ("kind", "country", "category", "region", "short_name", "owner"):
+        for field in ("kind", "country", "category", "region", "short_name", "owner", "department"):
             value = getattr(query, field)
             if value is not None:
                 conditions.append(c[field] == str(value))
@@ -386,6 +396,7 @@ class _Customers:
             conditions.extend(_scope_conditions(c, query.scope))
         if query.tag is not None:
             conditions.append(c.code.in_(select(t.tags.c.code).where(t.tags.c.tag == query.tag)))
+        conditions.extend(self._unit.storage.lookup.conditions(query, self._conn))
         fragment = query.fragment()
         by_id = False
         if fragment:
@@ -812,6 +823,7 @@ class SqlStorage:
                 raise
         self.dialect = self.engine.dialect.name
         self.statements = Statements(self.tables)
+        self.lookup = LookupIndex(self.tables.lookup, self.tables.customers)
         self._inserts: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...] | None]] = {}
         self.customers = _SqlCustomers(self)
         self.sequences = AutoSequences(self.unit_of_work)

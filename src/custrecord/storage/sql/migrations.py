@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from custrecord.diff import changes_between
 from custrecord.errors import StorageError
 from custrecord.storage.documents import dump_json, from_document, load_json, time_text
+from custrecord.storage.sql.lookup import build_lookup
 from custrecord.storage.sql.schema import SCHEMA_VERSION, Tables
 from custrecord.storage.values import utcnow
 
@@ -110,6 +111,14 @@ def _v4(conn: Connection, t: Tables) -> None:
     t.metadata.create_all(conn, tables=[t.credit_reservations, t.credit_raises])
 
 
+def _v5(conn: Connection, t: Tables) -> None:
+    """Customers are found by contact phone, e-mail and name and by tax ID through a side table,
+    built here from every stored document; the department (分管部门) becomes a column with an index."""
+    _add_indexed_column(conn, t, "department")
+    t.lookup.create(conn)
+    build_lookup(conn, t.customers, t.lookup)
+
+
 def _add_indexed_column(conn: Connection, t: Tables, name: str) -> None:
     """Add the customers' column ``name`` as the schema defines it, index it, fill it from the documents."""
     c = t.customers
@@ -151,6 +160,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "customers.short_name column and index; history of added customers as changes", _v2),
     Migration(3, "customers.owner column and index", _v3),
     Migration(4, "credit reservations and temporary raises", _v4),
+    Migration(5, "customer look-up table (phones, e-mails, contacts, tax IDs); customers.department", _v5),
 )
 assert MIGRATIONS[-1].version == SCHEMA_VERSION
 
