@@ -60,9 +60,22 @@ converter.register_structure_hook(
 )
 converter.register_structure_hook(FrozenMap, lambda v, _: FrozenMap(v))
 
+_contact_fields = converter.get_unstructure_hook(Contact)
+
+
+def _contact_hook(contact: Contact) -> dict[str, Any]:
+    # A contact without an id (stored before ids existed) unstructures as it always did.
+    data: dict[str, Any] = _contact_fields(contact)
+    if data["id"] is None:
+        del data["id"]
+    return data
+
+
+converter.register_unstructure_hook(Contact, _contact_hook)
+
 #: The same canonical form without the fields that hold their default value.
 _set_only = converter.copy(omit_if_default=True)
-_contact = converter.get_unstructure_hook(Contact)
+_contact = _contact_hook
 # The address and credit parts are unstructured whatever they hold and dropped when
 # empty: the same as comparing them with their defaults first, and cheaper, since
 # comparing two value objects compares every field before unstructuring does it again.

@@ -38,6 +38,8 @@ def _table(head: str) -> Coercers:
 
 
 _TOP, _ADDRESS, _CONTACT, _CREDIT = _table(""), _table("address"), _table("contacts"), _table("credit")
+# A contact's id is no column of the flat form, but nested data and the other-contacts cell keep it.
+_CONTACT = {**_CONTACT, "id": COERCERS[Value.IDENTIFIER]}
 
 
 def _problem(path: str, exc: BadValue, value: Any) -> Problem:

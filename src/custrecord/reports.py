@@ -42,6 +42,8 @@ _DIMENSIONS: dict[str, Callable[[Customer], Iterable[str]]] = {
     "kind": lambda c: [c.kind.value],
     "country": lambda c: [c.country],
     "tag": lambda c: sorted(c.tags) or [""],
+    "owner": lambda c: [c.owner or ""],
+    "department": lambda c: [c.department or ""],
 }
 
 
@@ -53,7 +55,8 @@ def _keys(dimension: str) -> Callable[[Customer], Iterable[str]]:
 
 
 def counts_by(customers: Iterable[Customer], dimension: str) -> list[dict[str, Any]]:
-    """Customer counts by ``category``, ``region``, ``grade``, ``status``, ``kind``, ``country`` or ``tag``.
+    """Customer counts by ``category``, ``region``, ``grade``, ``status``, ``kind``, ``country``, ``tag``,
+    ``owner`` (专管业务员) or ``department`` (分管部门).
 
     A blank value is counted under ``""``; a customer with several tags counts once per tag.
     """
