@@ -15,12 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from custrecord import convert
 from custrecord.book.approval import awaits_first_approval, changed_events, pending_revision, propose
 from custrecord.book.checks import phone_problems
 from custrecord.book.revisions import BookContext, entry, revision
 from custrecord.coerce import is_blank
 from custrecord.contact_ids import contact_path, next_id, with_contact_ids
-from custrecord.convert import converter, unstructure
+from custrecord.convert import unstructure
 from custrecord.diff import FieldChange, apply_changes
 from custrecord.errors import ConflictError, NotFound, ValidationError
 from custrecord.events import Event
@@ -164,7 +165,7 @@ def _change(
 
 
 def _plain(contact: Contact) -> dict[str, Any]:
-    data: dict[str, Any] = converter.unstructure(contact)
+    data: dict[str, Any] = convert.converter.unstructure(contact)
     return data
 
 

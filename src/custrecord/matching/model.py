@@ -27,7 +27,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
-from functools import lru_cache
 
 import attrs
 
@@ -80,11 +79,13 @@ class Model:
     matches: float = 0.0
     pairs: int = 0
     comparisons: tuple[Comparison, ...] = attrs.field(default=COMPARISONS, repr=False, eq=False)
+    #: Each comparison's measure, in order: the scoring loop reads them once a pair. Held here
+    #: rather than looked up by the comparisons, whose hash walks every level of every one.
+    measures: tuple[Measure, ...] = attrs.field(init=False, repr=False, eq=False)
 
-    @property
-    def measures(self) -> tuple[Measure, ...]:
-        """Each comparison's measure, in order (the hot loop reads them from here)."""
-        return _measures(self.comparisons)
+    @measures.default
+    def _measures(self) -> tuple[Measure, ...]:
+        return tuple(c.measure for c in self.comparisons)
 
     @property
     def fitted(self) -> bool:
@@ -123,10 +124,6 @@ class Model:
 
 DEFAULT_MODEL = Model.default()
 
-
-@lru_cache(maxsize=8)
-def _measures(comparisons: tuple[Comparison, ...]) -> tuple[Measure, ...]:
-    return tuple(c.measure for c in comparisons)
 
 
 def _normalised(values: Sequence[float]) -> list[float]:

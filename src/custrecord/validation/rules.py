@@ -99,7 +99,7 @@ def check_required(customer: Customer, ctx: Context) -> None:
 
 _TOP_TEXTS = (
     "code", "name", "short_name", "tax_id", "category", "region", "industry", "legal_representative",
-    "bank_name", "bank_account", "settlement_method", "payment_terms", "remarks",
+    "bank_name", "bank_account", "settlement_method", "payment_terms", "remarks", "owner", "department",
 )
 _ADDRESS_TEXTS = tuple(
     (name, f"address.{name}") for name in ("province", "city", "district", "street", "postcode")
