@@ -210,3 +210,21 @@ def test_import_reports_shared_phones_per_row(book: CustomerBook) -> None:
     ]
     assert "row 3" in outcomes[2].problems[0].message
     assert f"customer {other}" in outcomes[4].problems[0].message
+
+
+def test_merged_contacts_keep_unique_ids(book: CustomerBook) -> None:
+    a = book.add(HUAXIN).code or ""
+    b = book.add({"name": "苏州华信科技有限公司",
+                  "contacts": [{"name": "李娜", "mobile": "13900001111"}]}).code or ""
+    merged = book.merge([a, b], survivor=a, reason="同一客户")
+    assert sorted(c.id or "" for c in merged.contacts) == ["c1", "c2"]
+    assert book.update_contact(a, "c2", {"title": "出纳"}).contacts[1].title == "出纳"
+
+
+def test_contact_history_is_masked_for_who_reads_it(book: CustomerBook) -> None:
+    code = book.add(HUAXIN).code or ""
+    book.add_contact(code, {"name": "李", "mobile": "13900001111", "email": "li@example.com"})
+    book.update_contact(code, "c2", {"mobile": "13700001111"})
+    seen = repr(book.history(code, actor=VIEWER))
+    assert [s for s in ("13900001111", "13700001111", "li@example.com") if s in seen] == []
+    assert "13700001111" in repr(book.history(code, actor=SALES))
