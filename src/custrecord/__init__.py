@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from custrecord.permissions import Action, Actor, PermissionDenied, RolePolicy, Scope
     from custrecord.problems import Problem, ProblemCode, Report, Severity
     from custrecord.settings import Settings
+    from custrecord.storage.backup import BackupInfo, restore
     from custrecord.storage.values import HistoryEntry, Query
     from custrecord.validation.engine import Context, Profile, Rule, structure, validate, validate_many
 
@@ -63,6 +64,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "CounterSequence": ("custrecord.codes", "CounterSequence"),
     "CreditDecision": ("custrecord.credit", "CreditDecision"),
     "CreditPolicy": ("custrecord.credit", "CreditPolicy"),
+    "BackupInfo": ("custrecord.storage.backup", "BackupInfo"),
     "CustomerBook": ("custrecord.book", "CustomerBook"),
     "Event": ("custrecord.events", "Event"),
     "Grade": ("custrecord.credit", "Grade"),
@@ -91,6 +93,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "flatten": ("custrecord.flat", "flatten"),
     "load": ("custrecord.convert", "load"),
     "open": ("custrecord.book", "open_book"),
+    "restore": ("custrecord.storage.backup", "restore"),
     "structure": ("custrecord.validation.engine", "structure"),
     "unstructure": ("custrecord.convert", "unstructure"),
     "validate": ("custrecord.validation.engine", "validate"),
@@ -118,6 +121,7 @@ __all__ = [
     "Action",
     "Actor",
     "Address",
+    "BackupInfo",
     "BatchResult",
     "ClassificationRule",
     "ClassificationTree",
@@ -169,6 +173,7 @@ __all__ = [
     "flatten",
     "load",
     "open",
+    "restore",
     "structure",
     "unstructure",
     "validate",
