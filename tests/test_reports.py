@@ -37,6 +37,15 @@ def test_counts_by_category_and_tag(customers: list[custrecord.Customer]) -> Non
     assert {r["tag"]: r["count"] for r in reports.counts_by(customers, "tag")} == {"": 2, "VIP": 1, "重点": 1}
 
 
+def test_counts_by_owner_and_department() -> None:
+    rows = [{"name": "甲", "owner": "王磊", "department": "华东"}, {"name": "乙", "owner": "王磊"},
+            {"name": "丙"}]
+    customers = [custrecord.structure(r) for r in rows]
+    assert reports.counts_by(customers, "owner") == [{"owner": "", "count": 1}, {"owner": "王磊", "count": 2}]
+    assert reports.counts_by(customers, "department") == [
+        {"department": "", "count": 2}, {"department": "华东", "count": 1}]
+
+
 def test_unknown_dimension_is_a_clear_error(customers: list[custrecord.Customer]) -> None:
     with pytest.raises(ValueError, match="unknown dimension 'colour'"):
         reports.counts_by(customers, "colour")

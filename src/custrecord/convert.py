@@ -107,9 +107,19 @@ def _build() -> _Converters:
     converter.register_unstructure_hook(Companies, unstructure_companies)
     converter.register_structure_hook(Companies, structure_companies)
 
+    contact_fields = converter.get_unstructure_hook(Contact)
+
+    def contact(value: Contact) -> dict[str, Any]:
+        # A contact without an id (stored before ids existed) unstructures as it always did.
+        data: dict[str, Any] = contact_fields(value)
+        if data["id"] is None:
+            del data["id"]
+        return data
+
+    converter.register_unstructure_hook(Contact, contact)
+
     # The same canonical form without the fields that hold their default value.
     set_only = converter.copy(omit_if_default=True)
-    contact = converter.get_unstructure_hook(Contact)
     # The address and credit parts are unstructured whatever they hold and dropped when
     # empty: the same as comparing them with their defaults first, and cheaper, since
     # comparing two value objects compares every field before unstructuring does it again.

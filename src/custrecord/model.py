@@ -123,9 +123,11 @@ class Contact:
     phone: str | None = None
     mobile: str | None = None
     email: str | None = None
+    #: Unique within the customer, given by the book (see :mod:`custrecord.contact_ids`).
+    id: str | None = None
 
     def is_empty(self) -> bool:
-        """True when no part is filled in."""
+        """True when no part is filled in (the id is no part)."""
         return not any((self.name, self.title, self.phone, self.mobile, self.email))
 
 

@@ -44,6 +44,8 @@ _TOP, _ADDRESS, _CONTACT, _CREDIT = _table(""), _table("address"), _table("conta
 _COMPANY_TERMS = {**_CREDIT, "settlement_method": _TOP["settlement_method"],
                   "payment_terms": _TOP["payment_terms"]}
 _COMPANY_LEAVES = frozenset(_COMPANY_TERMS)
+# A contact's id is no column of the flat form, but nested data and the other-contacts cell keep it.
+_CONTACT = {**_CONTACT, "id": COERCERS[Value.IDENTIFIER]}
 
 #: The flat parts of :class:`custrecord.flat.Parts` whose leaves are coerced one by one: table, path prefix.
 #: A part that :func:`custrecord.flat.route` gives is added here and assembled in :func:`parse`.

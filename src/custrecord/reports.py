@@ -43,6 +43,8 @@ _DIMENSIONS: dict[str, Callable[[Customer], Iterable[str]]] = {
     "country": lambda c: [c.country],
     "tag": lambda c: sorted(c.tags) or [""],
     "parent": lambda c: [c.parent or ""],
+    "owner": lambda c: [c.owner or ""],
+    "department": lambda c: [c.department or ""],
 }
 
 
@@ -54,8 +56,8 @@ def _keys(dimension: str) -> Callable[[Customer], Iterable[str]]:
 
 
 def counts_by(customers: Iterable[Customer], dimension: str) -> list[dict[str, Any]]:
-    """Customer counts by ``category``, ``region``, ``grade``, ``status``, ``kind``, ``country``, ``tag``
-    or ``parent`` (the children of each parent company).
+    """Customer counts by ``category``, ``region``, ``grade``, ``status``, ``kind``, ``country``, ``tag``,
+    ``owner`` (专管业务员), ``department`` (分管部门) or ``parent`` (the children of each parent company).
 
     A blank value is counted under ``""``; a customer with several tags counts once per tag.
     """

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from custrecord.book.approval import Revision, pending_revision
 from custrecord.book.batch import run_batch
 from custrecord.book.bulk_import import ImportOptions, Record, import_chunks
+from custrecord.book.contacts import add_contact, remove_contact, update_contact
 from custrecord.book.credit import check_order, grant_temporary_raise, override_decision, release_order
 from custrecord.book.duplicates import duplicate_groups
 from custrecord.book.erasure import erase_customer
@@ -288,6 +289,60 @@ class CustomerBook:
         """
         who = self._gate.authorise(actor, Action.EDIT)
         stored = self._run(update_customer, who, normalise_code(code), changes, reason, expected_version)
+        return self._gate.view(stored, who)
+
+    # -- contacts -----------------------------------------------------------
+
+    def add_contact(
+        self,
+        code: str,
+        data: Mapping[str, Any],
+        *,
+        expected_version: int | None = None,
+        actor: Actor | None = None,
+        reason: str | None = None,
+    ) -> Customer:
+        """Add one contact (``name``, ``title``, ``phone``, ``mobile``, ``email``; headers as on import)
+        at the end of the customer's contacts; returns the customer, the new contact last.
+
+        The contact gets an id (``c3``) unless it brings a free one. Checked like
+        :meth:`update`: validation (``contacts[2].mobile``), field rights, approval
+        (a change that waits leaves the customer as it is), ``duplicate_phone``;
+        ``expected_version``, when given, must be the stored version.
+        """
+        who = self._gate.authorise(actor, Action.EDIT)
+        stored = self._run(add_contact, who, normalise_code(code), data, reason, expected_version)
+        return self._gate.view(stored, who)
+
+    def update_contact(
+        self,
+        code: str,
+        contact_id: str,
+        changes: Mapping[str, Any],
+        *,
+        expected_version: int | None = None,
+        actor: Actor | None = None,
+        reason: str | None = None,
+    ) -> Customer:
+        """Change the fields ``changes`` names of contact ``contact_id`` (None clears one), checked as
+        :meth:`add_contact` is; ``NotFound`` when the customer has no such contact."""
+        who = self._gate.authorise(actor, Action.EDIT)
+        stored = self._run(update_contact, who, normalise_code(code), contact_id, changes, reason,
+                           expected_version)
+        return self._gate.view(stored, who)
+
+    def remove_contact(
+        self,
+        code: str,
+        contact_id: str,
+        *,
+        expected_version: int | None = None,
+        actor: Actor | None = None,
+        reason: str | None = None,
+    ) -> Customer:
+        """Remove contact ``contact_id``; checked and recorded as :meth:`add_contact`."""
+        who = self._gate.authorise(actor, Action.EDIT)
+        stored = self._run(remove_contact, who, normalise_code(code), contact_id, reason, expected_version)
         return self._gate.view(stored, who)
 
     # -- import -------------------------------------------------------------

@@ -160,7 +160,8 @@ _VALUES = {
     "deleted": "已删除", "enterprise": "企业", "individual": "个人", "pass": "通过", "warn": "预警",
     "block": "拦截",
 }
-_DIMENSIONS = {"status": "状态", "category": "所属分类", "region": "所属地区", "grade": "信用等级"}
+_DIMENSIONS = {"status": "状态", "category": "所属分类", "region": "所属地区", "grade": "信用等级",
+               "owner": "专管业务员", "department": "分管部门"}
 
 
 class CliError(CustrecordError):
