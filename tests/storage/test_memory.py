@@ -68,7 +68,7 @@ def test_a_common_fragment_page_agrees_with_a_full_search() -> None:
 def test_kit_examples_follow_the_hypothesis_profile() -> None:
     from hypothesis import settings
 
-    from custrecord.testing import kit
+    from custrecord.testing import contract_base, kit
 
     assert [kit.rich_examples(n) for n in (2000, 60, 40, 10)] == [666, 20, 13, 5]
-    assert kit._rich.max_examples == kit.rich_examples(settings().max_examples)
+    assert contract_base.rich_settings.max_examples == kit.rich_examples(settings().max_examples)
