@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from itertools import islice
 from typing import Any
 
@@ -36,15 +35,11 @@ from sqlalchemy import (
     or_,
     select,
     text,
-    tuple_,
-    update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import UnaryExpression
 
 from custrecord.convert import unstructure_set
-from custrecord.credit.ledger import Reservation, order_key
-from custrecord.credit.limits import TemporaryRaise
 from custrecord.errors import ConflictError, DuplicateError, NotFound, StorageError
 from custrecord.model import Customer, Status
 from custrecord.storage.autocommit import (
@@ -55,39 +50,33 @@ from custrecord.storage.autocommit import (
     AutoOutbox,
     AutoSequences,
 )
-from custrecord.storage.batch import check_new, check_new_events, chunks, tax_key
+from custrecord.storage.batch import check_new, chunks, tax_key
 from custrecord.storage.documents import (
     dump_json,
     from_document,
-    load_json,
-    parse_time,
     time_text,
 )
-from custrecord.storage.sql.bulk import insert_many
+from custrecord.storage.sql.archive import SqlArchive
+from custrecord.storage.sql.bulk import CHUNK, insert_many
+from custrecord.storage.sql.credit import SqlCredit
 from custrecord.storage.sql.engine import READ_ONLY, is_memory_sqlite, make_engine, parse_url
-from custrecord.storage.sql.errors import translate_errors
+from custrecord.storage.sql.errors import storable, translate_errors
+from custrecord.storage.sql.journal import SqlHistory, SqlOutbox, SqlSequences
 from custrecord.storage.sql.lookup import LookupIndex, lookup_rows
 from custrecord.storage.sql.migrations import drop_index, migrate
-from custrecord.storage.sql.schema import DEFAULT_PREFIX, SCHEMA_VERSION, Tables, build_tables
+from custrecord.storage.sql.schema import DEFAULT_PREFIX, Tables, build_tables
 from custrecord.storage.sql.search import NameSearch
 from custrecord.storage.sql.statements import IN_BATCH, Statements
 from custrecord.storage.values import (
-    Change,
-    HistoryEntry,
-    OutboxEvent,
     Query,
     Scope,
     make_query,
     name_key,
-    redact_changes,
-    redact_payload,
     utcnow,
 )
-from custrecord.text import has_unstorable
 
 __all__ = ["SqlStorage", "downgrade", "open_sql"]
 
-_CHUNK = 2000
 #: Rows added at once after which PostgreSQL statistics are refreshed.
 _ANALYZE_AFTER = 10_000
 
@@ -137,12 +126,6 @@ def _scope_conditions(c: Any, scope: Scope) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _storable(*texts: object) -> bool:
-    """Whether each key is text a database could hold: no stored key is anything else, so a
-    lookup of one that is not (broken Unicode, NUL) finds nothing instead of failing in the driver."""
-    return all(isinstance(text, str) and not has_unstorable(text) for text in texts)
-
-
 def _check_version(code: str, actual: int, expected: int) -> None:
     if actual != expected:
         raise ConflictError(
@@ -164,7 +147,7 @@ class _Customers:
             return self._conn.execute(statement, params)
 
     def _locked(self, code: str) -> Row[Any]:
-        row = self._execute(self._s.locked, {"p_code": code}).first() if _storable(code) else None
+        row = self._execute(self._s.locked, {"p_code": code}).first() if storable(code) else None
         if row is None:
             raise NotFound(f"no customer with code {code!r}")
         return row  # type: ignore[no-any-return]
@@ -177,20 +160,20 @@ class _Customers:
             self._execute(self._s.insert_tags, rows)
 
     def get(self, code: str) -> Customer:
-        doc = self._execute(self._s.doc_by_code, {"p_code": code}).scalar() if _storable(code) else None
+        doc = self._execute(self._s.doc_by_code, {"p_code": code}).scalar() if storable(code) else None
         if doc is None:
             raise NotFound(f"no customer with code {code!r}")
         return from_document(doc)
 
     def get_by_tax_id(self, country: str, tax_id: str) -> Customer:
         params = {"p_country": country, "p_tax_id": tax_id}
-        doc = self._execute(self._s.doc_by_tax_id, params).scalar() if _storable(country, tax_id) else None
+        doc = self._execute(self._s.doc_by_tax_id, params).scalar() if storable(country, tax_id) else None
         if doc is None:
             raise NotFound(f"no customer with tax ID {country} {tax_id}")
         return from_document(doc)
 
     def get_many(self, codes: Iterable[str]) -> dict[str, Customer]:
-        wanted = [code for code in dict.fromkeys(codes) if _storable(code)]
+        wanted = [code for code in dict.fromkeys(codes) if storable(code)]
         found: dict[str, Customer] = {}
         for part in chunks(wanted, IN_BATCH):
             for code, doc in self._execute(self._s.docs_by_codes, {"p_codes": part}):
@@ -199,7 +182,7 @@ class _Customers:
 
     def get_many_by_tax_id(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Customer]:
         keyed = dict.fromkeys((country, tax_id) for country, tax_id in keys)
-        wanted = [key for key in keyed if _storable(*key)]
+        wanted = [key for key in keyed if storable(*key)]
         found: dict[tuple[str, str], Customer] = {}
         for country, tax_ids in _by_country(wanted).items():
             for part in chunks(tax_ids, IN_BATCH):
@@ -247,7 +230,7 @@ class _Customers:
         """Insert customers with ``stamps`` (version, created, updated), or as stored (None: their
         own stamps, and the status before deletion given with each); all or nothing."""
         items = iter(customers)
-        chunk = list(islice(items, _CHUNK))
+        chunk = list(islice(items, CHUNK))
         if not chunk:
             return 0
         search = self._unit.storage.search
@@ -283,7 +266,7 @@ class _Customers:
                     if keys:
                         self._unit.insert_rows(self._t.lookup, keys)
                     count += len(rows)
-                    chunk = list(islice(items, _CHUNK))
+                    chunk = list(islice(items, CHUNK))
                 if after is not None:
                     search.index_new(self._conn, after)
         except DuplicateError:
@@ -479,366 +462,6 @@ class _Customers:
         return int(self._execute(statement).scalar_one())
 
 
-class _Sequences:
-    def __init__(self, unit: _Unit) -> None:
-        self._unit = unit
-        self._s = unit.storage.statements
-
-    def _advance(self, key: str, count: int) -> int:
-        """Add ``count`` to counter ``key`` under its row lock; returns the new value."""
-        s, conn, params = self._s, self._unit.conn, {"p_key": key}
-        with translate_errors():
-            if conn.execute(s.counter, params).first() is None:
-                self._unit.storage.create_counter(key, conn)
-            conn.execute(s.bump, {"p_key": key, "p_count": count})
-            return int(conn.execute(s.counter, params).scalar_one())
-
-    def next_value(self, key: str) -> int:
-        return self._advance(key, 1)
-
-    def next_values(self, key: str, count: int) -> range:
-        if count < 0:
-            raise ValueError(f"cannot reserve a negative number of values ({count})")
-        if count == 0:
-            return range(0)
-        last = self._advance(key, count)
-        return range(last - count + 1, last + 1)
-
-
-def _history_row(entry: HistoryEntry) -> dict[str, Any]:
-    return {
-        "code": entry.code,
-        "version": entry.version,
-        "action": entry.action,
-        "actor": entry.actor,
-        "reason": entry.reason,
-        "at": time_text(entry.at),
-        "changes": dump_json(entry.changes),  # named tuples: JSON arrays as they are
-    }
-
-
-def _stored_changes(text: str) -> tuple[Change, ...]:
-    """The changes of a history row: a JSON list of ``[path, old, new]``."""
-    return tuple(Change(*item) for item in load_json(text))
-
-
-def _history_entry(row: Row[Any]) -> HistoryEntry:
-    return HistoryEntry(
-        code=row.code,
-        version=row.version,
-        action=row.action,
-        actor=row.actor,
-        reason=row.reason,
-        at=parse_time(row.at),
-        changes=_stored_changes(row.changes),
-    )
-
-
-class _History:
-    def __init__(self, unit: _Unit) -> None:
-        self._unit = unit
-        self._t = unit.storage.tables.history
-
-    def append(self, entry: HistoryEntry) -> None:
-        with translate_errors():
-            self._unit.conn.execute(self._unit.storage.statements.insert_history, _history_row(entry))
-
-    def append_many(self, entries: Iterable[HistoryEntry]) -> None:
-        for part in chunks(entries, _CHUNK):
-            self._unit.insert_rows(self._t, [_history_row(entry) for entry in part])
-
-    def list(self, code: str) -> Sequence[HistoryEntry]:
-        if not _storable(code):
-            return ()
-        t = self._t
-        with translate_errors():
-            rows = self._unit.conn.execute(select(t).where(t.c.code == code).order_by(t.c.id)).all()
-        return tuple(_history_entry(row) for row in rows)
-
-
-    def redact(self, code: str, paths: Iterable[str], values: Iterable[str] = ()) -> int:
-        t = self._t
-        covered, secrets = frozenset(paths), frozenset(values)
-        changed = 0
-        with translate_errors():
-            rows = self._unit.conn.execute(select(t.c.id, t.c.changes).where(t.c.code == code)).all()
-            for row in rows:
-                redacted = redact_changes(_stored_changes(row.changes), covered, secrets)
-                if redacted is not None:
-                    text = dump_json([list(change) for change in redacted])
-                    self._unit.conn.execute(update(t).where(t.c.id == row.id).values(changes=text))
-                    changed += 1
-        return changed
-
-
-def _event_row(event: OutboxEvent, texts: dict[Any, str] | None = None) -> dict[str, Any]:
-    """The column values of ``event``; ``texts`` remembers payload texts across a batch."""
-    payload = event.payload
-    text = None
-    if texts is not None:
-        # A bulk import announces thousands of customers with the same small payload.
-        key: Any = tuple(payload.items())
-        if all(isinstance(value, str) for _, value in key):  # 1 == True: only text values share
-            text = texts.get(key)
-        else:
-            key = None
-    if text is None:
-        text = dump_json(dict(payload))
-        if texts is not None and key is not None and len(texts) < 100:
-            texts[key] = text
-    return {
-        "id": event.id,
-        "type": event.type,
-        "code": event.code,
-        "payload": text,
-        "created_at": time_text(event.created_at),
-    }
-
-
-class _Outbox:
-    def __init__(self, unit: _Unit) -> None:
-        self._unit = unit
-        self._t = unit.storage.tables.outbox
-        self._s = unit.storage.statements
-
-    def append(self, event: OutboxEvent) -> None:
-        with translate_errors():
-            self._unit.conn.execute(self._s.insert_event, _event_row(event))
-
-    def append_many(self, events: Iterable[OutboxEvent]) -> None:
-        batch = list(events)
-        if not batch:
-            return
-        conn = self._unit.conn
-        check_new_events(batch, ())  # an id repeated in the batch
-        # Written optimistically, as customers are: the unique id refuses one that exists,
-        # and the savepoint keeps the batch all or nothing.
-        try:
-            with translate_errors(), conn.begin_nested():
-                texts: dict[Any, str] = {}
-                for rows in chunks(batch, _CHUNK):
-                    self._unit.insert_rows(self._t, [_event_row(event, texts) for event in rows])
-        except DuplicateError:
-            taken: set[str] = set()
-            with translate_errors():
-                for part in chunks(dict.fromkeys(event.id for event in batch), IN_BATCH):
-                    taken.update(conn.execute(self._s.event_ids_taken, {"p_ids": part}).scalars())
-            check_new_events(batch, taken)
-            raise
-
-    def undelivered(self, limit: int | None = None) -> Sequence[OutboxEvent]:
-        t = self._t
-        statement = select(t).where(t.c.delivered_at.is_(None)).order_by(t.c.seq)
-        if limit is not None:
-            statement = statement.limit(limit)
-        with translate_errors():
-            rows = self._unit.conn.execute(statement).all()
-        return tuple(
-            OutboxEvent(
-                id=row.id,
-                type=row.type,
-                code=row.code,
-                payload=load_json(row.payload),
-                created_at=parse_time(row.created_at),
-            )
-            for row in rows
-        )
-
-    def mark_delivered(self, ids: Iterable[str]) -> None:
-        t = self._t
-        now = time_text(self._unit.now())
-        items = iter(ids)
-        with translate_errors():
-            while chunk := list(islice(items, 500)):
-                self._unit.conn.execute(
-                    update(t).where(t.c.id.in_(chunk), t.c.delivered_at.is_(None)).values(delivered_at=now)
-                )
-
-
-    def redact(self, code: str, paths: Iterable[str], values: Iterable[str] = ()) -> int:
-        t = self._t
-        covered, secrets = frozenset(paths), frozenset(values)
-        changed = 0
-        with translate_errors():
-            rows = self._unit.conn.execute(select(t.c.seq, t.c.payload).where(t.c.code == code)).all()
-            for row in rows:
-                payload = redact_payload(load_json(row.payload), covered, secrets)
-                if payload is not None:
-                    text = dump_json(payload)
-                    self._unit.conn.execute(update(t).where(t.c.seq == row.seq).values(payload=text))
-                    changed += 1
-        return changed
-
-
-def _temporary_raise(row: Row[Any]) -> TemporaryRaise:
-    return TemporaryRaise(
-        limit=Decimal(row.credit_limit), until=date.fromisoformat(row.until),
-        starts=date.fromisoformat(row.starts) if row.starts else None, currency=row.currency,
-        reason=row.reason, actor=row.actor,
-    )
-
-
-class _Credit:
-    """Reservations and raises in their tables; ``hold`` locks the customer's row.
-
-    SQLite's units of work begin IMMEDIATE, which serialises writers already.
-    """
-
-    def __init__(self, unit: _Unit) -> None:
-        self._unit = unit
-        self._t = unit.storage.tables
-
-    def _execute(self, statement: Any, params: Any = None) -> Any:
-        with translate_errors():
-            return self._unit.conn.execute(statement, params)
-
-    def hold(self, customer_code: str) -> AbstractContextManager[None]:
-        if self._unit.storage.dialect != "sqlite":
-            c = self._t.customers.c
-            self._execute(select(c.id).where(c.code == customer_code).with_for_update())
-        return nullcontext()
-
-    def reservations(self, customer_code: str) -> Mapping[str, Reservation]:
-        r = self._t.credit_reservations.c
-        rows = self._execute(
-            select(r.order_ref, r.amount, r.currency).where(r.code == customer_code).order_by(r.order_ref)
-        )
-        return {row.order_ref: Reservation(customer_code, row.order_ref, Decimal(row.amount), row.currency)
-                for row in rows}
-
-    def reserve(self, customer_code: str, order_ref: str, amount: Decimal, currency: str) -> Reservation:
-        reservation = Reservation(customer_code, order_key(order_ref), amount, currency)
-        self.release(customer_code, reservation.order_ref)
-        self._execute(insert(self._t.credit_reservations).values(
-            code=customer_code, order_ref=reservation.order_ref, amount=str(amount), currency=currency,
-            reserved_at=time_text(self._unit.now()),
-        ))
-        return reservation
-
-    def release(self, customer_code: str, order_ref: str) -> Reservation | None:
-        key = order_key(order_ref)
-        old = self.reservations(customer_code).get(key)
-        if old is not None:
-            table = self._t.credit_reservations
-            self._execute(delete(table).where(table.c.code == customer_code, table.c.order_ref == key))
-        return old
-
-    def raises(self, customer_code: str) -> Sequence[TemporaryRaise]:
-        g = self._t.credit_raises.c
-        rows = self._execute(select(self._t.credit_raises).where(g.code == customer_code).order_by(g.id))
-        return tuple(_temporary_raise(row) for row in rows)
-
-    def add_raise(self, customer_code: str, grant: TemporaryRaise) -> None:
-        self._execute(insert(self._t.credit_raises).values(
-            code=customer_code, credit_limit=str(grant.limit), currency=grant.currency,
-            starts=grant.starts.isoformat() if grant.starts else None, until=grant.until.isoformat(),
-            reason=grant.reason, actor=grant.actor, granted_at=time_text(self._unit.now()),
-        ))
-
-
-class _Archive:
-    """The whole store for backup and restore, read in pages by key within the unit's transaction."""
-
-    def __init__(self, unit: _Unit) -> None:
-        self._unit = unit
-        self._t = unit.storage.tables
-
-    @property
-    def schema_version(self) -> int | None:
-        return SCHEMA_VERSION
-
-    def _rows(self, table: Table, keys: tuple[str, ...]) -> Iterator[Row[Any]]:
-        """Every row of ``table`` in ``keys`` order, a page at a time (keyset paging)."""
-        columns = [table.c[key] for key in keys]
-        after: tuple[Any, ...] | None = None
-        while True:
-            statement = select(table).order_by(*columns).limit(BATCH)
-            if after is not None:
-                statement = statement.where(tuple_(*columns) > tuple_(*after)) if len(keys) > 1 \
-                    else statement.where(columns[0] > after[0])
-            with translate_errors():
-                page = self._unit.conn.execute(statement).all()
-            yield from page
-            if len(page) < BATCH:
-                return
-            after = tuple(getattr(page[-1], key) for key in keys)
-
-    def counts(self) -> Mapping[str, int]:
-        t = self._t
-        tables = {"customers": t.customers, "history": t.history, "outbox": t.outbox,
-                  "sequences": t.sequences, "reservations": t.credit_reservations, "raises": t.credit_raises}
-        with translate_errors():
-            return {name: int(self._unit.conn.execute(select(func.count()).select_from(table)).scalar_one())
-                    for name, table in tables.items()}
-
-    def settings(self) -> Mapping[str, Any]:
-        # The unique index on short names is the setting: ask the database whether it exists.
-        with translate_errors():
-            indexes = inspect(self._unit.conn).get_indexes(self._t.customers.name)
-        return {"unique_short_names": any(i["name"] == self._t.short_name_unique for i in indexes)}
-
-    def customers(self) -> Iterator[tuple[Customer, Status | None]]:
-        for row in self._rows(self._t.customers, ("code",)):
-            prior = Status(row.prior_status) if row.prior_status else None
-            yield from_document(row.doc), prior
-
-    def history(self) -> Iterator[HistoryEntry]:
-        for row in self._rows(self._t.history, ("id",)):
-            yield _history_entry(row)
-
-    def events(self) -> Iterator[OutboxEvent]:
-        for row in self._rows(self._t.outbox, ("seq",)):
-            yield OutboxEvent(
-                id=row.id, type=row.type, code=row.code, payload=load_json(row.payload),
-                created_at=parse_time(row.created_at),
-                delivered_at=parse_time(row.delivered_at) if row.delivered_at else None,
-            )
-
-    def counters(self) -> Iterator[tuple[str, int]]:
-        for row in self._rows(self._t.sequences, ("key",)):
-            yield row.key, int(row.value)
-
-    def reservations(self) -> Iterator[Reservation]:
-        for row in self._rows(self._t.credit_reservations, ("code", "order_ref")):
-            yield Reservation(row.code, row.order_ref, Decimal(row.amount), row.currency)
-
-    def raises(self) -> Iterator[tuple[str, TemporaryRaise]]:
-        for row in self._rows(self._t.credit_raises, ("id",)):
-            yield row.code, _temporary_raise(row)
-
-    def clear(self) -> None:
-        with translate_errors():
-            for table in self._t.data:
-                self._unit.conn.execute(delete(table))
-
-    def load_customers(self, customers: Iterable[tuple[Customer, Status | None]]) -> int:
-        return self._unit.customers.insert_many(customers, None)
-
-    def load_events(self, events: Iterable[OutboxEvent]) -> int:
-        count = 0
-        for chunk in chunks(events, _CHUNK):
-            rows = []
-            for event in chunk:
-                row = _event_row(event)
-                row["delivered_at"] = time_text(event.delivered_at) if event.delivered_at else None
-                rows.append(row)
-            self._unit.insert_rows(self._t.outbox, rows)
-            count += len(rows)
-        return count
-
-    def load_counters(self, counters: Iterable[tuple[str, int]]) -> int:
-        count = 0
-        s = self._unit.storage.statements
-        for chunk in chunks(counters, _CHUNK):
-            with translate_errors():
-                taken = {key for key, _ in chunk
-                         if self._unit.conn.execute(s.counter, {"p_key": key}).first() is not None}
-            rows = [{"key": key, "value": value} for key, value in chunk if key not in taken]
-            self._unit.insert_rows(self._t.sequences, rows)
-            count += len(rows)
-        return count
-
-
 class _Unit:
     """One transaction on one connection, with the ports bound to it."""
 
@@ -847,11 +470,11 @@ class _Unit:
         self.conn = conn
         self.now = storage.clock
         self.customers = _Customers(self)
-        self.sequences = _Sequences(self)
-        self.history = _History(self)
-        self.outbox = _Outbox(self)
-        self.credit = _Credit(self)
-        self.archive = _Archive(self)
+        self.sequences = SqlSequences(self)
+        self.history = SqlHistory(self)
+        self.outbox = SqlOutbox(self)
+        self.credit = SqlCredit(self)
+        self.archive = SqlArchive(self)
 
     def insert_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
         """The rows into ``table`` by the backend's bulk path (:mod:`.bulk`), one INSERT compiled

@@ -23,7 +23,10 @@ from sqlalchemy import exc as sa_exc
 
 from custrecord.storage.sql.errors import convert, translate_errors
 
-__all__ = ["COPY_FROM", "MULTI_ROW_BYTES", "insert_many"]
+__all__ = ["CHUNK", "COPY_FROM", "MULTI_ROW_BYTES", "insert_many"]
+
+#: Rows a port writes or reads in one statement (a chunk of a bulk insert, a page of a read).
+CHUNK = 2000
 
 #: Rows from which PostgreSQL takes the COPY path: below it, the three extra round trips
 #: of staging cost more than they save.

@@ -18,8 +18,9 @@ from custrecord.errors import (
     StorageError,
     UnavailableError,
 )
+from custrecord.text import has_unstorable
 
-__all__ = ["translate_errors"]
+__all__ = ["storable", "translate_errors"]
 
 # Deadlock / serialisation failure / lock wait timeout: the transaction lost a
 # race and may be retried, which is what ConflictError tells a caller.
@@ -76,3 +77,9 @@ def translate_errors() -> Iterator[None]:
         raise
     except (sa_exc.SQLAlchemyError, OSError) as error:
         raise convert(error) from error
+
+
+def storable(*texts: object) -> bool:
+    """Whether each key is text a database could hold: no stored key is anything else, so a
+    lookup of one that is not (broken Unicode, NUL) finds nothing instead of failing in the driver."""
+    return all(isinstance(text, str) and not has_unstorable(text) for text in texts)
