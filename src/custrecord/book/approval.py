@@ -40,6 +40,7 @@ __all__ = [
     "propose",
     "reject_revision",
     "require_other_approver",
+    "split_for_approval",
 ]
 
 #: The history action of a proposed change that waits for approval.
@@ -153,3 +154,16 @@ def changed_events(
 def awaits_first_approval(customer: Customer) -> bool:
     """A new customer not yet approved: its whole record waits, and its edits apply directly."""
     return customer.status in (Status.DRAFT, Status.PENDING)
+
+
+def split_for_approval(
+    ctx: BookContext, who: Actor, current: Customer, diff: Sequence[FieldChange]
+) -> tuple[list[FieldChange], list[FieldChange]]:
+    """``diff`` as (the changes that wait for approval, the changes that apply now).
+
+    Edits of a customer not yet approved apply directly: its whole record waits already.
+    """
+    if awaits_first_approval(current):
+        return [], list(diff)
+    proposed = [c for c in diff if ctx.settings.needs_approval(who, c.path)]
+    return proposed, [c for c in diff if c not in proposed]

@@ -16,7 +16,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from custrecord import convert
-from custrecord.book.approval import awaits_first_approval, changed_events, pending_revision, propose
+from custrecord.book.approval import (
+    changed_events,
+    pending_revision,
+    propose,
+    split_for_approval,
+)
 from custrecord.book.checks import phone_problems
 from custrecord.book.revisions import BookContext, entry, revision
 from custrecord.coerce import is_blank
@@ -147,11 +152,7 @@ def _change(
         problems.extend(phone_problems(ctx, uow, who, [(0, new)], own=code, before=base)[0])
     if not settings.profile.lenient and any(p.is_error for p in problems):
         raise ValidationError(problems, record=repr(code))
-    if awaits_first_approval(current):
-        proposed: list[FieldChange] = []
-    else:
-        proposed = [c for c in diff if settings.needs_approval(who, c.path)]
-    direct = [c for c in diff if c not in proposed]
+    proposed, direct = split_for_approval(ctx, who, current, diff)
     events: list[Event] = []
     stored = current
     if direct:

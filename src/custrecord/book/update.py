@@ -5,14 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from custrecord.book.approval import awaits_first_approval, changed_events, pending_revision, propose
+from custrecord.book.approval import (
+    changed_events,
+    pending_revision,
+    propose,
+    split_for_approval,
+)
 from custrecord.book.checks import duplicate_problem, key_problems, phone_problems
 from custrecord.book.groups import parent_problems
 from custrecord.book.revisions import BookContext, code_of, entry, revision
 from custrecord.coerce import is_blank
 from custrecord.contact_ids import with_contact_ids
 from custrecord.convert import unstructure
-from custrecord.diff import FieldChange, apply_changes, changes_between
+from custrecord.diff import apply_changes, changes_between
 from custrecord.errors import DuplicateError, ValidationError
 from custrecord.events import Event
 from custrecord.fields import MANAGED_FIELDS, SELECTING_FIELDS
@@ -164,11 +169,7 @@ def apply_update(
         raise ValidationError(problems, record=repr(key))
     if warnings is not None:
         warnings.extend(p for p in problems if not p.is_error)
-    if awaits_first_approval(current):
-        proposed: list[FieldChange] = []
-    else:
-        proposed = [c for c in diff if settings.needs_approval(who, c.path)]
-    direct = [c for c in diff if c not in proposed]
+    proposed, direct = split_for_approval(ctx, who, current, diff)
     events: list[Event] = []
     stored = current
     if direct:
