@@ -433,7 +433,7 @@ def test_each_outcome_word_for_word(customer: Customer, amount: int, exposure: i
     decision = check_credit(customer, amount, exposure=exposure, overdue_days=overdue, today=DAY)
     outcome, rule, en, zh, limit, available = expected
     assert decision_of(decision) == (outcome, rule, en, zh, D(amount), D(exposure), limit, available, "CNY",
-                                     DAY, "C001", None, None, False)
+                                     DAY, "C001", None, None, False, None, None)
     assert decision.reason_in("en") == en
     assert decision.reason_in("zh") == zh
     assert decision.ok is (outcome != "block")
