@@ -27,7 +27,19 @@ from custrecord.errors import (
     ValidationError,
 )
 from custrecord.flat import flatten
-from custrecord.model import Address, Contact, CreditProfile, Customer, FrozenMap, Kind, Status
+from custrecord.model import (
+    Address,
+    AddressEntry,
+    AddressRole,
+    BankAccount,
+    Contact,
+    CreditProfile,
+    Customer,
+    FrozenMap,
+    Kind,
+    PartyRole,
+    Status,
+)
 from custrecord.problems import Problem, ProblemCode, Report, Severity
 
 if TYPE_CHECKING:
@@ -110,6 +122,9 @@ __all__ = [
     "Action",
     "Actor",
     "Address",
+    "AddressEntry",
+    "AddressRole",
+    "BankAccount",
     "BatchResult",
     "ClassificationRule",
     "ClassificationTree",
@@ -137,6 +152,7 @@ __all__ = [
     "MemoryAccessLog",
     "NotFound",
     "Outcome",
+    "PartyRole",
     "PermissionDenied",
     "Problem",
     "ProblemCode",

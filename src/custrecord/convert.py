@@ -18,7 +18,17 @@ import cattrs
 from cattrs.fns import identity
 from cattrs.gen import make_dict_unstructure_fn, override
 
-from custrecord.model import Contact, Customer, FrozenMap, Kind, Status
+from custrecord.model import (
+    AddressEntry,
+    AddressRole,
+    BankAccount,
+    Contact,
+    Customer,
+    FrozenMap,
+    Kind,
+    PartyRole,
+    Status,
+)
 
 __all__ = ["converter", "load", "unstructure", "unstructure_set"]
 
@@ -26,6 +36,8 @@ converter = cattrs.Converter()
 converter.register_unstructure_hook(Decimal, str)
 converter.register_unstructure_hook(date, date.isoformat)
 converter.register_unstructure_hook(datetime, datetime.isoformat)
+
+
 def _is_frozenset(t: Any) -> bool:
     return t is frozenset or get_origin(t) is frozenset
 
@@ -34,6 +46,10 @@ converter.register_unstructure_hook_func(_is_frozenset, lambda tags: sorted(tags
 converter.register_unstructure_hook(FrozenMap, dict)
 converter.register_unstructure_hook(Kind, str)
 converter.register_unstructure_hook(Status, str)
+converter.register_unstructure_hook(AddressRole, str)
+converter.register_unstructure_hook_func(
+    lambda t: t == frozenset[PartyRole], lambda roles: sorted(str(role) for role in roles)
+)
 
 
 def _is_optional(t: Any) -> bool:
@@ -63,6 +79,8 @@ converter.register_structure_hook(FrozenMap, lambda v, _: FrozenMap(v))
 #: The same canonical form without the fields that hold their default value.
 _set_only = converter.copy(omit_if_default=True)
 _contact = converter.get_unstructure_hook(Contact)
+_address_entry = converter.get_unstructure_hook(AddressEntry)
+_bank_account = converter.get_unstructure_hook(BankAccount)
 # The address and credit parts are unstructured whatever they hold and dropped when
 # empty: the same as comparing them with their defaults first, and cheaper, since
 # comparing two value objects compares every field before unstructuring does it again.
@@ -74,6 +92,8 @@ _set_customer = make_dict_unstructure_fn(
     credit=override(omit_if_default=False),
     # Contacts stay whole: the set form is also what a new customer's history records.
     contacts=override(unstruct_hook=lambda contacts: [_contact(c) for c in contacts]),
+    addresses=override(unstruct_hook=lambda entries: [_address_entry(a) for a in entries]),
+    bank_accounts=override(unstruct_hook=lambda accounts: [_bank_account(a) for a in accounts]),
 )
 
 
@@ -86,7 +106,7 @@ def unstructure(customer: Customer) -> dict[str, Any]:
 def unstructure_set(customer: Customer) -> dict[str, Any]:
     """:func:`unstructure` without the fields (and nested fields) that hold their default.
 
-    Each contact is whole, as :func:`unstructure` gives it. What :func:`load` takes
+    Each contact, address and bank account is whole, as :func:`unstructure` gives it. What :func:`load` takes
     back to the same customer; smaller, so cheaper to store, and exactly what a new
     customer sets over a blank record.
     """

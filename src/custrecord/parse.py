@@ -18,8 +18,16 @@ import attrs
 
 from custrecord.coerce import COERCERS, BadValue, coerce_extra_value, plain_value
 from custrecord.fields import CATALOGUE, Value
-from custrecord.flat import OTHER_CONTACTS_KEY, split_record
-from custrecord.model import Address, Contact, CreditProfile, Customer
+from custrecord.flat import OTHER_ADDRESSES_KEY, OTHER_BANK_ACCOUNTS_KEY, OTHER_CONTACTS_KEY, split_record
+from custrecord.model import (
+    Address,
+    AddressEntry,
+    AddressRole,
+    BankAccount,
+    Contact,
+    CreditProfile,
+    Customer,
+)
 from custrecord.problems import Problem, ProblemCode, make_problem
 from custrecord.text import PLACEHOLDERS, has_unstorable, text_of
 
@@ -38,6 +46,18 @@ def _table(head: str) -> Coercers:
 
 
 _TOP, _ADDRESS, _CONTACT, _CREDIT = _table(""), _table("address"), _table("contacts"), _table("credit")
+_ADDRESSES, _BANK_ACCOUNTS = _table("addresses"), _table("bank_accounts")
+_ROLE_RANK = {role: rank for rank, role in enumerate(AddressRole)}
+#: The JSON list columns: the label of each in problems, and an example of its cell.
+_LIST_HINTS = {
+    "contacts": ("other contacts", "其他联系人", '[{"name": "Li Lei", "mobile": "13812345678"}]',
+                 '[{"name": "李雷", "mobile": "13812345678"}]'),
+    "addresses": ("other addresses", "其他地址", '[{"role": "shipping", "city": "Suzhou", "street": "..."}]',
+                  '[{"role": "shipping", "city": "苏州", "street": "……"}]'),
+    "bank_accounts": ("other bank accounts", "其他银行账户",
+                      '[{"bank_name": "Bank of China", "account": "6222021234567890"}]',
+                      '[{"bank_name": "中国银行", "account": "6222021234567890"}]'),
+}
 
 
 def _problem(path: str, exc: BadValue, value: Any) -> Problem:
@@ -109,6 +129,10 @@ class _Parser:
 
     def other_contacts(self, value: Any) -> list[Any]:
         """The contacts of an other-contacts cell: a JSON list of contact objects, or blank."""
+        return self.json_list(value, "contacts")
+
+    def json_list(self, value: Any, path: str) -> list[Any]:
+        """The items of a JSON list cell (other contacts, addresses or bank accounts), or blank."""
         value = plain_value(value)
         if value is None or (isinstance(value, str) and (not value.strip() or value.strip() in PLACEHOLDERS)):
             return []
@@ -122,18 +146,77 @@ class _Parser:
                 data = None
         if isinstance(data, list) and all(isinstance(item, Mapping) for item in data):
             return data
+        label, label_zh, example, example_zh = _LIST_HINTS[path]
         self.problems.append(
             make_problem(
-                "contacts",
+                path,
                 ProblemCode.INVALID_FORMAT,
                 value=value,
-                label="other contacts",
-                label_zh="其他联系人",
-                hint='a JSON list such as [{"name": "Li Lei", "mobile": "13812345678"}]',
-                hint_zh='应为JSON列表，如 [{"name": "李雷", "mobile": "13812345678"}]',
+                label=label,
+                label_zh=label_zh,
+                hint=f"a JSON list such as {example}",
+                hint_zh=f"应为JSON列表，如 {example_zh}",
             )
         )
         return []
+
+    def items(self, path: str, data: Any, what: str) -> list[Any]:
+        """The items of a nested list part (one mapping counts as a list of one)."""
+        if data is None:
+            return []
+        if isinstance(data, Mapping):
+            return [data]
+        if isinstance(data, list | tuple):
+            return list(data)
+        self.problems.append(
+            make_problem(path, ProblemCode.INVALID_FORMAT, value=data, hint=f"a list of {what} expected")
+        )
+        return []
+
+    def addresses(
+        self, raw: list[Any], defaults: list[tuple[AddressRole, dict[str, Any]]], address: dict[str, Any]
+    ) -> tuple[AddressEntry, ...]:
+        """The address list of ``raw`` items and the default ``(role, flat columns)`` groups.
+
+        The list is put in the model's order (by role, each role's default first) before
+        anything is read, so that problems point at the index the address gets. When no
+        ``address`` is given, the first registered default of the list becomes it (``address``
+        is the default registered address), filling ``address`` in place.
+        """
+        keyed: list[tuple[tuple[int, bool], Any]] = [
+            ((_ROLE_RANK[role], False), {**values, "role": role, "default": True})
+            for role, values in defaults
+        ]
+        for item in raw:
+            if not isinstance(item, Mapping):
+                keyed.append(((len(_ROLE_RANK), True), item))  # reported below, in its place
+                continue
+            role = _quiet(_ADDRESSES["role"], item.get("role")) or AddressRole.OTHER
+            default = bool(_quiet(_ADDRESSES["default"], item.get("default")))
+            keyed.append(((_ROLE_RANK.get(role, len(_ROLE_RANK)), not default), item))
+        keyed.sort(key=lambda pair: pair[0])
+        if keyed and keyed[0][0] == (0, False) and not address:
+            first = {k: v for k, v in keyed.pop(0)[1].items() if k not in ("role", "default")}
+            address.update(self.fields("address.", _ADDRESS, first))
+        entries: list[AddressEntry] = []
+        for _, item in keyed:
+            before = len(self.problems)
+            values = self.fields(f"addresses[{len(entries)}].", _ADDRESSES, item)
+            entry = AddressEntry(**values)
+            if not entry.is_empty() or len(self.problems) > before:
+                entries.append(entry)
+        return tuple(entries)
+
+    def bank_accounts(self, raw: list[Any]) -> tuple[BankAccount, ...]:
+        """The bank accounts of ``raw`` items; empty ones are dropped."""
+        accounts: list[BankAccount] = []
+        for item in raw:
+            before = len(self.problems)
+            values = self.fields(f"bank_accounts[{len(accounts)}].", _BANK_ACCOUNTS, item)
+            account = BankAccount(**values)
+            if not account.is_empty() or len(self.problems) > before:
+                accounts.append(account)
+        return tuple(accounts)
 
     def extra(self, data: Any, flat_extra: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -155,6 +238,14 @@ class _Parser:
             out[key] = coerce_extra_value(plain_value(value))
         except BadValue as exc:
             self.problems.append(_problem(f"extra.{key}", exc, value))
+
+
+def _quiet(coerce: Callable[[Any], Any], value: Any) -> Any:
+    """``coerce(value)``, or None when it is bad (its problem is reported when the item is read)."""
+    try:
+        return coerce(plain_value(value))
+    except BadValue:
+        return None
 
 
 def _joined(contacts: Any, others: list[Any]) -> Any:
@@ -216,6 +307,16 @@ def parse(data: Any, *, custom_fields: Iterable[str] = ()) -> tuple[Customer, li
         if others:
             raw_contacts = _joined(raw_contacts, others)
     contacts = parser.contacts(raw_contacts, first)
+    raw_addresses = parser.items("addresses", nested.get("addresses"), "addresses")
+    if OTHER_ADDRESSES_KEY in nested:
+        raw_addresses += parser.json_list(nested[OTHER_ADDRESSES_KEY], "addresses")
+    defaults = [(role, flat) for role, flat in ((AddressRole.SHIPPING, parts.shipping),
+                                                (AddressRole.BILLING, parts.billing)) if flat]
+    addresses = parser.addresses(raw_addresses, defaults, address) if raw_addresses or defaults else ()
+    raw_accounts = parser.items("bank_accounts", nested.get("bank_accounts"), "bank accounts")
+    if OTHER_BANK_ACCOUNTS_KEY in nested:
+        raw_accounts += parser.json_list(nested[OTHER_BANK_ACCOUNTS_KEY], "bank_accounts")
+    accounts = parser.bank_accounts(raw_accounts) if raw_accounts else ()
     extra = parser.extra(nested.get("extra"), parts.extra) if "extra" in nested or parts.extra else {}
     name = values.pop("name", "")
     try:
@@ -224,6 +325,8 @@ def parse(data: Any, *, custom_fields: Iterable[str] = ()) -> tuple[Customer, li
             address=Address(**address) if address else _NO_ADDRESS,
             credit=CreditProfile(**credit) if credit else _NO_CREDIT,
             contacts=contacts,
+            addresses=addresses,
+            bank_accounts=accounts,
             extra=extra,
             **values,
         )

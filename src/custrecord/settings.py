@@ -56,7 +56,9 @@ def _paths(value: Iterable[str]) -> frozenset[str]:
 
 
 #: What an edit by a role that needs approval must have approved before it takes effect.
-DEFAULT_APPROVAL_FIELDS = frozenset({"name", "kind", "tax_id", "bank_name", "bank_account", "credit"})
+DEFAULT_APPROVAL_FIELDS = frozenset(
+    {"name", "kind", "tax_id", "bank_name", "bank_account", "bank_accounts", "credit"}
+)
 
 _INSTANCE = attrs.validators.instance_of
 _OPTIONAL_CALLABLE = attrs.validators.optional(attrs.validators.is_callable())

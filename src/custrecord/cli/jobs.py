@@ -149,12 +149,17 @@ def print_groups(
     out.table(say(lang, "duplicate_groups", count=len(groups)), columns, rows)
 
 
+#: What ``custrecord report`` counts customers by.
+_REPORT_DIMENSIONS = ("status", "category", "region", "grade", "role", "currency")
+
+
 def report_data(book: CustomerBook) -> dict[str, Any]:
-    """Counts by category, region, grade and status, completeness and a summary."""
+    """Counts by status, category, region, grade, party role and trading currency, completeness and a
+    summary."""
     customers = list(book.all())
     return {
         "summary": reports.summary(customers),
-        **{f"by_{d}": reports.counts_by(customers, d) for d in ("status", "category", "region", "grade")},
+        **{f"by_{d}": reports.counts_by(customers, d) for d in _REPORT_DIMENSIONS},
         "completeness": reports.completeness(customers),
     }
 
@@ -164,7 +169,7 @@ def print_report(out: Output, data: dict[str, Any], lang: str = "en") -> None:
     summary = data["summary"]
     figures = ("customers", "without_tax_id", "without_contact", "expired_credit")
     out.line(say(lang, "report_summary", **{k: summary[k] for k in figures}))
-    for dim in ("status", "category", "region", "grade"):
+    for dim in _REPORT_DIMENSIONS:
         rows = [(value_name(r[dim], lang) if r[dim] else say(lang, "none_value"), r["count"])
                 for r in data[f"by_{dim}"]]
         name = dimension_name(dim, lang)

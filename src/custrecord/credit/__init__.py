@@ -10,7 +10,7 @@ from custrecord.credit.check import (
     check_credit,
     override_credit,
 )
-from custrecord.credit.errors import CreditError, CurrencyMismatchError, LimitChangeRefused
+from custrecord.credit.errors import CreditError, CurrencyMismatchError, LimitChangeRefused, NotACustomerError
 from custrecord.credit.ledger import CreditLedger, InMemoryCreditLedger, Reservation
 from custrecord.credit.limits import (
     EffectiveLimit,
@@ -48,6 +48,7 @@ __all__ = [
     "LimitChange",
     "LimitChangeRefused",
     "Money",
+    "NotACustomerError",
     "Outcome",
     "Reservation",
     "ResolvedTerms",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from custrecord.errors import CustrecordError
 
-__all__ = ["CreditError", "CurrencyMismatchError", "LimitChangeRefused"]
+__all__ = ["CreditError", "CurrencyMismatchError", "LimitChangeRefused", "NotACustomerError"]
 
 
 class CreditError(CustrecordError, ValueError):
@@ -23,3 +23,12 @@ class CurrencyMismatchError(CreditError):
 
 class LimitChangeRefused(CreditError):
     """Lowering a limit below the current exposure without ``force`` and a reason."""
+
+
+class NotACustomerError(CreditError):
+    """A credit check of a partner that is only a supplier (往来类型: 供应商): it buys nothing on credit."""
+
+    def __init__(self, code: str | None) -> None:
+        self.code = code
+        super().__init__(f"customer {code} is a supplier only, not a customer: no credit check applies; "
+                         "add the customer role (roles) to check its orders")

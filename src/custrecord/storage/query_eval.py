@@ -21,7 +21,7 @@ def compile_filter(query: Query, *, name_checked: bool = False) -> Callable[[Cus
     statuses = query.statuses()
     fragment = None if name_checked else query.fragment()
     kind, country, tag, short_name = query.kind, query.country, query.tag, query.short_name
-    owner, scope = query.owner, query.scope
+    owner, scope, role = query.owner, query.scope, query.role
     category, category_prefix = query.category, query.category_prefix
     region, region_prefix = query.region, query.region_prefix
 
@@ -45,6 +45,8 @@ def compile_filter(query: Query, *, name_checked: bool = False) -> Callable[[Cus
         if short_name is not None and c.short_name != short_name:
             return False
         if owner is not None and c.owner != owner:
+            return False
+        if role is not None and role not in c.roles:
             return False
         if scope is not None and not scope.contains(c):
             return False

@@ -17,7 +17,7 @@ import attrs
 
 from custrecord.diff import FieldChange, changes_between
 from custrecord.errors import InvalidQuery
-from custrecord.model import Customer, Status
+from custrecord.model import Customer, PartyRole, Status
 from custrecord.text import has_unstorable, nfkc
 
 __all__ = [
@@ -121,6 +121,14 @@ def _order(value: str | Iterable[str]) -> tuple[str, ...]:
     return items
 
 
+def _role(_: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None and value not in _ROLES:
+        raise InvalidQuery(f"no party role {value!r}; choose from {', '.join(sorted(_ROLES))}")
+
+
+_ROLES = frozenset(role.value for role in PartyRole)
+
+
 def _non_negative(_: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
         raise InvalidQuery(f"{attribute.name} must be a whole number >= 0, not {value!r}")
@@ -133,7 +141,8 @@ class Query:
     Every filter given must hold (AND). ``status`` is one status or several;
     without it, deleted customers are left out unless ``include_deleted``.
     ``category_prefix`` / ``region_prefix`` match a code and everything under it
-    in its tree. ``short_name`` and ``owner`` match exactly; ``scope`` keeps the
+    in its tree. ``short_name`` and ``owner`` match exactly; ``role`` keeps the partners that
+    have it (``supplier`` finds suppliers and partners that are both); ``scope`` keeps the
     customers of a :class:`Scope` (an actor's record-level rights). ``name_contains``
     is a case-insensitive substring of the name (Chinese or Latin, any length). Text
     that no store can hold (control characters, broken Unicode) is ``InvalidQuery``,
@@ -153,6 +162,8 @@ class Query:
     tag: str | None = attrs.field(default=None, validator=_optional_text)
     short_name: str | None = attrs.field(default=None, validator=_optional_text)
     owner: str | None = attrs.field(default=None, validator=_optional_text)
+    #: Partners with this role (``customer`` or ``supplier``; both-role partners have each).
+    role: str | None = attrs.field(default=None, validator=_role)
     scope: Scope | None = None
     name_contains: str | None = attrs.field(default=None, validator=_optional_text)
     include_deleted: bool = False

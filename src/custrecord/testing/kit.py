@@ -346,6 +346,7 @@ def queries() -> st.SearchStrategy[Query]:
         tag=st.none() | st.sampled_from(("VIP", "潜在", "KA", "Export", "none")),
         short_name=st.none() | st.sampled_from(("华信", "Acme", "acme")),
         owner=st.none() | st.sampled_from(("王磊", "Tom", "tom")),
+        role=st.none() | st.sampled_from(("customer", "supplier")),
         scope=st.none() | st.builds(
             Scope,
             categories=st.frozensets(st.sampled_from(("01", "0102", "R", "%")), max_size=2),
