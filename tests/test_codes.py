@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Sequence
 from datetime import date
@@ -19,6 +20,7 @@ from custrecord.codes import (
     SequenceSource,
     assign_code,
     check_code,
+    code_for,
     code_shape_rule,
     normalise_code,
 )
@@ -180,6 +182,35 @@ def test_allocation_is_unique_under_threads() -> None:
     assert all(rule.matches(code) for code in results)
 
 
+def test_counter_hands_out_each_serial_once_under_contention() -> None:
+    """Threads released together by a barrier draw from one key while the interpreter switches
+    threads every microsecond: without the counter's lock, most rounds hand out a serial twice."""
+    threads, draws = 8, 20_000
+    old_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(5):
+            seq = CounterSequence()
+            barrier = threading.Barrier(threads)
+            drawn: list[list[int]] = [[] for _ in range(threads)]
+
+            def work(mine: list[int], seq: CounterSequence = seq, barrier: threading.Barrier = barrier,
+                     ) -> None:
+                barrier.wait()
+                mine.extend(seq.next_value("k") for _ in range(draws))
+
+            workers = [threading.Thread(target=work, args=(mine,)) for mine in drawn]
+            for t in workers:
+                t.start()
+            for t in workers:
+                t.join()
+            values = sorted(v for mine in drawn for v in mine)
+            assert values == list(range(1, threads * draws + 1))
+            assert seq.peek("k") == threads * draws
+    finally:
+        sys.setswitchinterval(old_interval)
+
+
 _literals = st.text(alphabet="ABCXYZ019-_", min_size=0, max_size=3)
 _tokens = st.sampled_from(["{yyyy}", "{yy}", "{mm}", "{dd}", "{category}", "{region}", "{category:2}", ""])
 
@@ -205,3 +236,200 @@ def test_every_allocated_code_matches_its_rule(
         assert check_code(code, rule, customer=customer) == []
         assert code not in seen
         seen.add(code)
+
+
+# -- exact problems and messages (each branch, as a user reads it) -------------------------
+
+RULE = CodeRule("C{category:2}{yyyy}{seq:3}")
+SHAPE = "expected the shape C{category:2}{yyyy}{seq:3}"
+
+
+def exact(problems: Sequence[Problem]) -> list[tuple[str, str, object, str, str]]:
+    return [(p.path, p.code, p.value, p.message, p.message_zh) for p in problems]
+
+
+def test_check_code_problems_word_for_word() -> None:
+    assert exact(check_code(12, RULE)) == [  # type: ignore[arg-type]
+        ("code", "invalid_format", 12, "customer code has an invalid format (a code is text)",
+         "客户编码格式不正确（编码应为文本）")
+    ]
+    assert exact(check_code("  ", RULE)) == [
+        ("code", "required", "  ", "customer code is required", "客户编码不能为空")
+    ]
+    assert exact(check_code("c-2026#1", RULE)) == [
+        ("code", "invalid_format", "c-2026#1",
+         "customer code has an invalid format (letters A-Z, digits, -, _, . and / only)",
+         "客户编码格式不正确（只能包含字母A-Z、数字、-、_、.和/）")
+    ]
+    too_long = ("code", "too_long", "C" * 21, "customer code is too long: 21 characters, at most 20",
+                "客户编码过长：21个字符，最多20个")
+    assert exact(check_code("c" * 21, max_length=20)) == [too_long]
+    assert exact(check_code("c" * 21, CodeRule("{seq:3}", max_length=20))) == [too_long]
+    assert exact(check_code("c" * 21, CodeRule("{seq:3}", max_length=40), max_length=20)) == [too_long]
+    assert check_code("C" * 30) == []
+    assert codes_of(check_code("C" * 31)) == ["too_long"]  # DEFAULT_CODE_LENGTH without a rule
+    assert exact(check_code("x1", CodeRule("{seq:3}", allow_manual=False))) == [
+        ("code", "invalid_code", "x1",
+         "customer code does not follow the code rule (codes are assigned by the rule {seq:3}; "
+         "manual codes are not allowed)",
+         "客户编码不符合编码规则（编码由规则{seq:3}自动生成，不允许手工编码）")
+    ]
+    wrong_shape = ("code", "invalid_code", "x1", f"customer code does not follow the code rule ({SHAPE})",
+                   "客户编码不符合编码规则（应符合C{category:2}{yyyy}{seq:3}的格式）")
+    assert exact(check_code("x1", RULE)) == [wrong_shape]
+    assert check_code("x1", RULE, check_shape=False) == []
+    assert exact(check_code("c012026001", RULE, is_taken={"C012026001"}.__contains__)) == [
+        ("code", "duplicate_code", "C012026001", "customer code is already used by another customer",
+         "客户编码已被其他客户使用")
+    ]
+    assert check_code("c012026001", RULE, is_taken={"c012026001"}.__contains__) == []  # asked normalised
+    other = Customer(name="a", category="02")
+    assert codes_of(check_code("C012026001", RULE, customer=other)) == ["invalid_code"]
+    assert check_code("C022026001", RULE, customer=other) == []
+    # A taken code with another problem reports that problem only.
+    assert codes_of(check_code("c-#", RULE, is_taken=lambda _: True)) == ["invalid_format"]
+
+
+def test_series_problems_word_for_word() -> None:
+    def problems(customer: Customer) -> list[tuple[str, str, object, str, str]]:
+        with pytest.raises(ValidationError) as info:
+            RULE.series(customer, DAY)
+        assert info.value.record == repr(customer.name)
+        return exact(info.value.problems)
+
+    assert problems(Customer(name="a")) == [
+        ("category", "required", None,
+         "category is required (the code rule C{category:2}{yyyy}{seq:3} uses it)",
+         "所属分类不能为空（编码规则C{category:2}{yyyy}{seq:3}需要此项）")
+    ]
+    assert problems(Customer(name="a", category="1")) == [
+        ("category", "invalid_code", "1",
+         "category does not follow the code rule (the code rule needs at least 2 characters)",
+         "所属分类不符合编码规则（编码规则需要至少2个字符）")
+    ]
+    assert problems(Customer(name="a", category="0#")) == [
+        ("category", "invalid_code", "0#",
+         "category does not follow the code rule (a code part may use only A-Z, 0-9, -, _, . and /)",
+         "所属分类不符合编码规则（编码组成部分只能包含A-Z、0-9、-、_、.和/）")
+    ]
+    both = CodeRule("{category}{region}{seq:2}")
+    with pytest.raises(ValidationError) as info:
+        both.series(Customer(name=""), DAY)
+    assert [p.path for p in info.value.problems] == ["category", "region"]
+    assert info.value.record is None
+    assert RULE.series(Customer(name="a", category="0101"), DAY) == "C012026###"
+    assert RULE.series(Customer(name="a", category=" ab12"), DAY) == "CAB2026###"
+
+
+def test_render_and_its_bounds() -> None:
+    customer = Customer(name="a", category="0101")
+    assert RULE.render(customer, 7, DAY) == "C012026007"
+    assert RULE.render(customer, 0, DAY) == "C012026000"
+    assert RULE.render(customer, 999, DAY) == "C012026999"
+    for serial in (1000, -1):
+        with pytest.raises(CodeRuleError) as info:
+            RULE.render(customer, serial, DAY)
+        assert str(info.value) == (
+            f"serial {serial} does not fit {{seq:3}} of 'C{{category:2}}{{yyyy}}{{seq:3}}'"
+        )
+    # The serial replaces the serial's place only, not a literal run of the same width.
+    assert CodeRule("{region}{seq:2}").render(Customer(name="a", region="00"), 5, DAY) == "0005"
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        (7, "a code template is a text such as 'C{yyyy}{seq:5}', not 7"),
+        ("C{yyyy}", "code template 'C{yyyy}' needs exactly one {seq:N} token, has 0"),
+        ("{seq:2}{seq:3}", "code template '{seq:2}{seq:3}' needs exactly one {seq:N} token, has 2"),
+        ("C{seq:4", "unbalanced brace in code template near 'C{seq:4'"),
+        ("C}{seq:4}", "unbalanced brace in code template near 'C}'"),
+        ("C#{seq:4}", "literal 'C#' of a code template may use only A-Z, 0-9, -, _, . and /"),
+        ("{seq:0}", "bad width in {seq:0} of '{seq:0}': write a number 1-12"),
+        ("{seq:13}", "bad width in {seq:13} of '{seq:13}': write a number 1-12"),
+        ("{seq:x}", "bad width in {seq:x} of '{seq:x}': write a number 1-12"),
+        ("C{seq}", "write the serial's width in 'C{seq}', for instance {seq:4}"),
+        ("{yyyy:2}{seq:3}", "date token {yyyy} takes no width in '{yyyy:2}{seq:3}'"),
+        ("{city}{seq:3}", "unknown token {city} in code template '{city}{seq:3}'; known: {category}, "
+                          "{region}, {industry}, {country}, {yyyy}, {yy}, {mm}, {dd}, {seq:N}"),
+    ],
+)
+def test_malformed_templates_are_explained(template: object, message: str) -> None:
+    with pytest.raises(CodeRuleError) as info:
+        CodeRule(template)  # type: ignore[arg-type]
+    assert str(info.value) == message
+
+
+def test_template_boundaries() -> None:
+    assert CodeRule("{seq:12}").seq_width == 12
+    assert CodeRule("{seq:1}").seq_width == 1
+    assert CodeRule("{seq:1}", max_length=1).max_length == 1
+    with pytest.raises(CodeRuleError, match=r"^max_length must be positive, not 0$"):
+        CodeRule("{seq:1}", max_length=0)
+    rule = CodeRule("{country}{yy}{mm}{dd}-{category:1}{seq:2}")
+    assert rule.fields == ("country", "category")
+    assert rule.series(Customer(name="a", category="9x"), date(2026, 1, 2)) == "CN260102-9##"
+
+
+def test_allocate_refuses_a_code_longer_than_the_limit() -> None:
+    rule = CodeRule("C{category}{seq:3}", max_length=6)
+    seq = CounterSequence()
+    assert rule.allocate(Customer(name="a", category="AB"), seq) == "CAB001"  # exactly 6
+    with pytest.raises(ValidationError) as info:
+        rule.allocate(Customer(name="甲", category="ABC"), seq)
+    assert exact(info.value.problems) == [
+        ("code", "too_long", "CABC000", "customer code is too long: 7 characters, at most 6",
+         "客户编码过长：7个字符，最多6个")
+    ]
+    assert info.value.record == "'甲'"
+    with pytest.raises(ValidationError) as info:
+        rule.allocate(Customer(name="", category="ABC"), seq)
+    assert info.value.record is None
+
+
+def test_allocate_explains_an_exhausted_or_taken_series() -> None:
+    rule = CodeRule("C{seq:1}")
+    seq = CounterSequence(initial={"customer-code:C#": 9})
+    with pytest.raises(CodeRuleError) as info:
+        rule.allocate(Customer(name="a"), seq)
+    assert str(info.value) == "code series C# is exhausted: widen {seq:1}"
+    with pytest.raises(CodeRuleError) as info:
+        CodeRule("C{seq:6}").allocate(Customer(name="a"), CounterSequence(), is_taken=lambda _: True)
+    assert str(info.value) == "code series C######: 10000 serials in a row were taken"
+
+
+def test_code_for_checks_a_given_code_against_the_rule_and_customer() -> None:
+    seq = CounterSequence()
+    customer = Customer(name="a", category="0101", code="c022026001")
+    with pytest.raises(ValidationError) as info:
+        code_for(customer, RULE, seq, today=DAY)  # the code is of category 02
+    assert codes_of(info.value.problems) == ["invalid_code"]
+    assert info.value.record == "'c022026001'"
+    assert code_for(customer, RULE, seq, today=DAY, check_shape=False) == "C022026001"
+    with pytest.raises(ValidationError) as info:
+        code_for(Customer(name="a", code="C0120260011"), RULE, seq, max_length=10)
+    assert codes_of(info.value.problems) == ["too_long"]
+    with pytest.raises(ValidationError) as info:
+        code_for(Customer(name="a", code="C012026001"), RULE, seq, is_taken=lambda _: True)
+    assert codes_of(info.value.problems) == ["duplicate_code"]
+    with pytest.raises(ValidationError):
+        code_for(Customer(name="a", code="X1"), CodeRule("{seq:2}", allow_manual=False), seq)
+    assert code_for(Customer(name="a", code=" "), CodeRule("X{seq:2}"), seq) == "X01"  # blank: allocated
+    long_rule = CodeRule("C{category}{seq:3}")
+    with pytest.raises(ValidationError):
+        code_for(Customer(name="a", category="ABCDEFG"), long_rule, seq, max_length=8)
+    assert code_for(Customer(name="a", category="ABCD"), long_rule, seq, max_length=8) == "CABCD001"
+    assert assign_code(Customer(name="a", category="ABCD"), long_rule, seq, max_length=8).code == "CABCD002"
+    with pytest.raises(ValidationError):
+        assign_code(Customer(name="a", category="ABCDEFG"), long_rule, seq, max_length=8)
+
+
+def test_code_shape_rule_word_for_word() -> None:
+    profile = Profile().with_rules(code_shape_rule(RULE))
+    report = custrecord.validate({"name": "x", "code": "X1"}, profile=profile)
+    assert exact(report.problems) == [
+        ("code", "invalid_code", "X1", f"customer code does not follow the code rule ({SHAPE})",
+         "客户编码不符合编码规则（应符合C{category:2}{yyyy}{seq:3}的格式）")
+    ]
+    assert custrecord.validate({"name": "x", "code": "c992026001"}, profile=profile).ok  # any category
+    assert custrecord.validate({"name": "x"}, profile=profile).ok

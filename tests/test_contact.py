@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import custrecord
 from custrecord.testing.strategies import cn_mobiles, cn_phones
-from custrecord.validation.contact import _fast_mobile, _parse_phone, normalize_phone, split_extension
+from custrecord.validation.contact import _fast_number, _parse_phone, normalize_phone, split_extension
 
 
 def phone(raw: Any, country: str = "CN", field: str = "phone") -> tuple[list[str], Any]:
@@ -190,12 +190,16 @@ def test_bank_accounts() -> None:
     assert account("de89370400440532013000", "DE") == ([], "DE89370400440532013000")
     assert account("1234", "US") == ([], "1234")
     assert account("DE89370400440532013001")[0] == ["invalid_checksum"]
-    assert account("DE8937040044053201300")[0] in (["invalid_length"], ["invalid_checksum"])
-    assert account("XX89370400440532013000")[0] in (["invalid_component"], ["invalid_checksum"])
+    # The country and the shape are checked before the check digits.
+    assert account("DE8937040044053201300")[0] == ["invalid_format"]  # one digit short
+    assert account("GB82WEST1234569876543")[0] == ["invalid_format"]
+    assert account("XX89370400440532013000")[0] == ["invalid_component"]  # no such country
+    assert account("DE8937040044053201300Ä")[0] == ["invalid_format"]
     assert account("1234567")[0] == ["invalid_format"]
     assert account("6222-abc-0212")[0] == ["invalid_format"]
     assert account("١٢٣٤٥٦٧٨٩")[0] == ["invalid_format"]
-    assert account("1" * 31)[0] in (["invalid_format"], ["too_long"])
+    assert account("1" * 31)[0] == ["invalid_format"]  # CN: 8 to 30 digits
+    assert account("1" * 51, "US")[0] == ["too_long"]
 
 
 _REGIONS = ["CN", "US", "CA", "GB", "DE", "FR", "HK", "SG", "JP", "IN", "AU", "IT", "BR", "RU"]
@@ -211,20 +215,41 @@ _REGIONS = ["CN", "US", "CA", "GB", "DE", "FR", "HK", "SG", "JP", "IN", "AU", "I
             lambda cc, r: f"+{cc}{r}",
             st.sampled_from(["86", "1", "44", "49", "852", "65", "81", "91"]),
                   st.text("0123456789 -", min_size=6, max_size=13)),
+        # Fixed lines with their trunk prefix, as each country writes them (0512-65201234, 8 495 ...).
+        st.builds(lambda p, r: p + r,
+                  st.sampled_from(["0", "00", "010", "021", "0512", "0755", "030", "020", "8", "1", "01"]),
+                  st.text("0123456789 -", min_size=5, max_size=11)),
     ),
 )
-def test_mobile_fast_path_agrees_with_phonenumbers(region: str, text: str) -> None:
-    """The fast path for plain mobiles may only answer what a full phonenumbers parse answers."""
-    fast = _fast_mobile(text, region)
+def test_fast_path_agrees_with_phonenumbers(region: str, text: str) -> None:
+    """The fast path for plain numbers may only answer what a full phonenumbers parse answers."""
+    fast = _fast_number(text, region)
     if fast is not None:
         assert fast == _parse_phone(text, region)
 
 
-def test_mobile_fast_path_is_taken_for_typical_numbers() -> None:
+def test_fast_path_is_taken_for_typical_numbers() -> None:
     for text in ("13812345678", "138 1234 5678", "+8613812345678", "+86 138-1234-5678"):
-        assert _fast_mobile(text, "CN") == "+8613812345678"
-    for text in ("17951234567", "8613812345678", "013812345678", "０１３８", "0512-65201234"):
-        assert _fast_mobile(text, "CN") is None
+        assert _fast_number(text, "CN") == "+8613812345678"
+    for text in ("0512-65201234", "0512 6520 1234", "+86 512 6520 1234"):
+        assert _fast_number(text, "CN") == "+8651265201234"
+    assert _fast_number("010-62345678", "CN") == "+861062345678"
+    assert _fast_number("013812345678", "CN") == "+8613812345678"  # a trunk zero before a mobile, too
+    assert _fast_number("030 1234567", "DE") == "+49301234567"
+    # Carrier codes, the country code without +, a kept trunk zero after +, full-width digits,
+    # international prefixes and extensions are left to phonenumbers.
+    for text in ("17951234567", "8613812345678", "０１３８", "+86 0512 6520 1234",
+                 "0086 512 6520 1234", "0512-65201234-801", "0512-65201234转801"):
+        assert _fast_number(text, "CN") is None
+
+
+@pytest.mark.parametrize("raw", ["+44 13812345678", "+4413812345678", "+1 138 1234 5678", "+852 13812345678"])
+def test_a_foreign_country_code_is_never_read_as_the_default_region(raw: str) -> None:
+    """A CN mobile's digits after another country's ``+CC`` are not a CN number: the fast path
+    must not drop the written country code (``+44 13812345678`` once became ``+8613812345678``)."""
+    assert _fast_number(raw, "CN") is None
+    assert normalize_phone(raw, "CN") is None
+    assert phone(raw, field="mobile") == (["invalid_phone"], raw)
 
 
 def test_bank_account_lengths_count_digits_not_spaces() -> None:

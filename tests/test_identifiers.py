@@ -232,3 +232,44 @@ def test_uscc_authority_zero_passes_stdnum_but_not_custrecord(number: str) -> No
     assert stdnum_uscc.is_valid(number)
     with pytest.raises(InvalidComponent):
         uscc.validate(number)
+
+
+def test_is_valid_answers_both_ways() -> None:
+    assert uscc.is_valid("91110000600037341L")
+    assert uscc.is_valid("91110000600037341L", check_organization_code=True)
+    assert not uscc.is_valid("91110000600037341M")
+    assert legacy_cn.is_valid("110108600037341")
+    assert not legacy_cn.is_valid("110108600037342")
+    assert orgcode.is_valid("MA1MXXXX9")
+    assert not orgcode.is_valid("MA1MXXXX8")
+
+
+def test_authorities_1_to_9_keep_stdnums_shape() -> None:
+    """A type character that is a letter is GB 32100 only for authorities A, N and Y."""
+    with pytest.raises(InvalidFormat):
+        uscc.validate("9A110000600037341Q")  # the check character is right for these 17
+    assert uscc.validate("A1110000100000008H") == "A1110000100000008H"
+
+
+def test_legacy_20_from_a_resident_id_ending_in_x() -> None:
+    assert legacy_cn.validate("11010519491231002x01") == "11010519491231002X01"
+    assert legacy_cn.format("1101051949-1231002x 01") == "11010519491231002X01"
+    with pytest.raises(InvalidFormat):
+        legacy_cn.validate("360426199101010071A1")  # the last two are not digits
+    with pytest.raises(ValidationError):
+        legacy_cn.validate("3604269101010070A001")  # a letter: not a first-generation ID
+
+
+@pytest.mark.parametrize(
+    ("number", "valid"),
+    [
+        ("36042691123100700001", True),  # 31 December 1991
+        ("36042691010100700001", True),
+        ("36042691013200700001", False),  # day 32
+        ("36042691010000700001", False),  # day 0
+        ("36042691003100700001", False),  # month 0
+        ("36042691133100700001", False),  # month 13
+    ],
+)
+def test_legacy_20_from_a_first_generation_id_checks_its_date(number: str, valid: bool) -> None:
+    assert legacy_cn.is_valid(number) is valid

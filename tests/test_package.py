@@ -21,12 +21,28 @@ def test_import_stays_light() -> None:
     code = (
         "import sys, custrecord; "
         "heavy = [m for m in sys.modules if m.split('.')[0] in "
-        "('sqlalchemy', 'openpyxl', 'rich', 'rapidfuzz', 'hypothesis', 'psycopg', 'pymysql', 'pandas', "
-        "'phonenumbers', 'stdnum')]; "
+        "('cattrs', 'sqlalchemy', 'openpyxl', 'rich', 'rapidfuzz', 'hypothesis', 'psycopg', 'pymysql', "
+        "'pandas', 'phonenumbers', 'stdnum', 'charset_normalizer')]; "
         "print(','.join(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_conversion_loads_cattrs_on_first_use() -> None:
+    code = (
+        "import sys, custrecord; before = 'cattrs' in sys.modules; "
+        "data = custrecord.unstructure(custrecord.Customer(name='x', tags=frozenset({'b', 'a'}))); "
+        "print(before, 'cattrs' in sys.modules, data['tags'], custrecord.load(data).name)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True", "['a',", "'b']", "x"]
+
+
+def test_import_loads_only_the_model_and_the_errors() -> None:
+    code = "import sys, custrecord; print(*sorted(m for m in sys.modules if m.startswith('custrecord')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["custrecord", "custrecord.errors", "custrecord.model"]
 
 
 def test_open_in_memory_is_lazy_and_works() -> None:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
 
 import custrecord
 from custrecord import Address, Contact, Customer, Kind, Status
 from custrecord.coerce import BadValue, parse_date, parse_decimal, parse_int, parse_text, split_tags
+from custrecord.fields import FIELDS
 from custrecord.parse import parse
+from custrecord.testing.strategies import raw_records
 
 
 def codes(data: Any, **kwargs: Any) -> dict[str, list[str]]:
@@ -333,3 +337,95 @@ def test_split_tags() -> None:
 def test_every_kind_of_white_space_is_collapsed() -> None:
     for space in ("\t", "\n", "\r\n", "\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\u3000", "\u00a0", "\u2003"):
         assert parse_text(f" a{space}{space}b{space}") == "a b", repr(space)
+
+
+@pytest.mark.parametrize(
+    "raw", [float("nan"), Decimal("NaN"), Decimal("sNaN"), float("inf"), Decimal("-Infinity")]
+)
+def test_a_number_that_is_not_finite_has_one_answer(raw: Any) -> None:
+    """Decimal NaN was out_of_range while a float infinity was invalid_format; a float NaN is an
+    empty Excel cell (no limit), every other non-finite number is invalid_format."""
+    report = custrecord.validate({"name": "x", "credit": {"limit": raw}})
+    expected = [] if isinstance(raw, float) and raw != raw else [("credit.limit", "invalid_format")]
+    assert [(p.path, p.code) for p in report.problems] == expected
+
+
+@pytest.mark.parametrize("raw", [Decimal("NaN"), Decimal("Infinity"), float("inf")])
+def test_a_custom_field_refuses_a_number_that_is_not_finite(raw: Any) -> None:
+    """A Decimal NaN was kept in ``extra`` as the text ``NaN``."""
+    report = custrecord.validate({"name": "x", "extra": {"erp_id": raw}})
+    assert [(p.path, p.code) for p in report.problems] == [("extra.erp_id", "invalid_format")]
+    assert custrecord.validate({"name": "x", "extra": {"erp_id": Decimal("1.50")}}).customer.extra == {
+        "erp_id": "1.50"
+    }
+
+
+# -- one plan per set of keys ------------------------------------------------
+
+
+def test_keys_are_routed_once_per_set_of_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    import custrecord.parse as parse_module
+
+    calls: list[Any] = []
+    real_route = parse_module.route
+
+    def counting_route(key: Any, custom_fields: frozenset[str] = frozenset()) -> tuple[str, Any]:
+        calls.append(key)
+        return real_route(key, custom_fields)
+
+    monkeypatch.setattr(parse_module, "route", counting_route)
+    monkeypatch.setattr(parse_module, "_PLANS", {})
+    rows = [{"客户名称": f"公司{i}", "税号": "91110000600037341L", "city": "苏州", "手机": "13812345678"}
+            for i in range(50)]
+    customers = [parse(row)[0] for row in rows]
+    assert len(calls) == 4  # the header is read once, not once a row
+    assert [c.name for c in customers] == [f"公司{i}" for i in range(50)]
+    assert customers[7].address.city == "苏州"
+    assert customers[7].contacts[0].mobile == "13812345678"
+    # Custom fields are part of the plan: the same keys read with other declarations route again.
+    assert parse(rows[0], custom_fields={"city"})[0].extra == {"city": "苏州"}
+    assert len(calls) == 8
+
+
+def test_two_headers_of_one_field_read_the_last_as_a_dict_keeps_it() -> None:
+    customer, problems = parse({"税号": "bad", "name": "x", "tax_id": "91110000600037341L"})
+    assert problems == []
+    assert customer.tax_id == "91110000600037341L"
+
+
+def test_keys_equal_across_types_keep_their_own_text() -> None:
+    # 1 == True: a plan made for one must not name the other's problem.
+    assert [p.path for p in parse({"name": "x", 1: "a"})[1]] == ["1"]
+    assert [p.path for p in parse({"name": "x", True: "a"})[1]] == ["True"]
+
+
+class _Row(Mapping[Any, Any]):
+    """A mapping that is not a dict (a database row, a pandas Series)."""
+
+    def __init__(self, data: dict[Any, Any]) -> None:
+        self._data = data
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+@given(raw_records())
+def test_a_record_parses_alike_each_time_and_in_any_mapping(data: Any) -> None:
+    first = parse(data)
+    assert repr(parse(data)) == repr(first)  # the second time through a stored plan
+    if isinstance(data, dict):
+        assert repr(parse(_Row(data))) == repr(first)
+
+
+def test_every_header_of_the_catalogue_has_a_place_in_the_plan() -> None:
+    # A column added to the field catalogue is parsed without more work, in a part parse knows.
+    for field in FIELDS:
+        for header in (field.column, field.zh, *field.aliases):
+            _, problems = parse({"name": "x", header: "1"})
+            assert [p.code for p in problems if p.code == "unknown_column"] == [], header

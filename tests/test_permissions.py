@@ -10,6 +10,7 @@ from custrecord.permissions import (
     PermissionDenied,
     RolePolicy,
     Visibility,
+    is_personal_id,
     mask_customer,
     mask_middle,
 )
@@ -52,6 +53,42 @@ def test_mask_middle() -> None:
     assert mask_middle(None) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "seen"),
+    [
+        ("1234567", "*******"),
+        ("62220212", "********"),  # exactly keep_start + keep_end: nothing of it is shown
+        ("622202123", "6222*2123"),
+        ("6222021234", "6222**1234"),
+    ],
+)
+def test_mask_middle_boundary(text: str, seen: str) -> None:
+    assert mask_middle(text) == seen
+
+
+def test_mask_middle_keeping_no_end() -> None:
+    """``text[-0:]`` is the whole text: keeping no end once showed the value after the stars."""
+    assert mask_middle("abcdef", keep_start=1, keep_end=0) == "a*****"
+    assert mask_middle("ab", keep_start=0, keep_end=0) == "**"
+    assert mask_middle("abcdef", keep_start=0, keep_end=2) == "****ef"
+
+
+def test_an_email_without_at_sign_is_masked() -> None:
+    seen = mask_customer(custrecord.Customer(name="x", contacts=(custrecord.Contact(email="zhangsan"),)),
+                         VIEWER, POLICY)
+    assert seen.contacts[0].email == "z*******"
+
+
+def test_eight_character_account_and_personal_tax_id_are_masked() -> None:
+    person = custrecord.structure(
+        {"name": "张三", "kind": "个人", "tax_id": "360426199101010071", "bank_account": "62220212"}
+    )
+    seen = mask_customer(person, VIEWER, POLICY)
+    assert seen.bank_account == "********"
+    assert seen.tax_id == "3604**********0071"
+    assert mask_customer(person, FINANCE, POLICY).bank_account == "62220212"
+
+
 def test_masking_by_role() -> None:
     person = custrecord.structure(
         {
@@ -80,8 +117,13 @@ def test_company_tax_id_is_not_personal_data() -> None:
 @given(customers())
 def test_restricted_view_never_shows_sensitive_values(customer: custrecord.Customer) -> None:
     seen = mask_customer(customer, VIEWER, POLICY)
-    if customer.bank_account and len(customer.bank_account) > 8:
+    if customer.bank_account:
         assert seen.bank_account != customer.bank_account
+        assert len(seen.bank_account or "") == len(customer.bank_account)
+    if customer.tax_id and is_personal_id(customer.tax_id, customer.kind):
+        assert seen.tax_id != customer.tax_id
+    else:
+        assert seen.tax_id == customer.tax_id
     for original, masked in zip(customer.contacts, seen.contacts, strict=True):
         for field in ("phone", "mobile", "email"):
             if getattr(original, field):
@@ -101,3 +143,84 @@ def test_actor_roles_from_a_string() -> None:
 @pytest.mark.parametrize("role", ["admin", "finance", "sales", "viewer"])
 def test_every_default_role_may_view(role: str) -> None:
     assert POLICY.allows(Actor("x", {role}), Action.VIEW)
+
+
+def test_permission_denied_names_who_what_and_where() -> None:
+    err = PermissionDenied(Actor("zhou", {"sales", "finance"}), "approve", "credit.limit")
+    assert (err.actor.name, err.action, err.what) == ("zhou", "approve", "credit.limit")
+    assert str(err) == "zhou (roles: finance, sales) may not approve on credit.limit"
+    bare = PermissionDenied(Actor("nobody"), "view")
+    assert bare.what is None
+    assert str(bare) == "nobody (roles: none) may not view"
+
+
+def test_a_role_the_policy_does_not_know_grants_nothing() -> None:
+    ghost = Actor("g", {"ghost"})
+    assert not POLICY.allows(ghost, Action.VIEW)
+    assert not POLICY.may_edit(ghost, "name")
+    assert POLICY.visibility(ghost, "bank_account") is Visibility.MASKED
+
+
+def test_editing_needs_the_edit_or_create_action() -> None:
+    policy = RolePolicy(actions={"clerk": frozenset({Action.CREATE}), "editor": frozenset({Action.EDIT}),
+                                 "reader": frozenset({Action.VIEW})}, locked={})
+    assert policy.may_edit(Actor("a", {"clerk"}), "name")
+    assert policy.may_edit(Actor("b", {"editor"}), "name")
+    assert not policy.may_edit(Actor("c", {"reader"}), "name")
+
+
+def test_a_lock_covers_the_path_and_everything_below_it() -> None:
+    policy = RolePolicy(locked={"sales": frozenset({"contacts", "address.street", "credit"})})
+    assert not policy.may_edit(SALES, "contacts")
+    assert not policy.may_edit(SALES, "contacts[0].mobile")
+    assert not policy.may_edit(SALES, "contacts[]")
+    assert not policy.may_edit(SALES, "credit.limit")
+    assert not policy.may_edit(SALES, "address.street")
+    assert not policy.may_edit(SALES, "address.street.line2")
+    assert policy.may_edit(SALES, "address.city")
+    assert policy.may_edit(SALES, "address")
+    assert policy.may_edit(SALES, "contacts_note")
+    assert policy.may_edit(SALES, "name")
+
+
+def test_phone_and_email_masks_word_for_word() -> None:
+    customer = custrecord.Customer(name="x", contacts=(
+        custrecord.Contact(name="a", phone="+8651265201234;ext=801", mobile="+123456", email="a@b@c.com"),
+    ))
+    (seen,) = mask_customer(customer, VIEWER, POLICY).contacts
+    assert (seen.phone, seen.mobile, seen.email) == ("+86512****1234", "+**3456", "a***@b@c.com")
+
+
+def test_whose_tax_id_is_personal() -> None:
+    """An individual's tax number whatever its shape; a company's only when it is a resident ID."""
+    individual = custrecord.Customer(name="x", kind=custrecord.Kind.INDIVIDUAL, tax_id="91110000600037341L")
+    company = custrecord.Customer(name="x", tax_id="360426199101010071")
+    assert is_personal_id("91110000600037341L", custrecord.Kind.INDIVIDUAL)
+    assert is_personal_id("360426199101010071", custrecord.Kind.ENTERPRISE)
+    assert not is_personal_id("91110000600037341L", custrecord.Kind.ENTERPRISE)
+    assert mask_customer(individual, VIEWER, POLICY).tax_id == "9111**********341L"
+    assert mask_customer(company, VIEWER, POLICY).tax_id == "3604**********0071"
+
+
+def test_nothing_to_mask_gives_the_same_object() -> None:
+    customer = custrecord.Customer(name="x", contacts=(custrecord.Contact(name="a"),))
+    assert mask_customer(customer, VIEWER, POLICY) is customer
+    full = custrecord.Customer(name="x", bank_account="6222021234567891234",
+                               contacts=(custrecord.Contact(name="a", mobile="+8613812345678"),))
+    seen = mask_customer(full, FINANCE, POLICY)
+    assert seen is full
+    assert seen.contacts[0] is full.contacts[0]
+
+
+def test_check_edit_refuses_the_first_change_not_allowed() -> None:
+    from custrecord.diff import FieldChange
+    from custrecord.permissions import check_edit
+
+    changes = [FieldChange("name", "a", "b"), FieldChange("credit.limit", 1, 2),
+               FieldChange("bank_account", 1, 2)]
+    check_edit(FINANCE, POLICY, changes)
+    check_edit(SALES, POLICY, changes[:1])
+    check_edit(SALES, POLICY, [])
+    with pytest.raises(PermissionDenied) as info:
+        check_edit(SALES, POLICY, changes)
+    assert (info.value.action, info.value.what) == ("edit", "credit.limit")

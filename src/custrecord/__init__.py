@@ -5,10 +5,11 @@
 >>> customer.name, customer.kind.value, customer.country
 ('苏州示例科技有限公司', 'enterprise', 'CN')
 
-The model and conversion are imported eagerly (they are light); validation (with
+Only the model and the errors are imported eagerly; every other name is imported
+on first use: conversion (with cattrs), problems, the flat form, validation (with
 phonenumbers and python-stdnum), the book, storage, matching, codes, credit and
-I/O are imported on first use, so ``import custrecord`` never loads them, nor
-SQLAlchemy, openpyxl or rich.
+I/O. So ``import custrecord`` stays light and never loads SQLAlchemy, openpyxl,
+rich or rapidfuzz.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from custrecord.convert import load, unstructure
 from custrecord.errors import (
     ConflictError,
     CustrecordError,
@@ -26,7 +26,6 @@ from custrecord.errors import (
     UnavailableError,
     ValidationError,
 )
-from custrecord.flat import flatten
 from custrecord.model import (
     Address,
     AddressEntry,
@@ -40,7 +39,6 @@ from custrecord.model import (
     PartyRole,
     Status,
 )
-from custrecord.problems import Problem, ProblemCode, Report, Severity
 
 if TYPE_CHECKING:
     from custrecord.access import Access, AccessLog, LoggingAccessLog, MemoryAccessLog
@@ -49,10 +47,13 @@ if TYPE_CHECKING:
     from custrecord.classification import ClassificationRule, classify
     from custrecord.classification.tree import ClassificationTree, CodeScheme
     from custrecord.codes import CodeRule, CounterSequence
+    from custrecord.convert import load, unstructure
     from custrecord.credit import CreditDecision, CreditPolicy, Grade, Outcome, TemporaryRaise, check_credit
     from custrecord.events import Event
+    from custrecord.flat import flatten
     from custrecord.matching import Match, find_duplicates
     from custrecord.permissions import Action, Actor, PermissionDenied, RolePolicy, Scope
+    from custrecord.problems import Problem, ProblemCode, Report, Severity
     from custrecord.settings import Settings
     from custrecord.storage.values import HistoryEntry, Query
     from custrecord.validation.engine import Context, Profile, Rule, structure, validate, validate_many
@@ -84,19 +85,26 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Match": ("custrecord.matching", "Match"),
     "Outcome": ("custrecord.credit", "Outcome"),
     "PermissionDenied": ("custrecord.permissions", "PermissionDenied"),
+    "Problem": ("custrecord.problems", "Problem"),
+    "ProblemCode": ("custrecord.problems", "ProblemCode"),
     "Profile": ("custrecord.validation.engine", "Profile"),
     "Query": ("custrecord.storage.values", "Query"),
+    "Report": ("custrecord.problems", "Report"),
     "Revision": ("custrecord.book", "Revision"),
     "RolePolicy": ("custrecord.permissions", "RolePolicy"),
     "Scope": ("custrecord.permissions", "Scope"),
     "Rule": ("custrecord.validation.engine", "Rule"),
     "Settings": ("custrecord.settings", "Settings"),
+    "Severity": ("custrecord.problems", "Severity"),
     "TemporaryRaise": ("custrecord.credit", "TemporaryRaise"),
     "check_credit": ("custrecord.credit", "check_credit"),
     "classify": ("custrecord.classification", "classify"),
     "find_duplicates": ("custrecord.matching", "find_duplicates"),
+    "flatten": ("custrecord.flat", "flatten"),
+    "load": ("custrecord.convert", "load"),
     "open": ("custrecord.book", "open_book"),
     "structure": ("custrecord.validation.engine", "structure"),
+    "unstructure": ("custrecord.convert", "unstructure"),
     "validate": ("custrecord.validation.engine", "validate"),
     "validate_many": ("custrecord.validation.engine", "validate_many"),
 }

@@ -276,6 +276,8 @@ def parse_decimal(value: Any) -> Decimal | None:
     if isinstance(value, bool):
         raise BadValue(ProblemCode.INVALID_FORMAT, "a number expected", "应为数字")
     if isinstance(value, Decimal):
+        if not value.is_finite():  # the same answer as for a float NaN or infinity
+            raise BadValue(ProblemCode.INVALID_FORMAT, "a finite number expected", "应为有限数字")
         result = value
     elif isinstance(value, int):
         result = Decimal(value)
@@ -519,6 +521,8 @@ def coerce_extra_value(value: Any) -> Any:
         if not math.isfinite(value):
             raise BadValue(ProblemCode.INVALID_FORMAT, "a finite number expected", "应为有限数字")
         return value
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise BadValue(ProblemCode.INVALID_FORMAT, "a finite number expected", "应为有限数字")
     if isinstance(value, Decimal | date):
         # Stored as text so that a JSON round trip gives back the same value.
         return value.isoformat() if isinstance(value, date) else str(value)

@@ -5,18 +5,17 @@ types (Decimal as a string, dates in ISO 8601, tags as a sorted list).
 :func:`load` structures that form back without validation, for data that is
 known to be good (storage, caches); :func:`custrecord.structure` is the
 validating entry point for anything else.
+
+cattrs is imported, and the converter built, on the first conversion, so that
+``import custrecord`` does not pay for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, get_args, get_origin
-
-import cattrs
-from cattrs.fns import identity
-from cattrs.gen import make_dict_unstructure_fn, override
+from typing import TYPE_CHECKING, Any, get_args, get_origin
 
 from custrecord.model import (
     AddressEntry,
@@ -30,26 +29,17 @@ from custrecord.model import (
     Status,
 )
 
+if TYPE_CHECKING:
+    import cattrs
+
 __all__ = ["converter", "load", "unstructure", "unstructure_set"]
 
-converter = cattrs.Converter()
-converter.register_unstructure_hook(Decimal, str)
-converter.register_unstructure_hook(date, date.isoformat)
-converter.register_unstructure_hook(datetime, datetime.isoformat)
+#: The cattrs converter of the canonical form (built on first use: see ``__getattr__``).
+converter: cattrs.Converter
 
 
 def _is_frozenset(t: Any) -> bool:
     return t is frozenset or get_origin(t) is frozenset
-
-
-converter.register_unstructure_hook_func(_is_frozenset, lambda tags: sorted(tags))
-converter.register_unstructure_hook(FrozenMap, dict)
-converter.register_unstructure_hook(Kind, str)
-converter.register_unstructure_hook(Status, str)
-converter.register_unstructure_hook(AddressRole, str)
-converter.register_unstructure_hook_func(
-    lambda t: t == frozenset[PartyRole], lambda roles: sorted(str(role) for role in roles)
-)
 
 
 def _is_optional(t: Any) -> bool:
@@ -57,49 +47,97 @@ def _is_optional(t: Any) -> bool:
     return len(args) == 2 and type(None) in args
 
 
-def _optional_hook(t: Any) -> Any:
-    # ``str | None`` passes through as it is; returning cattrs' own ``identity`` lets
-    # the generated code read the attribute inline instead of calling a hook per field.
-    inner = next(arg for arg in get_args(t) if arg is not type(None))
-    handler = converter.get_unstructure_hook(inner)
-    if handler is identity:
-        return identity
-    return lambda value: None if value is None else handler(value)
+class _Converters:
+    """The converter and the set-form hook, built together on first use."""
+
+    __slots__ = ("converter", "set_customer")
+
+    def __init__(
+        self, converter: cattrs.Converter, set_customer: Callable[[Customer], dict[str, Any]]
+    ) -> None:
+        self.converter = converter
+        self.set_customer = set_customer
 
 
-converter.register_unstructure_hook_factory(_is_optional, _optional_hook)
+_built: _Converters | None = None
 
-converter.register_structure_hook(Decimal, lambda v, _: v if isinstance(v, Decimal) else Decimal(str(v)))
-converter.register_structure_hook(date, lambda v, _: v if isinstance(v, date) else date.fromisoformat(v))
-converter.register_structure_hook(
-    datetime, lambda v, _: v if isinstance(v, datetime) else datetime.fromisoformat(v)
-)
-converter.register_structure_hook(FrozenMap, lambda v, _: FrozenMap(v))
 
-#: The same canonical form without the fields that hold their default value.
-_set_only = converter.copy(omit_if_default=True)
-_contact = converter.get_unstructure_hook(Contact)
-_address_entry = converter.get_unstructure_hook(AddressEntry)
-_bank_account = converter.get_unstructure_hook(BankAccount)
-# The address and credit parts are unstructured whatever they hold and dropped when
-# empty: the same as comparing them with their defaults first, and cheaper, since
-# comparing two value objects compares every field before unstructuring does it again.
-_set_customer = make_dict_unstructure_fn(
-    Customer,
-    _set_only,
-    _cattrs_omit_if_default=True,
-    address=override(omit_if_default=False),
-    credit=override(omit_if_default=False),
-    # Contacts stay whole: the set form is also what a new customer's history records.
-    contacts=override(unstruct_hook=lambda contacts: [_contact(c) for c in contacts]),
-    addresses=override(unstruct_hook=lambda entries: [_address_entry(a) for a in entries]),
-    bank_accounts=override(unstruct_hook=lambda accounts: [_bank_account(a) for a in accounts]),
-)
+def _converters() -> _Converters:
+    """The converters, built on first use: importing cattrs costs more than the rest of the package."""
+    global _built
+    if _built is None:
+        _built = _build()
+    return _built
+
+
+def _build() -> _Converters:
+    import cattrs
+    from cattrs.fns import identity
+    from cattrs.gen import make_dict_unstructure_fn, override
+
+    converter = cattrs.Converter()
+    converter.register_unstructure_hook(Decimal, str)
+    converter.register_unstructure_hook(date, date.isoformat)
+    converter.register_unstructure_hook(datetime, datetime.isoformat)
+    converter.register_unstructure_hook_func(_is_frozenset, lambda tags: sorted(tags))
+    converter.register_unstructure_hook(FrozenMap, dict)
+    converter.register_unstructure_hook(Kind, str)
+    converter.register_unstructure_hook(Status, str)
+    converter.register_unstructure_hook(AddressRole, str)
+    converter.register_unstructure_hook_func(
+        lambda t: t == frozenset[PartyRole], lambda roles: sorted(str(role) for role in roles)
+    )
+
+    def optional_hook(t: Any) -> Any:
+        # ``str | None`` passes through as it is; returning cattrs' own ``identity`` lets
+        # the generated code read the attribute inline instead of calling a hook per field.
+        inner = next(arg for arg in get_args(t) if arg is not type(None))
+        handler = converter.get_unstructure_hook(inner)
+        if handler is identity:
+            return identity
+        return lambda value: None if value is None else handler(value)
+
+    converter.register_unstructure_hook_factory(_is_optional, optional_hook)
+
+    converter.register_structure_hook(Decimal, lambda v, _: v if isinstance(v, Decimal) else Decimal(str(v)))
+    converter.register_structure_hook(date, lambda v, _: v if isinstance(v, date) else date.fromisoformat(v))
+    converter.register_structure_hook(
+        datetime, lambda v, _: v if isinstance(v, datetime) else datetime.fromisoformat(v)
+    )
+    converter.register_structure_hook(FrozenMap, lambda v, _: FrozenMap(v))
+
+    # The same canonical form without the fields that hold their default value.
+    set_only = converter.copy(omit_if_default=True)
+    contact = converter.get_unstructure_hook(Contact)
+    address_entry = converter.get_unstructure_hook(AddressEntry)
+    bank_account = converter.get_unstructure_hook(BankAccount)
+    # The address and credit parts are unstructured whatever they hold and dropped when
+    # empty: the same as comparing them with their defaults first, and cheaper, since
+    # comparing two value objects compares every field before unstructuring does it again.
+    set_customer = make_dict_unstructure_fn(
+        Customer,
+        set_only,
+        _cattrs_omit_if_default=True,
+        address=override(omit_if_default=False),
+        credit=override(omit_if_default=False),
+        # Contacts stay whole: the set form is also what a new customer's history records.
+        contacts=override(unstruct_hook=lambda contacts: [contact(c) for c in contacts]),
+        addresses=override(unstruct_hook=lambda entries: [address_entry(a) for a in entries]),
+        bank_accounts=override(unstruct_hook=lambda accounts: [bank_account(a) for a in accounts]),
+    )
+    return _Converters(converter, set_customer)
+
+
+def __getattr__(name: str) -> Any:
+    # ``converter`` is built on first use, like the functions below.
+    if name == "converter":
+        return _converters().converter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def unstructure(customer: Customer) -> dict[str, Any]:
     """The nested canonical form of ``customer``: a JSON-safe dict."""
-    data: dict[str, Any] = converter.unstructure(customer)
+    data: dict[str, Any] = _converters().converter.unstructure(customer)
     return data
 
 
@@ -110,7 +148,7 @@ def unstructure_set(customer: Customer) -> dict[str, Any]:
     back to the same customer; smaller, so cheaper to store, and exactly what a new
     customer sets over a blank record.
     """
-    data: dict[str, Any] = _set_customer(customer)
+    data: dict[str, Any] = _converters().set_customer(customer)
     if not data["address"]:
         del data["address"]
     if not data["credit"]:
@@ -120,4 +158,5 @@ def unstructure_set(customer: Customer) -> dict[str, Any]:
 
 def load(data: Mapping[str, Any]) -> Customer:
     """Structure trusted canonical data (as :func:`unstructure` gives) without validation."""
-    return converter.structure(data, Customer)
+    customer: Customer = _converters().converter.structure(data, Customer)
+    return customer

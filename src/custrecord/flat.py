@@ -56,6 +56,7 @@ __all__ = [
     "list_column_text",
     "other_contacts_column",
     "other_contacts_text",
+    "route",
     "split_record",
 ]
 
@@ -152,25 +153,28 @@ def is_field_key(key: str) -> bool:
     return route is not None
 
 
+def route(key: Any, custom_fields: frozenset[str] = frozenset()) -> tuple[str, Any]:
+    """Where :func:`split_record` files ``key``: the :class:`Parts` attribute and the name in it.
+
+    Unknown keys are filed under their text.
+    """
+    if not isinstance(key, str):
+        return "unknown", text_of(key)
+    if key in custom_fields and key not in _TOP_NAMES and key not in NESTED_PARTS:
+        return "extra", key
+    found = _ROUTES[key] if key in _ROUTES else _route_of(key)
+    return ("unknown", key) if found is None else found
+
+
 def split_record(data: Mapping[Any, Any], custom_fields: frozenset[str] = frozenset()) -> Parts:
-    """Sort the keys of a nested or flat record into :class:`Parts`.
+    """Sort the keys of a nested or flat record into :class:`Parts` (see :func:`route`).
 
     ``custom_fields`` names flat columns that go to ``extra`` (a field's own name wins).
     """
     parts = Parts()
     for key, value in data.items():
-        if not isinstance(key, str):
-            parts.unknown[text_of(key)] = value
-            continue
-        if key in custom_fields and key not in _TOP_NAMES and key not in NESTED_PARTS:
-            parts.extra[key] = value
-            continue
-        route = _ROUTES[key] if key in _ROUTES else _route_of(key)
-        if route is None:
-            parts.unknown[key] = value
-        else:
-            part, name = route
-            getattr(parts, part)[name] = value
+        part, name = route(key, custom_fields)
+        getattr(parts, part)[name] = value
     return parts
 
 

@@ -4,8 +4,9 @@ Parsing coerces types and normalises text (trim, NFKC, aliases); it never
 raises for bad data. Every value that cannot be coerced becomes a
 :class:`~custrecord.problems.Problem` with its path, and the field keeps its
 default, so the remaining fields are still parsed and checked. Which key goes
-where is :func:`custrecord.flat.split_record`'s business; how each value is
-coerced, :mod:`custrecord.coerce`'s.
+where is :func:`custrecord.flat.route`'s business; how each value is coerced,
+:mod:`custrecord.coerce`'s. Both are decided once per set of keys (a file's
+header, a DataFrame's columns), not per record: see :class:`_Plan`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import attrs
 
 from custrecord.coerce import COERCERS, BadValue, coerce_extra_value, plain_value
 from custrecord.fields import CATALOGUE, Value
-from custrecord.flat import OTHER_ADDRESSES_KEY, OTHER_BANK_ACCOUNTS_KEY, OTHER_CONTACTS_KEY, split_record
+from custrecord.flat import OTHER_ADDRESSES_KEY, OTHER_BANK_ACCOUNTS_KEY, OTHER_CONTACTS_KEY, route
 from custrecord.model import (
     Address,
     AddressEntry,
@@ -59,6 +60,82 @@ _LIST_HINTS = {
                       '[{"bank_name": "中国银行", "account": "6222021234567890"}]'),
 }
 
+#: The flat parts of :class:`custrecord.flat.Parts` whose leaves are coerced one by one: table, path prefix.
+#: A part that :func:`custrecord.flat.route` gives is added here and assembled in :func:`parse`.
+_LEAF_PARTS: dict[str, tuple[Coercers, str]] = {
+    "top": (_TOP, ""),
+    "address": (_ADDRESS, "address."),
+    "credit": (_CREDIT, "credit."),
+    "contact": (_CONTACT, "contacts[0]."),
+}
+
+#: The parts of the flat form's address column groups (``shipping_street``), read as addresses.
+_ADDRESS_GROUPS = ("shipping", "billing")
+
+#: One flat value to coerce: its index in the record, attribute name, problem path and coercer.
+_Step = tuple[int, str, str, Callable[[Any], Any]]
+
+
+class _Plan:
+    """How the records with one set of keys are parsed, decided once for all of them.
+
+    Each key is routed (:func:`custrecord.flat.route`) and given its coercer here,
+    as cattrs builds a structuring function once per class; a record then only
+    runs the coercers of its values. Two keys for one field: the last one is read,
+    in the place of the first (as a dict keeps them).
+    """
+
+    __slots__ = ("address", "billing", "contact", "credit", "extra", "nested", "shipping", "top", "unknown")
+
+    def __init__(self, keys: tuple[Any, ...], custom_fields: frozenset[str]) -> None:
+        slots: dict[str, dict[Any, int]] = {}
+        for index, key in enumerate(keys):
+            part, name = route(key, custom_fields)
+            slots.setdefault(part, {})[name] = index
+        unplaced = [
+            f"{part}.{name}" for part, names in slots.items() for name in names
+            if part not in ("nested", "extra", "unknown", *_ADDRESS_GROUPS)
+            and (part not in _LEAF_PARTS or name not in _LEAF_PARTS[part][0])
+        ]
+        if unplaced:  # a part or field added to the catalogue and flat.route but not here
+            raise RuntimeError(f"custrecord.parse has no coercer for {', '.join(unplaced)}: see _LEAF_PARTS")
+        steps: dict[str, tuple[_Step, ...]] = {}
+        for part, (table, prefix) in _LEAF_PARTS.items():
+            names = slots.get(part, {})
+            steps[part] = tuple((i, name, prefix + name, table[name]) for name, i in names.items())
+        self.top, self.address = steps["top"], steps["address"]
+        self.credit, self.contact = steps["credit"], steps["contact"]
+        self.nested: tuple[tuple[str, int], ...] = tuple(slots.get("nested", {}).items())
+        # The default shipping and billing addresses' columns: read with the rest of the address
+        # list, whose order decides the paths their problems get.
+        self.shipping = tuple(slots.get("shipping", {}).items())
+        self.billing = tuple(slots.get("billing", {}).items())
+        # Extra and unknown keys are named from the record's own key (see _plan_of).
+        self.extra = tuple(slots.get("extra", {}).values())
+        self.unknown = tuple(slots.get("unknown", {}).values())
+
+
+#: Plans by (custom fields, keys), for records whose keys are all plain strings.
+_PLANS: dict[tuple[frozenset[str], tuple[Any, ...]], _Plan] = {}
+_MAX_PLANS = 1024  # bounded: every record of a junk source may bring its own keys
+
+
+def _plan_of(keys: tuple[Any, ...], custom_fields: frozenset[str]) -> _Plan:
+    cache_key = (custom_fields, keys)
+    try:
+        return _PLANS[cache_key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable key (a Mapping that is not a dict may have one)
+        return _Plan(keys, custom_fields)
+    plan = _Plan(keys, custom_fields)
+    # Only string keys are cached: other keys may equal one another across types (1 == True).
+    if all(type(key) is str for key in keys):
+        if len(_PLANS) >= _MAX_PLANS:
+            _PLANS.clear()
+        _PLANS[cache_key] = plan
+    return plan
+
 
 def _problem(path: str, exc: BadValue, value: Any) -> Problem:
     return make_problem(path, exc.code, value=value, hint=exc.hint, hint_zh=exc.hint_zh, **exc.params)
@@ -94,6 +171,20 @@ class _Parser:
                 continue
             if parsed is not None:
                 out[key] = parsed
+        return out
+
+    def planned(self, steps: tuple[_Step, ...], values: tuple[Any, ...]) -> dict[str, Any]:
+        """:meth:`fields` for the flat values a plan picked out of a record."""
+        out: dict[str, Any] = {}
+        for index, name, path, coerce in steps:
+            value = values[index]
+            try:
+                parsed = coerce(value if type(value) is str else plain_value(value))
+            except BadValue as exc:
+                self.problems.append(_problem(path, exc, value))
+                continue
+            if parsed is not None:
+                out[name] = parsed
         return out
 
     def unknown(self, path: str, value: Any) -> None:
@@ -161,8 +252,8 @@ class _Parser:
         return []
 
     def items(self, path: str, data: Any, what: str) -> list[Any]:
-        """The items of a nested list part (one mapping counts as a list of one)."""
-        if data is None:
+        """The items of a nested list part (one mapping counts as a list of one; blank text as none)."""
+        if data is None or (isinstance(data, str) and not data.strip()):
             return []
         if isinstance(data, Mapping):
             return [data]
@@ -269,6 +360,25 @@ def _merge(nested: Any, flat: dict[str, Any]) -> Any:
     return nested  # the nested value's type problem is reported on its own
 
 
+def _nested_parts(
+    parser: _Parser, plan: _Plan, nested: dict[str, Any], row: tuple[Any, ...]
+) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """The address, the credit terms and the raw contacts of a record with parts in nested form."""
+    raw_address = nested.get("address")
+    if isinstance(raw_address, str):
+        # A one-line address is the street part, not an error.
+        raw_address = {"street": raw_address}
+    address = parser.fields("address.", _ADDRESS, raw_address)
+    if plan.address:
+        address.update(parser.planned(plan.address, row))
+    if nested.get("credit") is None:
+        credit = parser.planned(plan.credit, row)
+    else:  # flat columns override the nested keys, whose values are then never read
+        flat = {name: row[index] for index, name, _, _ in plan.credit}
+        credit = parser.fields("credit.", _CREDIT, _merge(nested["credit"], flat))
+    return address, credit, nested.get("contacts")
+
+
 def parse(data: Any, *, custom_fields: Iterable[str] = ()) -> tuple[Customer, list[Problem]]:
     """Parse nested or flat input (or a :class:`Customer`) into a customer and the problems met.
 
@@ -286,22 +396,23 @@ def parse(data: Any, *, custom_fields: Iterable[str] = ()) -> tuple[Customer, li
                          hint="a mapping of field names to values expected")
         )
         return Customer(name=""), parser.problems
-    parts = split_record(data, parser.custom_fields)
-    for key, value in parts.unknown.items():
-        parser.unknown(key, value)
-    values = parser.fields("", _TOP, parts.top)
+    if type(data) is dict:
+        keys, row = tuple(data), tuple(data.values())
+    else:
+        items = tuple(data.items())
+        keys, row = tuple(key for key, _ in items), tuple(value for _, value in items)
+    plan = _plan_of(keys, parser.custom_fields)
+    for index in plan.unknown:
+        parser.unknown(text_of(keys[index]), row[index])
+    values = parser.planned(plan.top, row)
     # A whole part given as NaN (a DataFrame column named "address") is blank, like None.
-    nested = {key: plain_value(value) for key, value in parts.nested.items()}
-    raw_address = nested.get("address")
-    if isinstance(raw_address, str):
-        # A one-line address is the street part, not an error.
-        raw_address = {"street": raw_address}
-    address = parser.fields("address.", _ADDRESS, raw_address)
-    if parts.address:
-        address.update(parser.fields("address.", _ADDRESS, parts.address))
-    credit = parser.fields("credit.", _CREDIT, _merge(nested.get("credit"), parts.credit))
-    first = parser.fields("contacts[0].", _CONTACT, parts.contact) if parts.contact else None
-    raw_contacts = nested.get("contacts")
+    nested = {name: plain_value(row[index]) for name, index in plan.nested}
+    if nested:
+        address, credit, raw_contacts = _nested_parts(parser, plan, nested, row)
+    else:
+        address, credit = parser.planned(plan.address, row), parser.planned(plan.credit, row)
+        raw_contacts = None
+    first = parser.planned(plan.contact, row) if plan.contact else None
     if OTHER_CONTACTS_KEY in nested:
         others = parser.other_contacts(nested[OTHER_CONTACTS_KEY])
         if others:
@@ -310,14 +421,21 @@ def parse(data: Any, *, custom_fields: Iterable[str] = ()) -> tuple[Customer, li
     raw_addresses = parser.items("addresses", nested.get("addresses"), "addresses")
     if OTHER_ADDRESSES_KEY in nested:
         raw_addresses += parser.json_list(nested[OTHER_ADDRESSES_KEY], "addresses")
-    defaults = [(role, flat) for role, flat in ((AddressRole.SHIPPING, parts.shipping),
-                                                (AddressRole.BILLING, parts.billing)) if flat]
+    defaults = [
+        (role, {name: row[index] for name, index in group})
+        for role, group in ((AddressRole.SHIPPING, plan.shipping), (AddressRole.BILLING, plan.billing))
+        if group
+    ]
     addresses = parser.addresses(raw_addresses, defaults, address) if raw_addresses or defaults else ()
     raw_accounts = parser.items("bank_accounts", nested.get("bank_accounts"), "bank accounts")
     if OTHER_BANK_ACCOUNTS_KEY in nested:
         raw_accounts += parser.json_list(nested[OTHER_BANK_ACCOUNTS_KEY], "bank_accounts")
     accounts = parser.bank_accounts(raw_accounts) if raw_accounts else ()
-    extra = parser.extra(nested.get("extra"), parts.extra) if "extra" in nested or parts.extra else {}
+    if "extra" in nested or plan.extra:
+        flat_extra = {keys[index]: row[index] for index in plan.extra}
+        extra = parser.extra(nested.get("extra"), flat_extra)
+    else:
+        extra = {}
     name = values.pop("name", "")
     try:
         customer = Customer(

@@ -201,7 +201,8 @@ def mask_middle(text: str | None, *, keep_start: int = 4, keep_end: int = 4) -> 
         return text
     if len(text) <= keep_start + keep_end:
         return "*" * len(text)
-    return text[:keep_start] + "*" * (len(text) - keep_start - keep_end) + text[-keep_end:]
+    # Not text[-keep_end:]: with keep_end 0 that is the whole text.
+    return text[:keep_start] + "*" * (len(text) - keep_start - keep_end) + text[len(text) - keep_end :]
 
 
 def _mask_email(email: str | None) -> str | None:

@@ -75,7 +75,7 @@ class ProblemCode(enum.StrEnum):
 #: use only placeholders it is always given; ``{hint}`` is filled with an
 #: explanation or an example of the right form, or left empty.
 MESSAGES: dict[str, tuple[str, str]] = {
-    "required": ("{label} is required", "{label}不能为空"),
+    "required": ("{label} is required{hint}", "{label}不能为空{hint_zh}"),
     "too_long": (
         "{label} is too long: {length} characters, at most {limit}",
         "{label}过长：{length}个字符，最多{limit}个",

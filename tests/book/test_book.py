@@ -280,12 +280,35 @@ def test_erasure_refused_while_pending(make_book: Callable[..., CustomerBook]) -
         book.erase(c.code or "", reason="要求")
 
 
+@pytest.mark.xfail(reason="the stores' unique key on (country, tax ID) refuses the copy whatever the setting",
+                   raises=custrecord.ValidationError)
 def test_duplicate_tax_id_as_warning(make_book: Callable[..., CustomerBook]) -> None:
+    """``duplicate_tax_id = "warning"`` is documented to store the copy, flagged; with the default
+    (error) the copy is refused. Not so yet: the setting changes nothing a user sees."""
     book = make_book(Settings(duplicate_tax_id=Severity.WARNING))
     book.add({"name": "甲", "tax_id": "91110000600037341L", "country": "CN"})
-    # the store's unique key still refuses an exact copy in the same country
-    with pytest.raises(custrecord.ValidationError):
-        book.add({"name": "乙", "tax_id": "91110000600037341L"})
+    result = book.register({"name": "乙", "tax_id": "91110000600037341L"})
+    assert [(p.code, p.severity) for p in result.warnings] == [("duplicate_tax_id", Severity.WARNING)]
+    assert book.count() == 2
+
+
+def test_manual_code_is_skipped_by_the_rule(book: CustomerBook) -> None:
+    """A code given by hand that the rule would make next is skipped, never a ``duplicate_code``."""
+    assert book.add({"name": "甲", "code": "C000001"}).code == "C000001"
+    assert book.add({"name": "乙"}).code == "C000002"
+    book.add({"name": "丙", "code": "C000004"})
+    book.add({"name": "丁", "code": "C000005"})
+    assert book.add({"name": "戊"}).code == "C000003"
+    assert book.add({"name": "己"}).code == "C000006"  # C000004 and C000005 are taken: skipped
+
+
+def test_manual_codes_in_one_batch_are_skipped_by_the_rule(book: CustomerBook) -> None:
+    book.add({"name": "甲", "code": "C000002"})
+    outcomes = list(book.import_records([(2, {"name": "乙", "code": "C000001"}), (3, {"name": "丙"}),
+                                         (4, {"name": "丁"})]))
+    assert [(o.action, o.problems) for o in outcomes] == [("added", ())] * 3
+    assert outcomes[0].code == "C000001"
+    assert {o.code for o in outcomes[1:]} == {"C000003", "C000004"}  # C000001 and C000002 skipped
 
 
 def test_expiring_credit(book: CustomerBook) -> None:
@@ -315,7 +338,11 @@ def test_check_credit_counts_an_order_once(book: CustomerBook) -> None:
     assert again.outcome == "pass"
     other = book.check_credit(code, 50000, order_ref="SO-2")
     assert other.outcome == "block"
-    assert book.check_credit(code, 1000, exposure=95000).outcome in ("warn", "block")
+    assert book.release_credit(code, "SO-1") is not None
+    near = book.check_credit(code, 1000, exposure=95000)  # 96 % of the limit: above 90 %, within it
+    assert (near.outcome, near.rule, near.available) == ("warn", "near_limit", Decimal("5000"))
+    over = book.check_credit(code, 6000, exposure=95000)  # 101 %: above the limit
+    assert (over.outcome, over.available) == ("block", Decimal("5000"))
 
 
 def test_frozen_customer_blocks(book: CustomerBook) -> None:

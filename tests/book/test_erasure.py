@@ -13,8 +13,10 @@ from pathlib import Path
 from sqlalchemy import inspect, text
 
 from custrecord.book import CustomerBook
+from custrecord.settings import Settings
 from custrecord.storage.memory import MemoryStorage
 from custrecord.storage.sql import SqlStorage
+from custrecord.validation.profiles import Profile
 
 BookFactory = Callable[..., CustomerBook]
 
@@ -108,3 +110,52 @@ def test_erasure_follows_the_merge_links_of_now(make_any_book: BookFactory) -> N
     again.unmerge(a2, reason="不是同一客户")
     again.erase(a2, reason="本人要求删除")
     assert again.get(b2).name == B["name"]  # independent again: not erased with A
+
+
+#: A value for every personal path (fields.PERSONAL_PATHS), written out here so that a path
+#: dropped from that list fails the test rather than leaving it.
+EVERY_PERSONAL = {
+    "name": "Quimby Vandersloot Holdings",
+    "short_name": "QVH",
+    "tax_id": "360426199101010071",
+    "kind": "个人",
+    "address": {"province": "江苏省", "city": "苏州市", "district": "姑苏区",
+                "street": "Vandersloot Lane 17", "postcode": "215000"},
+    "contacts": [{"name": "Ophelia Quarrington", "title": "Chief Yodeller", "phone": "0512-65201234",
+                  "mobile": "13712345678", "email": "ophelia@qvh.example"}],
+    "bank_name": "Zanzibar Quince Bank",
+    "bank_account": "6222027777777777777",
+    "legal_representative": "Barnaby Quarrington",
+    "remarks": "ring twice at the blue door",
+    "extra": {"erp_note": "Vandersloot private note"},
+}
+EVERY_PERSONAL_UPDATE = {
+    "name": "Quimby Vandersloot Trading", "street": "Vandersloot Lane 19", "postcode": "215001",
+    "district": "吴中区", "contact_mobile": "13787654321", "bank_account": "6222028888888888888",
+    "remarks": "ring three times", "legal_representative": "Barnaby Q. Quarrington",
+}
+EVERY_PERSONAL_SECRETS = (
+    "Quimby", "Vandersloot", "QVH", "360426199101010071", "姑苏区", "吴中区", "215000", "215001",
+    "Ophelia", "Yodeller", "65201234", "13712345678", "13787654321", "ophelia@qvh", "Zanzibar",
+    "6222027777777777777", "6222028888888888888", "Barnaby", "ring twice", "ring three",
+)
+
+
+def test_erasure_scrubs_every_personal_path_from_history_and_outbox(
+    make_book: BookFactory,
+) -> None:
+    """Each personal path, the address among them, written on add and changed once: nothing of it is
+    left in the customer's history or its outbox events, read through the store's ports."""
+    book = make_book(Settings(profile=Profile(custom_fields=frozenset({"erp_note"}))))
+    code = book.add(EVERY_PERSONAL).code or ""
+    book.update(code, EVERY_PERSONAL_UPDATE, expected_version=1)
+    before = repr(book.history(code)) + repr(book.storage.outbox.undelivered())
+    assert [s for s in EVERY_PERSONAL_SECRETS if s not in before] == []
+    assert "Vandersloot Lane 17" in repr(book.storage.outbox.undelivered())
+    book.erase(code, reason="本人要求删除")
+    history = repr(book.storage.history.list(code))
+    outbox = repr([e for e in book.storage.outbox.undelivered() if e.code == code])
+    assert [s for s in EVERY_PERSONAL_SECRETS if s in history] == []
+    assert [s for s in EVERY_PERSONAL_SECRETS if s in outbox] == []
+    assert "苏州市" not in history  # a place is personal on the erased customer's own record
+    assert "Vandersloot" not in repr(book.get(code, follow=False))

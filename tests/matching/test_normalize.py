@@ -139,8 +139,31 @@ def test_addresses_normalise_to_the_same_tokens(a: str, b: str) -> None:
     assert normalize_address(a) == normalize_address(b)
 
 
+@pytest.mark.parametrize(
+    ("raw", "tokens"),
+    [
+        ("苏州工业园区星湖街328号", ("苏州工业园区", "星湖街", "328")),
+        ("江苏省苏州市姑苏区人民路100号", ("江苏省", "苏州市", "姑苏区", "人民路", "100")),
+        ("星湖街328号3号楼501室", ("星湖街", "328", "3", "栋", "501")),
+        ("星湖街3283栋", ("星湖街", "3283", "栋")),  # not the same as No. 328, building 3
+        ("人民路100号201室", ("人民路", "100", "201")),
+        ("星湖街００３２８号", ("星湖街", "328")),
+        ("Room 1201, 88 Century Avenue", ("rm", "1201", "88", "century", "ave")),
+        ("No. 5 Main Street", ("5", "main", "st")),
+        ("/", ()),
+        ("", ()),
+    ],
+)
+def test_address_tokens(raw: str, tokens: tuple[str, ...]) -> None:
+    """Expected tokens, not only agreement: ``328号3号楼`` once ran together as ``3283``."""
+    assert normalize_address(raw) == tokens
+
+
 def test_canon_makes_full_width_half_width() -> None:
     assert canon("ＡＢＣ（１２３）") == "abc(123)"
+    assert canon("  Ａｃｍｅ　Ltd．") == "  acme ltd."
+    assert canon("示例（苏州）") == "示例(苏州)"
+    assert canon("ÄBC ﬁ") == "äbc fi"
 
 
 # -- idempotence ----------------------------------------------------------------

@@ -63,3 +63,12 @@ def test_a_common_fragment_page_agrees_with_a_full_search() -> None:
     ):
         full = storage.customers.find(query, limit=None, offset=0)
         assert storage.customers.find(query) == full[query.offset : query.offset + (query.limit or 0)]
+
+
+def test_kit_examples_follow_the_hypothesis_profile() -> None:
+    from hypothesis import settings
+
+    from custrecord.testing import kit
+
+    assert [kit.rich_examples(n) for n in (2000, 60, 40, 10)] == [666, 20, 13, 5]
+    assert kit._rich.max_examples == kit.rich_examples(settings().max_examples)

@@ -45,7 +45,7 @@ def validate(number: str) -> str:
     if len(number) == 20:
         if not number[18:].isdigit():
             raise InvalidFormat()
-        if number[17] == "X" or not number.isdigit() or _is_ric(number[:18]):
+        if not number.isdigit() or _is_ric(number[:18]):
             # An 18-character resident ID and two more digits.
             ric.validate(number[:18])
             return number

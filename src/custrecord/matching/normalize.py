@@ -320,8 +320,6 @@ def normalize_postcode(text: str | None) -> str | None:
 # -- identifiers --------------------------------------------------------------
 
 _DIGITS = re.compile(r"\d+")
-_CN_MOBILE = re.compile(r"(?:\+?86|0086)?(1[3-9]\d{9})")
-_CN_LANDLINE = re.compile(r"(?:\+?86|0086)?0?([1-9]\d{9,10})")
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
 _PHONE_JUNK = str.maketrans("", "", " -()（）.\u00a0\t")
 
@@ -330,12 +328,15 @@ _PHONE_JUNK = str.maketrans("", "", " -()（）.\u00a0\t")
 def normalize_phone(text: str | None, region: str = "CN") -> str | None:
     """A phone number in E.164 (``+8651265201234``) without its extension, best effort.
 
-    Numbers phonenumbers cannot read are kept as ``~`` plus their digits, so two
-    copies of the same bad number still agree; None when there are too few digits.
+    Read as validation reads it (:func:`custrecord.validation.contact.normalize_phone`,
+    phonenumbers' metadata); numbers it cannot read are kept as ``~`` plus their
+    digits, so two copies of the same bad number still agree; None when there are
+    too few digits.
     """
     if not text or is_placeholder(text):
         return None
     raw = unicodedata.normalize("NFKC", text).strip()
+    from custrecord.validation.contact import normalize_phone as e164
     from custrecord.validation.contact import split_extension
 
     main = split_extension(raw)[0].split(";ext=")[0]
@@ -343,13 +344,6 @@ def normalize_phone(text: str | None, region: str = "CN") -> str | None:
     compact = main.replace("(0)", "").translate(_PHONE_JUNK)
     if _E164.fullmatch(compact) or (compact[:1] == "~" and compact[1:].isdigit() and len(compact) > 6):
         return compact  # already normalised
-    if region == "CN":
-        # Fast paths for the two shapes of Chinese numbers; phonenumbers agrees on both.
-        m = _CN_MOBILE.fullmatch(compact) or _CN_LANDLINE.fullmatch(compact)
-        if m and (compact.startswith(("0", "+", "86")) or m[1].startswith("1")):
-            return f"+86{m[1]}"
-    from custrecord.validation.contact import normalize_phone as e164
-
     found = e164(raw, region if len(region) == 2 else "CN")
     if found is not None:
         return found.split(";ext=")[0]
@@ -385,6 +379,8 @@ _ADDRESS_WORDS: dict[str, str] = {
 _ADDRESS_ZH = (("号楼", "栋"), ("幢", "栋"), ("楼", "层"), ("室", ""), ("号", ""), ("路", "路 "),
                ("街", "街 "), ("道", "道 "), ("省", "省 "), ("市", "市 "), ("区", "区 "), ("镇", "镇 "),
                ("栋", "栋 "), ("层", "层 "))
+#: 号 or 室 between two numbers separates them: ``328号3号楼`` is No. 328, building 3, not 3283.
+_NUMBER_MARK = re.compile(r"(?<=\d)[号室](?=\d)")
 _LATIN_WORD = re.compile(r"[a-z]+")
 _ADDRESS_SPLIT = re.compile(r"[a-z]+|\d+|[^\sa-z\d]+")
 
@@ -402,6 +398,7 @@ def normalize_address(text: str | None) -> tuple[str, ...]:
     # neighbours the same way on every pass.
     s = _tidy(_LATIN_WORD.sub(lambda m: _ADDRESS_WORDS.get(m[0], m[0]), s))
     if has_cjk(s):
+        s = _NUMBER_MARK.sub(" ", s)
         for old, new in _ADDRESS_ZH:
             s = s.replace(old, new)
     tokens = []

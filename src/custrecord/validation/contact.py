@@ -50,66 +50,101 @@ def _parse_valid(text: str, region: str) -> phonenumbers.PhoneNumber | None:
 
 
 @attrs.frozen
-class _MobileShape:
-    """What phonenumbers would check for a plain mobile number of one region, precompiled."""
+class _Shape:
+    """What phonenumbers checks of a plain fixed-line or mobile number of one region, precompiled."""
 
     country_code: str
-    national_prefix: re.Pattern[str] | None
+    #: ``national_prefix_for_parsing``: a national (trunk) prefix or a carrier code.
+    prefix_for_parsing: re.Pattern[str] | None
+    #: The plain trunk prefix (``0``) when parsing strips it as it is, else None.
+    trunk: str | None
+    international_prefix: re.Pattern[str] | None
     general: re.Pattern[str]
     general_lengths: frozenset[int]
     mobile: re.Pattern[str]
-    mobile_lengths: frozenset[int]
+    mobile_lengths: frozenset[int]  # empty when the region's metadata has no mobile numbers
+    fixed_line: re.Pattern[str]
+    fixed_line_lengths: frozenset[int]
 
     def e164(self, digits: str) -> str | None:
-        """``+CC`` and ``digits`` when they are surely a valid mobile number of the region, else None.
+        """``+CC`` and ``digits`` when they are surely a valid national number of the region, else None.
 
         None means "not sure": the caller asks phonenumbers. It is sure only when
         phonenumbers.parse would keep ``digits`` as they are (no leading 0, no
         national or carrier prefix, not starting with the country code) and
-        is_valid_number would then find a mobile number: the same regular
-        expressions and lengths from the same metadata.
+        is_valid_number would then find a mobile or fixed-line number: the same
+        regular expressions and lengths from the same metadata.
         """
         n = len(digits)
         if (
-            n in self.mobile_lengths
-            and n in self.general_lengths
+            n in self.general_lengths
             and digits[0] != "0"
             and not digits.startswith(self.country_code)
-            and (self.national_prefix is None or self.national_prefix.match(digits) is None)
-            and self.mobile.fullmatch(digits)
+            and (self.prefix_for_parsing is None or self.prefix_for_parsing.match(digits) is None)
+            and (
+                (n in self.mobile_lengths and self.mobile.fullmatch(digits))
+                or (n in self.fixed_line_lengths and self.fixed_line.fullmatch(digits))
+            )
             and self.general.fullmatch(digits)
         ):
             return f"+{self.country_code}{digits}"
         return None
 
+    def without_trunk(self, digits: str) -> str | None:
+        """``digits`` (written without ``+``) without the trunk prefix parsing drops (``0512…``), or None.
+
+        None when parsing would read the start otherwise: an international prefix,
+        a carrier code, or no plain trunk prefix in this region.
+        """
+        if self.trunk is None or self.prefix_for_parsing is None or not digits.startswith(self.trunk):
+            return None
+        if self.international_prefix is not None and self.international_prefix.match(digits):
+            return None
+        found = self.prefix_for_parsing.match(digits)
+        if found is None or found[0] != self.trunk or any(group is not None for group in found.groups()):
+            return None
+        return digits[len(self.trunk) :] or None
+
 
 @functools.lru_cache(maxsize=512)  # bounded: junk records bring junk country codes
-def _mobile_shape(region: str) -> _MobileShape | None:
+def _shape(region: str) -> _Shape | None:
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
-    if metadata is None or metadata.mobile is None or metadata.general_desc is None:
+    general = metadata.general_desc if metadata is not None else None
+    general_pattern = general.national_number_pattern if general is not None else None
+    if metadata is None or general is None or not general_pattern:
         return None
-    mobile, general = metadata.mobile, metadata.general_desc
-    if not mobile.national_number_pattern or not general.national_number_pattern:
-        return None
+    kinds = [
+        (re.compile(desc.national_number_pattern), frozenset(desc.possible_length))
+        if desc is not None and desc.national_number_pattern and desc.possible_length
+        else (re.compile("(?!)"), frozenset())  # no such numbers: no length is possible
+        for desc in (metadata.mobile, metadata.fixed_line)
+    ]
     prefix = metadata.national_prefix_for_parsing
-    return _MobileShape(
+    trunk = metadata.national_prefix
+    international = metadata.international_prefix
+    plain_trunk = bool(prefix and trunk and trunk.isdigit() and not metadata.national_prefix_transform_rule)
+    return _Shape(
         country_code=str(metadata.country_code),
-        national_prefix=re.compile(prefix) if prefix else None,
-        general=re.compile(general.national_number_pattern),
+        prefix_for_parsing=re.compile(prefix) if prefix else None,
+        trunk=trunk if plain_trunk else None,
+        international_prefix=re.compile(international) if international else None,
+        general=re.compile(general_pattern),
         general_lengths=frozenset(general.possible_length),
-        mobile=re.compile(mobile.national_number_pattern),
-        mobile_lengths=frozenset(mobile.possible_length),
+        mobile=kinds[0][0],
+        mobile_lengths=kinds[0][1],
+        fixed_line=kinds[1][0],
+        fixed_line_lengths=kinds[1][1],
     )
 
 
 _PLAIN_SEPARATORS = str.maketrans("", "", " -")
 
 
-def _fast_mobile(text: str, region: str) -> str | None:
-    """E.164 of a plain mobile number (``13812345678``, ``138 1234 5678``, ``+8613812345678``), or None.
+def _fast_number(text: str, region: str) -> str | None:
+    """E.164 of a plain number: ``13812345678``, ``138 1234 5678``, ``+8613812345678``, ``0512-65201234``.
 
-    Most rows carry one; checking it against the metadata directly is many times
-    faster than a full parse. None means "ask phonenumbers", never "invalid".
+    Most rows carry one; checking it against phonenumbers' metadata directly is
+    many times faster than a full parse. None means "ask phonenumbers", never "invalid".
     """
     if not text.isascii():
         return None
@@ -119,16 +154,17 @@ def _fast_mobile(text: str, region: str) -> str | None:
         digits = digits[1:]
     if not digits.isdigit():
         return None
-    shape = _mobile_shape(region)
+    shape = _shape(region)
     if shape is None:
         return None
     if plus:
         if not digits.startswith(shape.country_code):
             return None
         digits = digits[len(shape.country_code) :]
-        if not digits:
-            return None
-    return shape.e164(digits)
+    elif digits.startswith("0"):
+        # "0512 6520 1234": the trunk prefix (0 here) that parsing drops before the area code.
+        digits = shape.without_trunk(digits) or ""
+    return shape.e164(digits) if digits else None
 
 
 def normalize_phone(text: str, region: str) -> str | None:
@@ -138,7 +174,7 @@ def normalize_phone(text: str, region: str) -> str | None:
     """
     if len(text) > 40:
         return None
-    return _fast_mobile(text, region) or _parse_phone(text, region)
+    return _fast_number(text, region) or _parse_phone(text, region)
 
 
 def _parse_phone(text: str, region: str) -> str | None:
@@ -263,6 +299,24 @@ def _check_postcode(
 _ACCOUNT_JUNK = str.maketrans("", "", " -\u00a0")
 
 
+def _iban_problem(value: str, error: StdnumValidationError) -> str:
+    """The code of a refused IBAN: country, then shape, then check digits.
+
+    python-stdnum checks the digits first, so an IBAN one character short or of an
+    unknown country read as ``invalid_checksum``; with the right digits put in, what
+    is still wrong is the real problem.
+    """
+    if problem_code(error) != ProblemCode.INVALID_CHECKSUM:
+        return problem_code(error)
+    try:
+        iban.validate(value[:2] + iban.calc_check_digits(value) + value[4:])
+    except StdnumValidationError as other:
+        return problem_code(other)
+    except ValueError:  # a character that is neither a digit nor a letter A-Z
+        return ProblemCode.INVALID_FORMAT
+    return ProblemCode.INVALID_CHECKSUM
+
+
 def check_bank_account(customer: Customer, ctx: Context) -> None:
     """A bank account (the main one and each of ``bank_accounts``) is digits (CN: 8 to 30; elsewhere at
     most 34) or a valid IBAN; stored without spaces."""
@@ -280,7 +334,7 @@ def _check_account(ctx: Context, raw: str | None, path: str, country: str) -> No
         try:
             value = iban.validate(value)
         except StdnumValidationError as exc:
-            ctx.report(path, problem_code(exc), value=raw, label="bank account (IBAN)",
+            ctx.report(path, _iban_problem(value, exc), value=raw, label="bank account (IBAN)",
                        label_zh="银行账号（IBAN）",
                        hint="e.g. DE89370400440532013000", hint_zh="例如 DE89370400440532013000")
             return

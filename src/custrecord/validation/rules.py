@@ -100,7 +100,8 @@ def check_required(customer: Customer, ctx: Context) -> None:
 
 _TOP_TEXTS = (
     "code", "name", "short_name", "tax_id", "category", "region", "industry", "legal_representative",
-    "bank_name", "bank_account", "settlement_method", "payment_terms", "remarks", "price_level",
+    "bank_name", "bank_account", "settlement_method", "payment_terms", "remarks", "owner", "department",
+    "price_level",
 )
 _ADDRESS_TEXTS = tuple(
     (name, f"address.{name}") for name in ("province", "city", "district", "street", "postcode")
