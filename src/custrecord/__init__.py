@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from custrecord.permissions import Action, Actor, PermissionDenied, RolePolicy, Scope
     from custrecord.problems import Problem, ProblemCode, Report, Severity
     from custrecord.settings import Settings
+    from custrecord.storage.backup import BackupInfo, restore
     from custrecord.storage.values import HistoryEntry, Query
     from custrecord.validation.engine import Context, Profile, Rule, structure, validate, validate_many
 
@@ -75,6 +76,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "CounterSequence": ("custrecord.codes", "CounterSequence"),
     "CreditDecision": ("custrecord.credit", "CreditDecision"),
     "CreditPolicy": ("custrecord.credit", "CreditPolicy"),
+    "BackupInfo": ("custrecord.storage.backup", "BackupInfo"),
     "CustomerBook": ("custrecord.book", "CustomerBook"),
     "Event": ("custrecord.events", "Event"),
     "Grade": ("custrecord.credit", "Grade"),
@@ -103,6 +105,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "flatten": ("custrecord.flat", "flatten"),
     "load": ("custrecord.convert", "load"),
     "open": ("custrecord.book", "open_book"),
+    "restore": ("custrecord.storage.backup", "restore"),
     "structure": ("custrecord.validation.engine", "structure"),
     "unstructure": ("custrecord.convert", "unstructure"),
     "validate": ("custrecord.validation.engine", "validate"),
@@ -132,6 +135,7 @@ __all__ = [
     "Address",
     "AddressEntry",
     "AddressRole",
+    "BackupInfo",
     "BankAccount",
     "BatchResult",
     "ClassificationRule",
@@ -185,6 +189,7 @@ __all__ = [
     "flatten",
     "load",
     "open",
+    "restore",
     "structure",
     "unstructure",
     "validate",

@@ -291,6 +291,73 @@ class DictCredit:
         self.rows.raises.append((customer_code, grant))
 
 
+class DictArchive:
+    """Backup and restore: the rows as they are (the optional archive port)."""
+
+    schema_version = None
+
+    def __init__(self, rows: Rows) -> None:
+        self.rows = rows
+
+    def counts(self) -> Mapping[str, int]:
+        r = self.rows
+        return {"customers": len(r.customers), "history": len(r.history), "outbox": len(r.outbox),
+                "sequences": len(r.counters), "reservations": len(r.reservations), "raises": len(r.raises)}
+
+    def settings(self) -> Mapping[str, Any]:
+        return {"unique_short_names": self.rows.unique_short_names}
+
+    def customers(self) -> Iterator[tuple[Customer, Status | None]]:
+        for code in sorted(self.rows.customers):
+            prior = self.rows.prior.get(code)
+            yield _load(self.rows.customers[code]), Status(prior) if prior else None
+
+    def history(self) -> Iterator[HistoryEntry]:
+        return iter(list(self.rows.history))
+
+    def events(self) -> Iterator[OutboxEvent]:
+        return iter(list(self.rows.outbox.values()))
+
+    def counters(self) -> Iterator[tuple[str, int]]:
+        return iter(sorted(self.rows.counters.items()))
+
+    def reservations(self) -> Iterator[Reservation]:
+        return iter(list(self.rows.reservations.values()))
+
+    def raises(self) -> Iterator[tuple[str, TemporaryRaise]]:
+        return iter(list(self.rows.raises))
+
+    def clear(self) -> None:
+        fresh = Rows(unique_short_names=self.rows.unique_short_names)
+        for field in attrs.fields(Rows):
+            setattr(self.rows, field.name, getattr(fresh, field.name))
+
+    def load_customers(self, customers: Iterable[tuple[Customer, Status | None]]) -> int:
+        items = list(customers)
+        codes = [customer.code or "" for customer, _ in items]
+        if not all(codes):
+            raise StorageError("cannot store a customer without a code")
+        if len(set(codes)) < len(codes) or any(code in self.rows.customers for code in codes):
+            raise DuplicateError("a customer code is taken or repeats")
+        for code, (customer, prior) in zip(codes, items, strict=True):
+            self.rows.customers[code] = _dump(customer)
+            if prior is not None and customer.status is Status.DELETED:
+                self.rows.prior[code] = prior.value
+        return len(items)
+
+    def load_events(self, events: Iterable[OutboxEvent]) -> int:
+        batch = list(events)
+        DictOutbox(self.rows).append_many(batch)  # checks the ids
+        for event in batch:
+            self.rows.outbox[event.id] = event  # delivered_at as given
+        return len(batch)
+
+    def load_counters(self, counters: Iterable[tuple[str, int]]) -> int:
+        new = {key: value for key, value in counters if key not in self.rows.counters}
+        self.rows.counters.update(new)
+        return len(new)
+
+
 class DictUnit:
     def __init__(self, rows: Rows) -> None:
         self.rows = rows
@@ -299,6 +366,7 @@ class DictUnit:
         self.history = DictHistory(rows)
         self.outbox = DictOutbox(rows)
         self.credit = DictCredit(rows)
+        self.archive = DictArchive(rows)
 
 
 class DictStorage:

@@ -11,16 +11,19 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, inspect
 
 from custrecord import Customer
 from custrecord.book import CustomerBook
 from custrecord.convert import unstructure
-from custrecord.storage.sql import SqlStorage
+from custrecord.errors import StorageError
+from custrecord.storage.sql import SqlStorage, downgrade
+from custrecord.storage.sql.schema import SCHEMA_VERSION
 
 from .servers import MARIADB_ENV, POSTGRES_ENV, server_url, unique_prefix
 
@@ -105,3 +108,70 @@ def test_fixture_sql_names_only_its_own_tables() -> None:
     for name in ("postgresql.sql", "mariadb.sql"):
         script = (FIXTURES / name).read_text(encoding="utf-8")
         assert "custrecord_" not in script
+
+
+# -- going back down -------------------------------------------------------------------
+
+
+def _columns(storage: SqlStorage) -> set[str]:
+    return {c["name"] for c in inspect(storage.engine).get_columns(storage.tables.customers.name)}
+
+
+def _down_and_up(url: str, prefix: str) -> None:
+    """Upgraded already: down to release 0.1's schema, then up again by opening."""
+    assert downgrade(url, 1, table_prefix=prefix) == 1
+    engine = create_engine(url)  # look without opening the store (opening upgrades it)
+    try:
+        names = set(inspect(engine).get_table_names())
+        assert f"{prefix}credit_reservations" not in names
+        columns = {c["name"] for c in inspect(engine).get_columns(f"{prefix}customers")}
+        assert not {"short_name", "owner"} & columns
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql(f"SELECT MAX(version) FROM {prefix}schema_version").scalar() == 1
+    finally:
+        engine.dispose()
+    again = SqlStorage(url, table_prefix=prefix)
+    try:
+        assert {"short_name", "owner"} <= _columns(again)
+        _holds_and_works(again)
+    finally:
+        again.close()
+
+
+def test_sqlite_store_goes_down_to_release_0_1_and_up_again(sqlite_copy: Path) -> None:
+    url = f"sqlite:///{sqlite_copy}"
+    SqlStorage(url, table_prefix=OLD_PREFIX).close()  # up
+    _down_and_up(url, OLD_PREFIX)
+
+
+def test_server_store_goes_down_to_release_0_1_and_up_again(server_store: SqlStorage) -> None:
+    url = server_store.engine.url.render_as_string(hide_password=False)
+    _down_and_up(url, server_store.tables.prefix)
+
+
+def test_a_downgrade_that_would_lose_credit_data_changes_nothing(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    storage = SqlStorage(url)
+    storage.customers.add(Customer(name="苏州华信科技有限公司", code="C1", owner="王五"))
+    storage.credit.reserve("C1", "SO-1", Decimal("10"), "CNY")
+    with pytest.raises(StorageError, match="would drop 1 credit"):
+        downgrade(url, 3)
+    assert storage.credit.reservations("C1")["SO-1"].amount == Decimal("10")
+    storage.credit.release("C1", "SO-1")
+    assert downgrade(url, 2) == 2
+    storage.close()
+    again = SqlStorage(url)
+    assert [c.code for c in again.customers.find(owner="王五")] == ["C1"]
+    again.close()
+
+
+def test_downgrade_refuses_what_it_cannot_do(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="no such database"):
+        downgrade(str(tmp_path / "missing.db"), 2)
+    assert not (tmp_path / "missing.db").exists()
+    SqlStorage(str(tmp_path / "c.db")).close()
+    for version in (0, SCHEMA_VERSION + 1):
+        with pytest.raises(StorageError, match="no schema version"):
+            downgrade(str(tmp_path / "c.db"), version)
+    with pytest.raises(StorageError, match="no custrecord store"):
+        downgrade(str(tmp_path / "c.db"), 2, table_prefix="other_")

@@ -41,8 +41,9 @@ from custrecord.events import Event, EventBus
 from custrecord.flat import ColumnPlan
 from custrecord.lifecycle import Transition
 from custrecord.model import Customer
-from custrecord.permissions import Action, Actor
+from custrecord.permissions import SENSITIVE_FIELDS, Action, Actor, PermissionDenied, Visibility
 from custrecord.settings import Settings
+from custrecord.storage.backup import BackupInfo, write_backup
 from custrecord.storage.ports import Storage
 from custrecord.storage.registry import open_storage
 from custrecord.storage.values import HistoryEntry, Query, utcnow
@@ -201,6 +202,24 @@ class CustomerBook:
             stored = self.storage.customers.find(self._gate.scoped(who, query, filters))
         chosen = self._gate.visible(who, stored)
         yield from self._gate.streamed(who, "export", chosen)
+
+    def backup(self, path: str | os.PathLike[str], *, actor: Actor | None = None) -> BackupInfo:
+        """Write everything the store holds to ``path`` (gzip JSON lines, checksummed); see
+        :mod:`custrecord.storage.backup`. Restore it with :func:`custrecord.restore`.
+
+        A backup holds every customer unmasked, deleted ones too: ``actor`` needs the
+        export right, no scope, and a full view of every sensitive field.
+        """
+        who = self._gate.authorise(actor, Action.EXPORT)
+        policy = self.settings.policy
+        if policy.scope(who) is not None:
+            raise PermissionDenied(who, "backup", "the whole store (this actor sees only its scope)")
+        masked = [path for path in SENSITIVE_FIELDS if policy.visibility(who, path) is not Visibility.FULL]
+        if masked:
+            raise PermissionDenied(who, "backup", f"the whole store unmasked ({', '.join(masked)})")
+        info = write_backup(self.storage, path)
+        self._gate.record(who, "backup", [], info.counts["customers"])
+        return info
 
     def history(self, code: str, *, actor: Actor | None = None) -> list[HistoryEntry]:
         """The changes of customer ``code``, oldest first, masked for ``actor``."""

@@ -171,6 +171,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json", "html"], default="text")
     _common(p)
 
+    p = sub.add_parser("backup", help="write the whole store to a checksummed backup file (.jsonl.gz)")
+    p.add_argument("out", help="the backup file to write (gzip JSON lines)")
+    _common(p)
+
+    p = sub.add_parser("restore", help="restore a backup file into an empty store")
+    p.add_argument("file", help="a backup written by custrecord backup")
+    p.add_argument("--force", action="store_true",
+                   help="replace everything the target store holds (default: refuse a store with data)")
+    _common(p)
+
     p = sub.add_parser("history", help="the change history of one customer")
     p.add_argument("code")
     p.add_argument("--format", choices=["text", "json"], default="text")

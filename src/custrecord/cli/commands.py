@@ -37,15 +37,18 @@ from custrecord.money import format_amount
 from custrecord.permissions import Actor, Visibility
 from custrecord.settings import Settings
 from custrecord.settings_file import load_settings
+from custrecord.storage.backup import restore
 from custrecord.storage.registry import scheme_of
 
 __all__ = [
+    "cmd_backup",
     "cmd_dedupe",
     "cmd_demo",
     "cmd_export",
     "cmd_history",
     "cmd_import",
     "cmd_report",
+    "cmd_restore",
     "cmd_show",
     "cmd_template",
     "cmd_validate",
@@ -192,6 +195,24 @@ def cmd_export(args: argparse.Namespace) -> int:
     out.line(say(args.lang, "exported", count=n, path=args.out))
     if masked:
         out.line(say(args.lang, "exported_masked", fields=", ".join(masked)))
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Write the whole store to a backup file."""
+    with _book(args, read_only=True) as book:
+        info = book.backup(args.out)
+    _output(args).line(say(args.lang, "backup_written", what=say(args.lang, "backup_counts", **info.counts),
+                           path=args.out))
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a backup file into an empty store (or replace what it holds with --force)."""
+    info = restore(args.file, args.db, force=args.force)
+    _output(args).line(say(args.lang, "restored", what=say(args.lang, "backup_counts", **info.counts),
+                           path=args.file, at=info.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                           version=info.library_version))
     return EXIT_OK
 
 

@@ -47,6 +47,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "当前用户无权查看的值已脱敏（{fields}）；脱敏文件不能覆盖真实数据",
     ),
     "template_written": ("template written to {path}", "导入模板已写入{path}"),
+    # backup, restore
+    "backup_written": ("backup of {what} written to {path}", "已备份{what}到{path}"),
+    "restored": ("restored {what} from {path} (written {at} by custrecord {version})",
+                 "已从{path}恢复{what}（由custrecord {version}于{at}写出）"),
+    "backup_counts": (
+        "{customers} customers, {history} history entries, {outbox} outbox events, {sequences} counters, "
+        "{reservations} credit reservations, {raises} temporary raises",
+        "客户{customers}个、变更历史{history}条、待发事件{outbox}条、编码计数器{sequences}个、"
+        "信用占用{reservations}笔、临时额度{raises}笔",
+    ),
     # dedupe
     "duplicate_groups": ("{count} duplicate groups", "{count}组疑似重复"),
     "col_left": ("left", "客户一"),

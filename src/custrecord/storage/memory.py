@@ -595,6 +595,117 @@ class _Credit:
         self._unit.log(partial(grants.remove, grant))
 
 
+class _Archive:
+    """The whole state for backup and restore (:class:`~custrecord.storage.ports.Archive`)."""
+
+    schema_version = None
+
+    def __init__(self, unit: _Unit) -> None:
+        self._unit = unit
+        self._state = unit.state
+
+    def counts(self) -> Mapping[str, int]:
+        state = self._state
+        return {
+            "customers": len(state.customers),
+            "history": sum(map(len, state.history.values())),
+            "outbox": len(state.outbox),
+            "sequences": len(state.sequences),
+            "reservations": sum(map(len, state.reservations.values())),
+            "raises": sum(map(len, state.raises.values())),
+        }
+
+    def settings(self) -> Mapping[str, Any]:
+        return {"unique_short_names": self._state.unique_short_names}
+
+    def customers(self) -> Iterator[tuple[Customer, Status | None]]:
+        state = self._state
+        for code in list(state.sorted_codes()):
+            yield state.customers[code], state.prior_status.get(code)
+
+    def history(self) -> Iterator[HistoryEntry]:
+        for entries in list(self._state.history.values()):
+            yield from list(entries)
+
+    def events(self) -> Iterator[OutboxEvent]:
+        yield from list(self._state.outbox.values())
+
+    def counters(self) -> Iterator[tuple[str, int]]:
+        yield from sorted(self._state.sequences.items())
+
+    def reservations(self) -> Iterator[Reservation]:
+        for held in list(self._state.reservations.values()):
+            yield from list(held.values())
+
+    def raises(self) -> Iterator[tuple[str, TemporaryRaise]]:
+        for code, grants in list(self._state.raises.items()):
+            for grant in list(grants):
+                yield code, grant
+
+    def clear(self) -> None:
+        state = self._state
+        kept = dict(vars(state))
+        unique = state.unique_short_names
+        # Fresh containers in place (ports hold this state object); the old ones come back on undo.
+        vars(state).update(vars(_State()))
+        state.unique_short_names = unique
+        self._unit.log(lambda: vars(state).update(kept))
+
+    def load_customers(self, customers: Iterable[tuple[Customer, Status | None]]) -> int:
+        items = list(customers)
+        batch = [customer for customer, _ in items]
+        state = self._state
+        check_new(batch, state.customers, state.tax_ids)
+        seen: dict[str, str] = {}
+        shorts = _Customers(self._unit)
+        for customer in batch:
+            shorts._check_short_name(customer, customer.code or "", seen)
+            if customer.short_name is not None:
+                seen.setdefault(customer.short_name, customer.code or "")
+        added: list[str] = []
+
+        def undo() -> None:
+            for code in reversed(added):
+                state.put(code, None)
+                state.prior_status.pop(code, None)
+
+        self._unit.log(undo)
+        for customer, prior in items:
+            code = customer.code
+            assert code is not None
+            state.put(code, customer)
+            if prior is not None and customer.status is Status.DELETED:
+                state.prior_status[code] = prior
+            added.append(code)
+        return len(items)
+
+    def load_events(self, events: Iterable[OutboxEvent]) -> int:
+        stored = self._state.outbox
+        batch = list(events)
+        check_new_events(batch, stored)
+
+        def undo() -> None:
+            for event in batch:
+                del stored[event.id]
+
+        for event in batch:
+            stored[event.id] = event
+        self._unit.log(undo)
+        return len(batch)
+
+    def load_counters(self, counters: Iterable[tuple[str, int]]) -> int:
+        values = self._state.sequences
+        set_now = [(key, value) for key, value in counters if key not in values]
+
+        def undo() -> None:
+            for key, _ in set_now:
+                del values[key]
+
+        values.update(set_now)
+        self._unit.log(undo)
+        return len(set_now)
+
+
 class _Unit:
     """One unit of work over the in-memory state: the ports plus an undo log."""
 
@@ -607,6 +718,7 @@ class _Unit:
         self.history = _History(self)
         self.outbox = _Outbox(self)
         self.credit = _Credit(self)
+        self.archive = _Archive(self)
 
     def log(self, undo: Undo) -> None:
         self._undo.append(undo)

@@ -12,6 +12,11 @@ calls on ``uow.customers``, ``uow.sequences``, ``uow.history`` and
 ``uow.outbox`` into one transaction that commits at the end of the block, or
 rolls back entirely when the block raises. Calls on ``storage.*`` made inside an
 open unit of work on the same thread join it.
+
+An adapter whose units of work also offer ``uow.archive`` (an :class:`Archive`) can be
+backed up and restored (:mod:`custrecord.storage.backup`); the port is optional,
+because only the adapter can read and write what the other ports hide (the status
+before deletion, delivered events, counters) exactly as stored.
 """
 
 from __future__ import annotations
@@ -23,10 +28,12 @@ from typing import Any, Protocol, runtime_checkable
 
 from custrecord.credit.ledger import Reservation
 from custrecord.credit.limits import TemporaryRaise
-from custrecord.model import Customer
+from custrecord.model import Customer, Status
 from custrecord.storage.values import HistoryEntry, OutboxEvent, Query
 
-__all__ = ["CreditStore", "CustomerStore", "History", "Outbox", "Sequences", "Storage", "UnitOfWork"]
+__all__ = [
+    "Archive", "CreditStore", "CustomerStore", "History", "Outbox", "Sequences", "Storage", "UnitOfWork",
+]
 
 
 @runtime_checkable
@@ -226,6 +233,73 @@ class CreditStore(Protocol):
 
     def add_raise(self, customer_code: str, grant: TemporaryRaise) -> None:
         """Keep a temporary raise of the customer."""
+        ...
+
+
+@runtime_checkable
+class Archive(Protocol):
+    """Everything a store keeps, read and written whole and as stored: for backup and restore.
+
+    Reached as ``uow.archive`` inside a unit of work. Readers stream (never all in
+    memory at once); writers add to an empty store what a reader of another store
+    gave, keeping versions, times and statuses. History, reservations and raises are
+    written through their own ports (``append_many``, ``reserve``, ``add_raise``).
+    """
+
+    @property
+    def schema_version(self) -> int | None:
+        """The version of the store's schema (SQL), or None for a store without one."""
+        ...
+
+    def counts(self) -> Mapping[str, int]:
+        """How many ``customers``, ``history`` entries, ``outbox`` events, ``sequences``,
+        ``reservations`` and ``raises`` the store holds."""
+        ...
+
+    def settings(self) -> Mapping[str, Any]:
+        """What the store keeps besides data: ``{"unique_short_names": bool}``."""
+        ...
+
+    def customers(self) -> Iterator[tuple[Customer, Status | None]]:
+        """Every customer in code order, deleted, erased and merged ones too, each with the
+        status it had before it was deleted (None unless deleted)."""
+        ...
+
+    def history(self) -> Iterator[HistoryEntry]:
+        """Every history entry; each customer's in append order."""
+        ...
+
+    def events(self) -> Iterator[OutboxEvent]:
+        """Every outbox event in append order, delivered ones too (with ``delivered_at``)."""
+        ...
+
+    def counters(self) -> Iterator[tuple[str, int]]:
+        """Every sequence counter and its last value, by key."""
+        ...
+
+    def reservations(self) -> Iterator[Reservation]:
+        """Every open credit reservation."""
+        ...
+
+    def raises(self) -> Iterator[tuple[str, TemporaryRaise]]:
+        """Every temporary raise with its customer's code; each customer's in the order granted."""
+        ...
+
+    def clear(self) -> None:
+        """Delete every customer, history entry, event, counter, reservation and raise."""
+        ...
+
+    def load_customers(self, customers: Iterable[tuple[Customer, Status | None]]) -> int:
+        """Add customers as :meth:`customers` gives them (version, times, status and status
+        before deletion kept); returns how many. ``DuplicateError`` for a taken code or tax ID."""
+        ...
+
+    def load_events(self, events: Iterable[OutboxEvent]) -> int:
+        """Add events as :meth:`events` gives them (``delivered_at`` kept); returns how many."""
+        ...
+
+    def load_counters(self, counters: Iterable[tuple[str, int]]) -> int:
+        """Set counters that do not exist yet to these last values; returns how many."""
         ...
 
 

@@ -16,6 +16,7 @@ See docs/custom-adapter.md. Requires pytest and hypothesis (test dependencies).
 from __future__ import annotations
 
 from custrecord.testing.kit import (
+    ArchiveContract,
     ConcurrencyContract,
     CreditContract,
     CustomerStoreContract,
@@ -35,6 +36,7 @@ from custrecord.testing.reference import reference_find, strip_managed
 from custrecord.testing.strategies import customer_lists, customers
 
 __all__ = [
+    "ArchiveContract",
     "ConcurrencyContract",
     "CreditContract",
     "CustomerStoreContract",

@@ -12,6 +12,7 @@ and a rollback returns the value.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
@@ -31,10 +32,12 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    inspect,
     not_,
     or_,
     select,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -63,8 +66,8 @@ from custrecord.storage.documents import (
 )
 from custrecord.storage.sql.engine import READ_ONLY, is_memory_sqlite, make_engine, parse_url
 from custrecord.storage.sql.errors import translate_errors
-from custrecord.storage.sql.migrations import migrate
-from custrecord.storage.sql.schema import DEFAULT_PREFIX, Tables, build_tables
+from custrecord.storage.sql.migrations import drop_index, migrate
+from custrecord.storage.sql.schema import DEFAULT_PREFIX, SCHEMA_VERSION, Tables, build_tables
 from custrecord.storage.sql.search import NameSearch
 from custrecord.storage.sql.statements import IN_BATCH, Statements
 from custrecord.storage.values import (
@@ -81,7 +84,7 @@ from custrecord.storage.values import (
 )
 from custrecord.text import has_unstorable
 
-__all__ = ["SqlStorage", "open_sql"]
+__all__ = ["SqlStorage", "downgrade", "open_sql"]
 
 _CHUNK = 2000
 #: Rows added at once after which PostgreSQL statistics are refreshed.
@@ -246,12 +249,18 @@ class _Customers:
         return stored
 
     def add_many(self, customers: Iterable[Customer]) -> int:
+        now = time_text(self._unit.now())
+        return self.insert_many(((customer, None) for customer in customers), (1, now, now))
+
+    def insert_many(
+        self, customers: Iterable[tuple[Customer, Status | None]], stamps: tuple[int, str, str] | None
+    ) -> int:
+        """Insert customers with ``stamps`` (version, created, updated), or as stored (None: their
+        own stamps, and the status before deletion given with each); all or nothing."""
         items = iter(customers)
         chunk = list(islice(items, _CHUNK))
         if not chunk:
             return 0
-        now = self._unit.now()
-        stamps = (1, time_text(now), time_text(now))
         search = self._unit.storage.search
         count = 0
         # Written optimistically: the unique keys refuse a taken code or tax ID, and the
@@ -262,14 +271,18 @@ class _Customers:
             with translate_errors(), self._conn.begin_nested():
                 after = search.last_id(self._conn)
                 while chunk:
-                    written.extend(chunk)
                     rows: list[dict[str, Any]] = []
                     tags: list[dict[str, str]] = []
-                    for customer in chunk:
+                    for customer, prior in chunk:
+                        written.append(customer)
                         code = customer.code
                         if not code:
                             raise StorageError("cannot store a customer without a code: assign one first")
-                        rows.append(_row(customer, code, stamps))
+                        row = _row(customer, code, stamps)
+                        if stamps is None:
+                            deleted = prior is not None and customer.status is Status.DELETED
+                            row["prior_status"] = prior.value if deleted and prior is not None else None
+                        rows.append(row)
                         tags.extend({"code": code, "tag": tag} for tag in customer.tags)
                     self._unit.insert_rows(self._t.customers, rows)
                     if tags:
@@ -494,6 +507,18 @@ def _stored_changes(text: str) -> tuple[Change, ...]:
     return tuple(Change(*item) for item in load_json(text))
 
 
+def _history_entry(row: Row[Any]) -> HistoryEntry:
+    return HistoryEntry(
+        code=row.code,
+        version=row.version,
+        action=row.action,
+        actor=row.actor,
+        reason=row.reason,
+        at=parse_time(row.at),
+        changes=_stored_changes(row.changes),
+    )
+
+
 class _History:
     def __init__(self, unit: _Unit) -> None:
         self._unit = unit
@@ -513,18 +538,7 @@ class _History:
         t = self._t
         with translate_errors():
             rows = self._unit.conn.execute(select(t).where(t.c.code == code).order_by(t.c.id)).all()
-        return tuple(
-            HistoryEntry(
-                code=row.code,
-                version=row.version,
-                action=row.action,
-                actor=row.actor,
-                reason=row.reason,
-                at=parse_time(row.at),
-                changes=_stored_changes(row.changes),
-            )
-            for row in rows
-        )
+        return tuple(_history_entry(row) for row in rows)
 
 
     def redact(self, code: str, paths: Iterable[str], values: Iterable[str] = ()) -> int:
@@ -641,6 +655,14 @@ class _Outbox:
         return changed
 
 
+def _temporary_raise(row: Row[Any]) -> TemporaryRaise:
+    return TemporaryRaise(
+        limit=Decimal(row.credit_limit), until=date.fromisoformat(row.until),
+        starts=date.fromisoformat(row.starts) if row.starts else None, currency=row.currency,
+        reason=row.reason, actor=row.actor,
+    )
+
+
 class _Credit:
     """Reservations and raises in their tables; ``hold`` locks the customer's row.
 
@@ -689,14 +711,7 @@ class _Credit:
     def raises(self, customer_code: str) -> Sequence[TemporaryRaise]:
         g = self._t.credit_raises.c
         rows = self._execute(select(self._t.credit_raises).where(g.code == customer_code).order_by(g.id))
-        return tuple(
-            TemporaryRaise(
-                limit=Decimal(row.credit_limit), until=date.fromisoformat(row.until),
-                starts=date.fromisoformat(row.starts) if row.starts else None, currency=row.currency,
-                reason=row.reason, actor=row.actor,
-            )
-            for row in rows
-        )
+        return tuple(_temporary_raise(row) for row in rows)
 
     def add_raise(self, customer_code: str, grant: TemporaryRaise) -> None:
         self._execute(insert(self._t.credit_raises).values(
@@ -704,6 +719,109 @@ class _Credit:
             starts=grant.starts.isoformat() if grant.starts else None, until=grant.until.isoformat(),
             reason=grant.reason, actor=grant.actor, granted_at=time_text(self._unit.now()),
         ))
+
+
+class _Archive:
+    """The whole store for backup and restore, read in pages by key within the unit's transaction."""
+
+    def __init__(self, unit: _Unit) -> None:
+        self._unit = unit
+        self._t = unit.storage.tables
+
+    @property
+    def schema_version(self) -> int | None:
+        return SCHEMA_VERSION
+
+    def _rows(self, table: Table, keys: tuple[str, ...]) -> Iterator[Row[Any]]:
+        """Every row of ``table`` in ``keys`` order, a page at a time (keyset paging)."""
+        columns = [table.c[key] for key in keys]
+        after: tuple[Any, ...] | None = None
+        while True:
+            statement = select(table).order_by(*columns).limit(BATCH)
+            if after is not None:
+                statement = statement.where(tuple_(*columns) > tuple_(*after)) if len(keys) > 1 \
+                    else statement.where(columns[0] > after[0])
+            with translate_errors():
+                page = self._unit.conn.execute(statement).all()
+            yield from page
+            if len(page) < BATCH:
+                return
+            after = tuple(getattr(page[-1], key) for key in keys)
+
+    def counts(self) -> Mapping[str, int]:
+        t = self._t
+        tables = {"customers": t.customers, "history": t.history, "outbox": t.outbox,
+                  "sequences": t.sequences, "reservations": t.credit_reservations, "raises": t.credit_raises}
+        with translate_errors():
+            return {name: int(self._unit.conn.execute(select(func.count()).select_from(table)).scalar_one())
+                    for name, table in tables.items()}
+
+    def settings(self) -> Mapping[str, Any]:
+        # The unique index on short names is the setting: ask the database whether it exists.
+        with translate_errors():
+            indexes = inspect(self._unit.conn).get_indexes(self._t.customers.name)
+        return {"unique_short_names": any(i["name"] == self._t.short_name_unique for i in indexes)}
+
+    def customers(self) -> Iterator[tuple[Customer, Status | None]]:
+        for row in self._rows(self._t.customers, ("code",)):
+            prior = Status(row.prior_status) if row.prior_status else None
+            yield from_document(row.doc), prior
+
+    def history(self) -> Iterator[HistoryEntry]:
+        for row in self._rows(self._t.history, ("id",)):
+            yield _history_entry(row)
+
+    def events(self) -> Iterator[OutboxEvent]:
+        for row in self._rows(self._t.outbox, ("seq",)):
+            yield OutboxEvent(
+                id=row.id, type=row.type, code=row.code, payload=load_json(row.payload),
+                created_at=parse_time(row.created_at),
+                delivered_at=parse_time(row.delivered_at) if row.delivered_at else None,
+            )
+
+    def counters(self) -> Iterator[tuple[str, int]]:
+        for row in self._rows(self._t.sequences, ("key",)):
+            yield row.key, int(row.value)
+
+    def reservations(self) -> Iterator[Reservation]:
+        for row in self._rows(self._t.credit_reservations, ("code", "order_ref")):
+            yield Reservation(row.code, row.order_ref, Decimal(row.amount), row.currency)
+
+    def raises(self) -> Iterator[tuple[str, TemporaryRaise]]:
+        for row in self._rows(self._t.credit_raises, ("id",)):
+            yield row.code, _temporary_raise(row)
+
+    def clear(self) -> None:
+        with translate_errors():
+            for table in self._t.data:
+                self._unit.conn.execute(delete(table))
+
+    def load_customers(self, customers: Iterable[tuple[Customer, Status | None]]) -> int:
+        return self._unit.customers.insert_many(customers, None)
+
+    def load_events(self, events: Iterable[OutboxEvent]) -> int:
+        count = 0
+        for chunk in chunks(events, _CHUNK):
+            rows = []
+            for event in chunk:
+                row = _event_row(event)
+                row["delivered_at"] = time_text(event.delivered_at) if event.delivered_at else None
+                rows.append(row)
+            self._unit.insert_rows(self._t.outbox, rows)
+            count += len(rows)
+        return count
+
+    def load_counters(self, counters: Iterable[tuple[str, int]]) -> int:
+        count = 0
+        s = self._unit.storage.statements
+        for chunk in chunks(counters, _CHUNK):
+            with translate_errors():
+                taken = {key for key, _ in chunk
+                         if self._unit.conn.execute(s.counter, {"p_key": key}).first() is not None}
+            rows = [{"key": key, "value": value} for key, value in chunk if key not in taken]
+            self._unit.insert_rows(self._t.sequences, rows)
+            count += len(rows)
+        return count
 
 
 class _Unit:
@@ -718,6 +836,7 @@ class _Unit:
         self.history = _History(self)
         self.outbox = _Outbox(self)
         self.credit = _Credit(self)
+        self.archive = _Archive(self)
 
     def insert_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
         """``executemany`` of a Core INSERT compiled once per store, rows straight to the driver.
@@ -844,7 +963,7 @@ class SqlStorage:
         return f"SqlStorage({self.url!r}, prefix={self.tables.prefix!r})"
 
     @contextmanager
-    def _transaction(self, read_only: bool) -> Iterator[_Unit]:
+    def _transaction(self, read_only: bool, snapshot: bool = False) -> Iterator[_Unit]:
         current: _Unit | None = getattr(self._local, "unit", None)
         if current is not None:
             yield current
@@ -855,6 +974,10 @@ class SqlStorage:
                 conn = self.engine.connect()
                 if read_only:
                     conn = conn.execution_options(**{READ_ONLY: True})
+                if snapshot and self.dialect != "sqlite":
+                    # Every statement sees the data as of the first one (SQLite's read
+                    # transaction already does; MariaDB's default level does too).
+                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
             try:
                 with translate_errors():
                     conn.begin()
@@ -881,6 +1004,10 @@ class SqlStorage:
     def reading(self) -> AbstractContextManager[_Unit]:
         """A transaction for reads only (SQLite then takes no write lock)."""
         return self._transaction(read_only=True)
+
+    def snapshot(self) -> AbstractContextManager[_Unit]:
+        """A read-only transaction whose reads all see one moment of the data (for backups)."""
+        return self._transaction(read_only=True, snapshot=True)
 
     def compiled_insert(self, table: Table, keys: tuple[str, ...]) -> tuple[str, tuple[str, ...] | None]:
         """The driver SQL of an INSERT of ``keys`` into ``table``, and the key order for a
@@ -912,11 +1039,14 @@ class SqlStorage:
             pass  # someone else made it first: fine
 
     def clear(self) -> None:
-        """Delete every customer, counter, history entry and event (keeps the schema). For tests."""
+        """Delete every customer, counter, history entry and event, and forget that short names
+        must be unique: the store is as new (the schema is kept). For tests."""
         t = self.tables
         with self.unit_of_work() as uow, translate_errors():
             for table in t.data:
                 uow.conn.execute(delete(table))
+        with translate_errors(), self.engine.begin() as conn:
+            drop_index(conn, t, t.short_name_unique)
 
     def drop(self) -> None:
         """Drop this store's tables (all data lost) and close it."""
@@ -930,6 +1060,28 @@ class SqlStorage:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def downgrade(url: str, to: int, *, table_prefix: str | None = None) -> int:
+    """Take the store at ``url`` back to schema version ``to``, for an earlier custrecord release.
+
+    Returns the version now. Refuses (``StorageError``) a step that cannot be reverted or
+    whose revert would lose what the store holds. Opening the store with this release
+    upgrades it again.
+    """
+    with translate_errors():
+        parsed, ours = parse_url(url)
+        tables = build_tables(table_prefix or ours.get("table_prefix") or DEFAULT_PREFIX)
+        if parsed.get_backend_name() == "sqlite" and not is_memory_sqlite(parsed) \
+                and not os.path.exists(parsed.database or ""):
+            raise StorageError(f"no such database: {parsed.database}")
+        engine = make_engine(parsed)
+        try:
+            if not inspect(engine).has_table(tables.schema_version.name):
+                raise StorageError(f"no custrecord store with the table prefix {tables.prefix!r} there")
+            return migrate(engine, tables, to=to, attempts=1)
+        finally:
+            engine.dispose()
 
 
 def open_sql(url: str, **options: Any) -> SqlStorage:

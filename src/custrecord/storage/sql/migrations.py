@@ -7,6 +7,11 @@ each in a transaction, so it is upgraded in place without guessing what it
 holds; a database newer than the code is refused rather than misread.
 ``create_all`` alone could not tell a half-created schema from an old one, nor
 move data between layouts.
+
+``migrate(engine, tables, to=N)`` goes back down to version ``N`` through each
+step's ``revert``, for returning to an earlier release: a step without one, or
+whose revert would lose data the store holds, refuses before anything changes.
+Going down and opening the store with this release again brings it back up.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
-from sqlalchemy import Column, ColumnElement, Connection, Engine, func, insert, select, update
+from sqlalchemy import Column, ColumnElement, Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from custrecord.diff import changes_between
@@ -26,16 +31,25 @@ from custrecord.storage.documents import dump_json, from_document, load_json, ti
 from custrecord.storage.sql.schema import SCHEMA_VERSION, Tables
 from custrecord.storage.values import utcnow
 
-__all__ = ["MIGRATIONS", "Migration", "current_version", "migrate"]
+__all__ = ["MIGRATIONS", "Migration", "current_version", "drop_index", "migrate"]
+
+
+Step = Callable[[Connection, Tables], None]
 
 
 @attrs.frozen
 class Migration:
-    """One schema step: ``apply(connection, tables)`` runs inside the migration's transaction."""
+    """One schema step: ``apply(connection, tables)`` runs inside the migration's transaction.
+
+    ``revert`` undoes it (None: it cannot be undone); ``check`` raises ``StorageError``,
+    before any step goes down, when reverting would lose what the store holds.
+    """
 
     version: int
     note: str
-    apply: Callable[[Connection, Tables], None]
+    apply: Step
+    revert: Step | None = None
+    check: Step | None = None
 
 
 def _sqlite_fts(conn: Connection, t: Tables) -> None:
@@ -110,6 +124,45 @@ def _v4(conn: Connection, t: Tables) -> None:
     t.metadata.create_all(conn, tables=[t.credit_reservations, t.credit_raises])
 
 
+def _v2_down(conn: Connection, t: Tables) -> None:
+    """Short names stay in the documents; history rows keep the changes form, which 0.1 reads too."""
+    drop_index(conn, t, t.short_name_unique)
+    _drop_column(conn, t, "short_name")
+
+
+def _v3_down(conn: Connection, t: Tables) -> None:
+    """Owners stay in the documents: only the column and its index go."""
+    _drop_column(conn, t, "owner")
+
+
+def _v4_check(conn: Connection, t: Tables) -> None:
+    held = sum(int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+               for table in (t.credit_reservations, t.credit_raises))
+    if held:
+        raise StorageError(
+            f"going below schema version 4 would drop {held} credit reservations and temporary raises: "
+            "release the orders first, or keep this version (back the store up with custrecord backup)"
+        )
+
+
+def _v4_down(conn: Connection, t: Tables) -> None:
+    t.metadata.drop_all(conn, tables=[t.credit_raises, t.credit_reservations])
+
+
+def drop_index(conn: Connection, t: Tables, name: str) -> None:
+    """Drop the customers' index ``name`` if it exists."""
+    quote = conn.dialect.identifier_preparer.quote
+    on = f" ON {quote(t.customers.name)}" if conn.dialect.name in ("mysql", "mariadb") else ""
+    conn.exec_driver_sql(f"DROP INDEX IF EXISTS {quote(name)}{on}")
+
+
+def _drop_column(conn: Connection, t: Tables, name: str) -> None:
+    """Drop the customers' column ``name`` and its index (SQLite refuses to drop an indexed column)."""
+    drop_index(conn, t, f"{t.prefix}customers_{name}_ix")
+    quote = conn.dialect.identifier_preparer.quote
+    conn.exec_driver_sql(f"ALTER TABLE {quote(t.customers.name)} DROP COLUMN {quote(name)}")
+
+
 def _add_indexed_column(conn: Connection, t: Tables, name: str) -> None:
     """Add the customers' column ``name`` as the schema defines it, index it, fill it from the documents."""
     c = t.customers
@@ -148,9 +201,10 @@ def _rewrite(
 
 #: The steps that bring a database of the version before each up to its version.
 MIGRATIONS: tuple[Migration, ...] = (
-    Migration(2, "customers.short_name column and index; history of added customers as changes", _v2),
-    Migration(3, "customers.owner column and index", _v3),
-    Migration(4, "credit reservations and temporary raises", _v4),
+    Migration(2, "customers.short_name column and index; history of added customers as changes", _v2,
+              revert=_v2_down),
+    Migration(3, "customers.owner column and index", _v3, revert=_v3_down),
+    Migration(4, "credit reservations and temporary raises", _v4, revert=_v4_down, check=_v4_check),
 )
 assert MIGRATIONS[-1].version == SCHEMA_VERSION
 
@@ -160,10 +214,13 @@ def current_version(conn: Connection, tables: Tables) -> int:
     return int(conn.execute(select(func.max(tables.schema_version.c.version))).scalar() or 0)
 
 
-def _migrate_once(engine: Engine, tables: Tables) -> int:
+def _migrate_once(engine: Engine, tables: Tables, to: int) -> int:
     tables.schema_version.create(engine, checkfirst=True)
     with engine.begin() as conn:
         current = current_version(conn, tables)
+        if to < current <= SCHEMA_VERSION:
+            _downgrade(conn, tables, current, to)
+            return to
         if current > SCHEMA_VERSION:
             raise StorageError(
                 f"the database schema is version {current}, newer than this custrecord supports "
@@ -174,10 +231,27 @@ def _migrate_once(engine: Engine, tables: Tables) -> int:
             _record(conn, tables, SCHEMA_VERSION, "created")
             return SCHEMA_VERSION
         for step in MIGRATIONS:
-            if step.version > current:
+            if current < step.version <= to:
                 step.apply(conn, tables)
                 _record(conn, tables, step.version, step.note)
-    return SCHEMA_VERSION
+    return max(current, to)
+
+
+def _downgrade(conn: Connection, tables: Tables, current: int, to: int) -> None:
+    """Revert the steps above ``to``, newest first; every check runs before any revert."""
+    steps = [step for step in reversed(MIGRATIONS) if to < step.version <= current]
+    for step in steps:
+        if step.revert is None:
+            raise StorageError(f"schema version {step.version} ({step.note}) cannot be reverted")
+        if step.check is not None:
+            step.check(conn, tables)
+    v = tables.schema_version
+    for step in steps:
+        assert step.revert is not None
+        step.revert(conn, tables)
+        conn.execute(delete(v).where(v.c.version >= step.version))
+        if current_version(conn, tables) != step.version - 1:
+            _record(conn, tables, step.version - 1, f"reverted to version {step.version - 1}")
 
 
 def _record(conn: Connection, tables: Tables, version: int, note: str) -> None:
@@ -186,15 +260,20 @@ def _record(conn: Connection, tables: Tables, version: int, note: str) -> None:
     )
 
 
-def migrate(engine: Engine, tables: Tables, *, attempts: int = 5) -> int:
-    """Bring the schema to :data:`SCHEMA_VERSION`; returns it.
+def migrate(engine: Engine, tables: Tables, *, to: int = SCHEMA_VERSION, attempts: int = 5) -> int:
+    """Bring the schema to version ``to`` (default :data:`SCHEMA_VERSION`); returns the version now.
 
-    Two processes opening a new database at once race to create it: the loser's
-    DDL fails, and it retries, finding the work done.
+    Up creates or upgrades; down (``to`` below the current version, at least 1) reverts
+    steps, refusing with ``StorageError`` one that cannot be reverted or would lose data.
+    A new database is always created at :data:`SCHEMA_VERSION`. Two processes opening
+    a new database at once race to create it: the loser's DDL fails, and it retries,
+    finding the work done.
     """
+    if not 1 <= to <= SCHEMA_VERSION:
+        raise StorageError(f"no schema version {to}: choose from 1 to {SCHEMA_VERSION}")
     for attempt in range(attempts):
         try:
-            return _migrate_once(engine, tables)
+            return _migrate_once(engine, tables, to)
         except SQLAlchemyError:
             if attempt == attempts - 1:
                 raise
