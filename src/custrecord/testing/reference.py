@@ -50,6 +50,8 @@ def _passes(query: Query, c: Customer) -> bool:
         return False
     if query.owner is not None and query.owner != c.owner:
         return False
+    if query.role is not None and all(str(role) != query.role for role in c.roles):
+        return False
     if query.scope is not None:
         s = query.scope
         if s.categories and not (c.category and any(c.category.startswith(p) for p in s.categories)):
