@@ -64,10 +64,25 @@ def child(action: str, db: str, file: str, heap: bool) -> None:
     start = time.perf_counter()
     info = write_backup(storage, file) if action == "backup" else restore_into(file, storage)
     seconds = time.perf_counter() - start
-    peak = tracemalloc.get_traced_memory()[1] // 1024 if heap else \
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = tracemalloc.get_traced_memory()[1] // 1024 if heap else _peak_rss_kib()
     storage.close()
     print(json.dumps({"seconds": seconds, "records": info.total, "peak_kib": peak}))
+
+
+def _peak_rss_kib() -> int:
+    """This process's peak resident memory since exec (Linux VmHWM; ru_maxrss elsewhere).
+
+    Linux's ``ru_maxrss`` keeps the parent's peak across fork and exec, so a child started
+    by a parent that built a large store would report the parent's figure.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _run(action: str, db: Path, file: Path, heap: bool) -> dict[str, float]:

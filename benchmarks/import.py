@@ -28,7 +28,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 from custrecord.identifiers import uscc
@@ -129,26 +131,90 @@ def validate_only(path: Path) -> tuple[int, float]:
     return rows, time.process_time() - start
 
 
-def import_child(path: Path, db: Path) -> tuple[float, float, float, float, str]:
-    """User and system CPU seconds, wall seconds, peak RSS (MB) and output of ``custrecord import``.
+def _children(pid: int) -> list[int]:
+    """The pids of ``pid``'s whole process tree below it (Linux /proc; empty elsewhere)."""
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        try:
+            text = Path(f"/proc/{parent}/task/{parent}/children").read_text()
+        except OSError:
+            continue
+        kids = [int(k) for k in text.split()]
+        found.extend(kids)
+        todo.extend(kids)
+    return found
+
+
+def _memory_mb(pid: int) -> tuple[float, float]:
+    """RSS and PSS of ``pid`` in MB (PSS shares the pages forked workers still share with their
+    parent among them, where RSS counts them in each; 0 without /proc)."""
+    rss = pss = 0.0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1]) / 1024
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return rss, pss
+
+
+def import_child(
+    path: Path, db: str, jobs: int = 1
+) -> tuple[float, float, float, float, tuple[float, float], str]:
+    """User and system CPU seconds, wall seconds, peak RSS (MB) of the largest process, peak RSS
+    and PSS of the whole process tree (the import and its workers, sampled), and the output of
+    ``custrecord import``.
 
     Run in a child process, so that the figures are the import's own.
     """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "custrecord", "import", str(path), "--db", str(db), "--quiet"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    command = [sys.executable, "-m", "custrecord", "import", str(path), "--db", db, "--quiet",
+               "--jobs", str(jobs)]
+    tree = shared = 0.0
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child:
+        while child.poll() is None:
+            sizes = [_memory_mb(pid) for pid in (child.pid, *_children(child.pid))]
+            tree = max(tree, sum(rss for rss, _ in sizes))
+            shared = max(shared, sum(pss for _, pss in sizes))
+            time.sleep(0.05)
+        out, err = child.communicate()
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if result.returncode not in (0, 1):
-        raise SystemExit(f"import failed: {result.stderr}")
+    if child.returncode not in (0, 1):
+        raise SystemExit(f"import failed: {err}")
     user = after.ru_utime - before.ru_utime
     system = after.ru_stime - before.ru_stime
-    return user, system, wall, after.ru_maxrss / 1024, result.stdout.strip().splitlines()[-1]
+    # ru_maxrss of children is the largest one's; the sampled sums are the tree's (0 without /proc).
+    return user, system, wall, after.ru_maxrss / 1024, (tree, shared), out.strip().splitlines()[-1]
+
+
+def _server(url: str) -> tuple[str, Callable[[], None]]:
+    """A URL of tables of their own on the server ``url``, and how to drop them."""
+    from custrecord.storage.sql import SqlStorage
+
+    prefix = f"bench{uuid.uuid4().hex[:8]}_"
+    joined = f"{url}{'&' if '?' in url else '?'}table_prefix={prefix}"
+    return joined, lambda: SqlStorage(url, table_prefix=prefix).drop()
+
+
+def scale(sizes: list[int], jobs: int, tmp: Path) -> None:
+    """A line per size: how the import's rate grows (it should stay flat)."""
+    for n in sizes:
+        path = tmp / f"scale{n}.csv"
+        write_csv(path, n)
+        rows, seconds = validate_only(path)
+        user, system, wall, _, tree, _ = import_child(path, str(tmp / f"scale{n}.db"), jobs)
+        rate = rows / (wall if jobs > 1 else user + system)
+        how = "wall" if jobs > 1 else "CPU"
+        print(f"scale {n:>9,} rows: validate {rows / seconds:>8,.0f} rows/s, import {rate:>8,.0f} rows/s "
+              f"({how}), ratio {rate / (rows / seconds):.2f}x, tree RSS {tree[0]:.0f} MB "
+              f"(PSS {tree[1]:.0f} MB)")
+        path.unlink()
 
 
 def cli_wall(args: list[str]) -> float:
@@ -170,6 +236,12 @@ def main() -> None:
     parser.add_argument(
         "--repeats", type=float, default=0.0, help="share of rows that repeat a recent row (default 0)"
     )
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="import --jobs: worker processes (default 1); above 1 the rate is wall time")
+    parser.add_argument("--db", help="import into this server URL (tables of their own, dropped after) "
+                                     "instead of a fresh SQLite file; the rate is then wall time")
+    parser.add_argument("--scale", nargs="?", const="10000,100000,1000000", metavar="N,N,...",
+                        help="also a line per size (default 10k, 100k and 1M rows)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "customers.csv"
@@ -182,11 +254,18 @@ def main() -> None:
         rows, first = validate_only(path)
         print(f"validate only (in process, CPU)   : {rows / first:>10,.0f} rows/s  ({first:.1f} s CPU, "
               "read + validate)")
-        user, system, wall, rss, summary = import_child(path, Path(tmp) / "import.db")
+        db, drop = _server(args.db) if args.db else (str(Path(tmp) / "import.db"), lambda: None)
+        try:
+            user, system, wall, rss, tree, summary = import_child(path, db, args.jobs)
+        finally:
+            drop()
         cpu = user + system
-        import_rate = rows / cpu
+        by_wall = args.jobs > 1 or args.db is not None
+        import_rate = rows / (wall if by_wall else cpu)
+        where = "a server" if args.db else "SQLite"
         print(
-            f"custrecord import (CLI, CPU)      : {import_rate:>10,.0f} rows/s  ({cpu:.1f} s CPU: "
+            f"custrecord import (CLI, {'wall' if by_wall else 'CPU'}){' ' * (5 if by_wall else 6)}: "
+            f"{import_rate:>10,.0f} rows/s  (into {where}, --jobs {args.jobs}; {cpu:.1f} s CPU: "
             f"{user:.1f} user + {system:.1f} system; {wall:.1f} s wall; {summary})"
         )
         _, second = validate_only(path)
@@ -196,15 +275,25 @@ def main() -> None:
             f"both runs {validate_rate:,.0f} rows/s"
         )
         ratio = import_rate / validate_rate
-        print(f"ratio import / validate (CPU)     : {ratio:>10.2f}x  (target >= {args.target}x)")
+        print(f"ratio import / validate ({'wall/CPU' if by_wall else 'CPU'}){'' if by_wall else ' ' * 5}: "
+              f"{ratio:>10.2f}x  (target >= {args.target}x)")
         validate_wall = cli_wall(["validate", str(path)])
-        import_wall = cli_wall(["import", str(path), "--db", str(Path(tmp) / "wall.db"), "--quiet"])
+        wall_db, wall_drop = _server(args.db) if args.db else (str(Path(tmp) / "wall.db"), lambda: None)
+        try:
+            import_wall = cli_wall(["import", str(path), "--db", wall_db, "--quiet",
+                                    "--jobs", str(args.jobs)])
+        finally:
+            wall_drop()
         print(
             f"as a user waits (CLI, wall clock) : custrecord import {import_wall:.1f} s, custrecord validate "
             f"{validate_wall:.1f} s: import takes {import_wall / validate_wall:.2f}x as long"
         )
-        print(f"import peak RSS                   : {rss:>10.0f} MB  (target < 300 MB)")
-        if ratio < args.target or rss >= 300:
+        print(f"import peak RSS, largest process  : {rss:>10.0f} MB")
+        print(f"import peak RSS, process tree     : {tree[0]:>10.0f} MB  "
+              f"(PSS {tree[1]:.0f} MB; target < 300 MB)")
+        if args.scale:
+            scale([int(n) for n in args.scale.split(",")], args.jobs, Path(tmp))
+        if ratio < args.target or max(rss, tree[1]) >= 300:
             raise SystemExit(1)
 
 

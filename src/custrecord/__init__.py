@@ -25,6 +25,7 @@ from custrecord.errors import (
     StorageError,
     UnavailableError,
     ValidationError,
+    WorkerError,
 )
 from custrecord.model import (
     Address,
@@ -182,6 +183,7 @@ __all__ = [
     "TemporaryRaise",
     "UnavailableError",
     "ValidationError",
+    "WorkerError",
     "__version__",
     "check_credit",
     "classify",

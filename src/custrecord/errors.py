@@ -21,6 +21,7 @@ __all__ = [
     "StorageError",
     "UnavailableError",
     "ValidationError",
+    "WorkerError",
 ]
 
 
@@ -79,3 +80,18 @@ class ConflictError(StorageError):
 
 class UnavailableError(StorageError):
     """The storage backend cannot be reached or refused the connection."""
+
+
+class WorkerError(CustrecordError):
+    """A worker process of a parallel import stopped (killed, or out of memory) before it answered.
+
+    The chunks committed before it are kept: running the import again resumes it.
+    """
+
+    def __init__(self, message: str = "", *, message_zh: str = "") -> None:
+        self.message_zh = message_zh or message
+        super().__init__(message)
+
+    def message_in(self, lang: str) -> str:
+        """The message in ``lang`` (``en`` or ``zh``)."""
+        return self.message_zh if lang == "zh" else str(self)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
 from custrecord import Customer
+from custrecord.errors import StorageError
 from custrecord.storage import Storage, open_storage
-from custrecord.storage.sql import SqlStorage
+from custrecord.storage.sql import SqlStorage, bulk
 from custrecord.testing import StorageContract
 
 from .servers import MARIADB_ENV, POSTGRES_ENV, isolated, server_url
@@ -90,6 +92,30 @@ class TestPostgresStorage(StorageContract):
     def test_four_processes_lose_no_code(self, postgres: SqlStorage) -> None:
         postgres.clear()
         _processes_lose_nothing(postgres, _postgres_url())
+
+    def test_a_copy_refused_by_the_driver_is_a_storage_error(self, postgres: SqlStorage) -> None:
+        # PostgreSQL text cannot hold NUL: COPY refuses the batch; the unit goes on without it.
+        postgres.clear()
+        batch = [Customer(name=f"客户{i}", code=f"C{i:03d}") for i in range(100)]
+        with postgres.unit_of_work() as uow:
+            with pytest.raises(StorageError, match="NUL"):
+                uow.customers.add_many([*batch[:60], Customer(name="坏\x00名字", code="BAD"), *batch[60:]])
+            uow.customers.add_many(batch)
+        assert postgres.customers.count() == 100
+
+    def test_imports_go_through_copy(self, postgres: SqlStorage, monkeypatch: pytest.MonkeyPatch) -> None:
+        postgres.clear()
+        copied: list[str] = []
+        real = bulk._copy
+
+        def counted(conn: Any, table: Any, keys: Any, params: Any) -> None:
+            copied.append(table.name)
+            real(conn, table, keys, params)
+
+        monkeypatch.setattr(bulk, "_copy", counted)
+        postgres.customers.add_many(Customer(name=f"客户{i}", code=f"C{i}") for i in range(bulk.COPY_FROM))
+        postgres.customers.add_many([Customer(name="一个", code="ONE")])
+        assert copied == [postgres.tables.customers.name]
 
 
 class TestMariadbStorage(StorageContract):

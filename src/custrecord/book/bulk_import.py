@@ -12,15 +12,17 @@ run, finds it stored. The outcomes are those of importing record by record.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
 
-from custrecord.book.register import Candidate, admit, register_many
+from custrecord.book.admitting import Admitted, Sorted, admitted_here, denied_outcome
+from custrecord.book.register import Candidate, register_many
 from custrecord.book.results import ImportOutcome
 from custrecord.book.revisions import BookContext, code_of, outbox_event
 from custrecord.book.update import SELECTING_KEYS, apply_update
+from custrecord.book.workers import admit_in_workers
 from custrecord.coerce import is_blank, is_masked
 from custrecord.errors import StorageError, ValidationError
 from custrecord.events import Event
@@ -67,24 +69,57 @@ def import_chunks(
     records: Iterable[Record],
     options: ImportOptions,
     chunk_size: int,
-) -> Iterator[tuple[list[ImportOutcome], list[Event]]]:
+    *,
+    jobs: int = 1,
+) -> Generator[tuple[list[ImportOutcome], list[Event]], None, None]:
     """Import ``records`` a chunk per unit of work: each chunk's outcomes and committed events.
 
     A committed chunk stays committed if a later one fails. When a chunk's write fails (a
     concurrent writer took a key meanwhile), the chunk is imported again record by record.
+    With ``jobs`` above 1 the records are parsed and validated in that many worker
+    processes (:mod:`custrecord.book.workers`); reading and writing stay here, in order.
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
-    for chunk in chunks(records, chunk_size):
-        yield from _one_chunk(storage, ctx, who, chunk, options)
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, not {jobs}")
+    sorted_records = _sort_all(options.columns, records)
+    if jobs == 1:
+        for ready in chunks(admitted_here(ctx, who, sorted_records, chunk_size), chunk_size):
+            yield from _store(storage, ctx, who, ready, options)
+        return
+    with admit_in_workers(ctx, who, sorted_records, chunk_size, jobs) as admitted:
+        for ready in chunks(admitted, chunk_size):
+            yield from _store(storage, ctx, who, ready, options)
 
 
-def _one_chunk(
-    storage: Storage, ctx: BookContext, who: Actor, chunk: Sequence[Record], options: ImportOptions
+def _sort_all(plan: ColumnPlan | None, records: Iterable[Record]) -> Iterator[Sorted]:
+    # In order, here: the first record that has an unknown column carries its warning.
+    # Key sets the plan leaves as they are (each key its own target, no custom field whose
+    # blank cells it drops) need no sorting the next time: a file's rows, sorted by the
+    # table already, all have one.
+    as_they_are: set[tuple[Any, ...]] = set()
+    for row, given in records:
+        if type(given) is dict and plan is not None:
+            keys = tuple(given)
+            if keys in as_they_are:
+                yield row, given, ()
+                continue
+            data, found = plan.sort(given)
+            if not plan.custom_fields and tuple(data) == keys:
+                as_they_are.add(keys)
+            yield row, data, found
+            continue
+        data, found = _sorted_columns(plan, given)
+        yield row, data, found
+
+
+def _store(
+    storage: Storage, ctx: BookContext, who: Actor, chunk: Sequence[Admitted], options: ImportOptions
 ) -> Iterator[tuple[list[ImportOutcome], list[Event]]]:
     try:
         with storage.unit_of_work() as uow:
-            outcomes, events = import_chunk(ctx, uow, who, chunk, options)
+            outcomes, events = _import_admitted(ctx, uow, who, chunk, options)
             uow.outbox.append_many(outbox_event(e) for e in events)
             if options.dry_run:
                 raise _DryRun
@@ -95,7 +130,7 @@ def _one_chunk(
         if len(chunk) == 1:
             raise
         for item in chunk:
-            yield from _one_chunk(storage, ctx, who, [item], options)
+            yield from _store(storage, ctx, who, [item], options)
         return
     yield outcomes, events
 
@@ -117,22 +152,21 @@ def import_chunk(
     ctx: BookContext, uow: UnitOfWork, who: Actor, records: Sequence[Record], options: ImportOptions
 ) -> tuple[list[ImportOutcome], list[Event]]:
     """Import ``records`` in one unit of work: an outcome per record, in order, and the events."""
+    admitted = list(admitted_here(ctx, who, _sort_all(options.columns, records), max(len(records), 1)))
+    return _import_admitted(ctx, uow, who, admitted, options)
+
+
+def _import_admitted(
+    ctx: BookContext, uow: UnitOfWork, who: Actor, chunk: Sequence[Admitted], options: ImportOptions
+) -> tuple[list[ImportOutcome], list[Event]]:
     outcomes: list[ImportOutcome | None] = []
     ready: list[_Ready] = []
-    for row, given in records:
-        data, found = _sorted_columns(options.columns, given)
-        try:
-            candidate = admit(ctx, who, data, row)
-        except PermissionDenied as exc:
-            outcomes.append(_denied(row, None, exc))
-            continue
-        if found:
-            candidate = attrs.evolve(candidate, problems=(*found, *candidate.problems))
-        if any(p.is_error for p in candidate.problems) and not ctx.settings.profile.lenient:
-            outcomes.append(ImportOutcome(row, "invalid", candidate.customer.code, candidate.problems))
-            continue
-        ready.append(_Ready(len(outcomes), candidate, data))
-        outcomes.append(None)
+    for _, data, decided in chunk:
+        if isinstance(decided, ImportOutcome):
+            outcomes.append(decided)
+        else:
+            ready.append(_Ready(len(outcomes), decided, data))
+            outcomes.append(None)
     events: list[Event] = []
     _Runs(ctx, uow, who, options, ready, outcomes, events).import_all()
     assert all(o is not None for o in outcomes)
@@ -277,7 +311,7 @@ class _Runs:
         except ValidationError as exc:
             return ImportOutcome(row, "invalid", existing.code, exc.problems)
         except PermissionDenied as exc:
-            return _denied(row, existing.code, exc)
+            return denied_outcome(row, existing.code, exc)
         self.events.extend(events)
         return ImportOutcome(row, "updated" if events else "unchanged", existing.code, problems)
 
@@ -342,8 +376,3 @@ def _by_name(uow: UnitOfWork, customer: Customer) -> Customer | None:
         if c.name == customer.name and c.kind == customer.kind and c.country == customer.country
     ]
     return found[0] if len(found) == 1 else None
-
-
-def _denied(row: int, code: str | None, exc: PermissionDenied) -> ImportOutcome:
-    problem = make_problem(exc.what or "", ProblemCode.PERMISSION_DENIED, hint=str(exc), hint_zh=str(exc))
-    return ImportOutcome(row, "invalid", code, (problem,))

@@ -9,7 +9,7 @@ result as the actor may see it.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -276,7 +276,8 @@ class CustomerBook:
         on_conflict: str = "keep",
         columns: Mapping[str, str] | None = None,
         strict_columns: bool = False,
-    ) -> Iterator[ImportOutcome]:
+        jobs: int = 1,
+    ) -> Generator[ImportOutcome, None, None]:
         """Register or update many records, one unit of work per chunk (导入).
 
         ``records`` are ``(row, data)`` pairs (``row`` as the spreadsheet shows it).
@@ -292,15 +293,23 @@ class CustomerBook:
         (default ``Settings.columns``) maps headers to fields, and a key that maps
         to no field is an ``unknown_column`` warning of the first record that has
         it, unless ``strict_columns``.
+
+        ``jobs`` above 1 parses and validates the records in that many worker processes
+        (started only for more than one chunk; the records' values must pickle); the
+        outcomes are those of ``jobs=1``, in the same order.
         """
         who = self._gate.authorise(actor, Action.CREATE)
         plan = ColumnPlan(self.settings.columns if columns is None else columns,
                           custom_fields=self.settings.profile.custom_fields, strict=strict_columns)
         options = ImportOptions(update_existing=update_existing, reason=reason, on_conflict=on_conflict,
                                 columns=plan, dry_run=dry_run)
-        for outcomes, events in import_chunks(self.storage, self._ctx, who, records, options, chunk_size):
-            self._publish(events)
-            yield from self._gate.outcomes(outcomes, who)
+        imported = import_chunks(self.storage, self._ctx, who, records, options, chunk_size, jobs=jobs)
+        try:
+            for outcomes, events in imported:
+                self._publish(events)
+                yield from self._gate.outcomes(outcomes, who)
+        finally:
+            imported.close()  # now, not when collected: worker processes stop with the import
 
     # -- lifecycle ----------------------------------------------------------
 

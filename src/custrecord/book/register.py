@@ -29,13 +29,14 @@ from custrecord.diff import changes_between
 from custrecord.errors import DuplicateError, NotFound, ValidationError
 from custrecord.events import CustomerRegistered, Event
 from custrecord.model import Customer, Status
-from custrecord.permissions import SYSTEM, Actor, PermissionDenied
+from custrecord.permissions import SYSTEM, Actor, PermissionDenied, Policy
 from custrecord.problems import Problem, ProblemCode, Severity, make_problem
 from custrecord.storage.ports import Sequences, UnitOfWork
 from custrecord.storage.values import added_entry
-from custrecord.validation.engine import run
+from custrecord.validation.engine import Profile, run
 
 __all__ = [
+    "Admission",
     "Candidate",
     "Registered",
     "admit",
@@ -72,22 +73,45 @@ class Registered:
         return self.customer is not None
 
 
-def admit(ctx: BookContext, who: Actor, data: Any, row: int = 0) -> Candidate:
-    """Structure and validate ``data`` and check that ``who`` may set every field it sets.
+@attrs.frozen
+class Admission:
+    """What admitting records needs, and nothing of the store or the clock: profile, policy, actor, day.
 
-    No I/O. Raises :class:`PermissionDenied` for a field the actor may not set; problems
-    of the data (errors too) are carried by the candidate.
+    Worker processes admit records with one (:mod:`custrecord.book.workers`).
     """
-    report = run(data, ctx.settings.profile, today=ctx.today())
-    assert report.customer is not None
-    customer = report.customer
-    policy = ctx.settings.policy
-    if who is not SYSTEM:  # the library's own identity may set every field
-        for change in changes_between(None, customer):
-            # The kind always has a value (enterprise by default), so it is not the actor's choice.
-            if change.path != "kind" and not policy.may_edit(who, change.path):
-                raise PermissionDenied(who, "set", change.path)
-    return Candidate(row, customer, report.problems)
+
+    profile: Profile
+    policy: Policy
+    who: Actor
+    today: date
+
+    @classmethod
+    def of(cls, ctx: BookContext, who: Actor) -> Admission:
+        """The admission of ``who`` in ``ctx`` today."""
+        return cls(ctx.settings.profile, ctx.settings.policy, who, ctx.today())
+
+    def admit(self, data: Any, row: int = 0) -> Candidate:
+        """Structure and validate ``data`` and check that the actor may set every field it sets.
+
+        No I/O. Raises :class:`PermissionDenied` for a field the actor may not set; problems
+        of the data (errors too) are carried by the candidate.
+        """
+        report = run(data, self.profile, today=self.today)
+        assert report.customer is not None
+        customer = report.customer
+        who = self.who
+        if who is not SYSTEM:  # the library's own identity may set every field
+            for change in changes_between(None, customer):
+                # The kind always has a value (enterprise by default), so it is not the actor's choice.
+                if change.path != "kind" and not self.policy.may_edit(who, change.path):
+                    raise PermissionDenied(who, "set", change.path)
+        return Candidate(row, customer, report.problems)
+
+
+def admit(ctx: BookContext, who: Actor, data: Any, row: int = 0) -> Candidate:
+    """Structure and validate ``data`` and check that ``who`` may set every field it sets (see
+    :meth:`Admission.admit`)."""
+    return Admission.of(ctx, who).admit(data, row)
 
 
 def register_one(

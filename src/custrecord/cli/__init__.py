@@ -132,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default), update it, or refuse the row; reported as name_conflict")
     p.add_argument("--chunk-size", type=_positive, default=10_000,
                    help="rows per transaction (default 10000)")
+    p.add_argument("--jobs", type=_positive, default=None, metavar="N",
+                   help="worker processes that parse and validate rows (default: the cores available; "
+                        "1: none, all in this process; a file of one chunk never starts any)")
     _columns(p)
     _common(p)
 

@@ -16,6 +16,7 @@ from custrecord.book import CustomerBook, open_book
 from custrecord.cli.demo import run_demo
 from custrecord.cli.exit_codes import EXIT_DATA, EXIT_OK
 from custrecord.cli.jobs import (
+    cores,
     counts_line,
     dedupe_groups,
     print_conflicts,
@@ -157,6 +158,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             columns=dict(args.map),
             strict_columns=args.strict_columns,
             encoding=args.encoding,
+            jobs=args.jobs or cores(),
         )
     if not args.quiet:
         for outcome in invalid[:20]:

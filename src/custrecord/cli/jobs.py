@@ -3,6 +3,7 @@ the summary report, and how each is printed (in ``en`` or ``zh``)."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -15,6 +16,7 @@ from custrecord.io.importing import import_file
 from custrecord.problems import Problem, ProblemCode
 
 __all__ = [
+    "cores",
     "counts_line",
     "dedupe_groups",
     "print_conflicts",
@@ -43,6 +45,17 @@ def counts_line(counts: Mapping[str, int], lang: str, *, dry_run: bool = False) 
     return ("，" if lang == "zh" else ", ").join(parts) or say(lang, "no_rows")
 
 
+def cores() -> int:
+    """The cores this process may run on (the default of ``import --jobs``)."""
+    counted = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if counted is not None:
+        return int(counted() or 1)
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
 def run_import(
     book: CustomerBook,
     path: str,
@@ -58,11 +71,12 @@ def run_import(
     columns: Mapping[str, str] | None = None,
     strict_columns: bool = False,
     encoding: str | None = None,
+    jobs: int = 1,
 ) -> tuple[Counter[str], list[ImportOutcome], int]:
     """Import ``path`` into ``book`` with a progress bar: counts by action, the invalid outcomes and how
     many rows were name conflicts.
 
-    ``every_chunk`` runs after each ``chunk_size`` rows.
+    ``every_chunk`` runs after each ``chunk_size`` rows; ``jobs`` worker processes parse and validate.
     """
     conflicts = [0]
     with out.progress("importing") as advance:
@@ -94,6 +108,7 @@ def run_import(
             columns=columns,
             strict_columns=strict_columns,
             encoding=encoding,
+            jobs=jobs,
         )
         advance(ticks[0])
     for problem in result.header_problems:

@@ -271,6 +271,56 @@ class CustomerStoreContract(StorageFixtures):
         assert storage.customers.add_many(iter([_customer("C001", tax_id="T1")])) == 1
         assert storage.customers.get_by_tax_id("CN", "T1").code == "C001"
 
+    def test_large_batches_are_stored_whole_in_order(self, storage: Storage) -> None:
+        # Batches the size of an import chunk: a SQL adapter's bulk path (COPY, multi-row INSERT)
+        # and more than one of its statements per call.
+        batch = [
+            _customer(
+                f"B{i:04d}", name=f"批量客户{i}", tax_id=f"T{i}", tags=frozenset({"VIP"} if i % 3 else ()),
+                contacts=(Contact(name="李雷", mobile=f"+86139{i:08d}"),), remarks="含\t制表符\n和换行\\",
+            )
+            for i in range(2100)
+        ]
+        at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+        entries = [HistoryEntry(code=c.code or "", version=1, action="add", at=at, actor="导入")
+                   for c in batch]
+        events = [OutboxEvent(type="customer.added", code=c.code, payload={"n": i})
+                  for i, c in enumerate(batch)]
+        with storage.unit_of_work() as uow:
+            assert uow.customers.add_many(iter(batch[:1000])) == 1000
+            assert uow.customers.add_many(batch[1000:]) == 1100  # a second batch in the same unit
+            uow.history.append_many(entries)
+            uow.outbox.append_many(events)
+        assert [strip_managed(c) for c in storage.customers.iterate()] == batch
+        assert storage.customers.count(tag="VIP") == sum(1 for c in batch if c.tags)
+        assert storage.customers.get_by_tax_id("CN", "T2099").code == "B2099"
+        assert [c.code for c in storage.customers.find(name_contains="批量客户209")] == [
+            "B0209", *(f"B{i}" for i in range(2090, 2100))
+        ]
+        assert list(storage.history.list("B1500")) == [entries[1500]]
+        assert list(storage.outbox.undelivered()) == events
+
+    def test_large_batches_are_all_or_nothing(self, storage: Storage) -> None:
+        storage.customers.add(_customer("TAKEN", tax_id="T-TAKEN"))
+        fresh = [_customer(f"N{i:03d}", name=f"新客户{i}", tax_id=f"T{i}") for i in range(300)]
+        refused: list[list[Customer]] = [
+            [*fresh[:250], _customer("TAKEN"), *fresh[250:]],  # a code taken, late in the batch
+            [*fresh, _customer("N999", tax_id="T-TAKEN")],  # a tax ID taken, last
+            [*fresh, _customer("N998", tax_id="T7")],  # a tax ID repeated in the batch
+        ]
+        with storage.unit_of_work() as uow:
+            for batch in refused:
+                with pytest.raises(DuplicateError):
+                    uow.customers.add_many(batch)
+            assert uow.customers.count() == 1
+            uow.customers.add_many(fresh)
+        assert storage.customers.count() == 301
+        events = [OutboxEvent(type="customer.added", code=f"N{i:03d}", payload={}) for i in range(300)]
+        storage.outbox.append_many(events)
+        with pytest.raises(DuplicateError):
+            storage.outbox.append_many([OutboxEvent(type="x", payload={}) for _ in range(200)] + [events[5]])
+        assert list(storage.outbox.undelivered()) == events
+
     def test_get_many_returns_the_known_codes(self, storage: Storage) -> None:
         for code in ("A", "B", "C"):
             storage.customers.add(_customer(code))

@@ -64,6 +64,7 @@ from custrecord.storage.documents import (
     parse_time,
     time_text,
 )
+from custrecord.storage.sql.bulk import insert_many
 from custrecord.storage.sql.engine import READ_ONLY, is_memory_sqlite, make_engine, parse_url
 from custrecord.storage.sql.errors import translate_errors
 from custrecord.storage.sql.migrations import drop_index, migrate
@@ -839,22 +840,25 @@ class _Unit:
         self.archive = _Archive(self)
 
     def insert_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        """``executemany`` of a Core INSERT compiled once per store, rows straight to the driver.
+        """The rows into ``table`` by the backend's bulk path (:mod:`.bulk`), one INSERT compiled
+        once per store for the paths that take one.
 
         Every value is already a plain str, int or None, so SQLAlchemy's per-row
         parameter processing (a quarter of the bulk time) has nothing to do.
         """
         if not rows:
             return
-        sql, order = self.storage.compiled_insert(table, tuple(rows[0]))
+        keys = tuple(rows[0])
+        sql, order = self.storage.compiled_insert(table, keys)
+        params: list[Any]
         if order is None:
-            params: list[Any] = rows
-        elif order == tuple(rows[0]):  # the rows' own key order: no per-key lookups
+            params = rows
+        elif order == keys:  # the rows' own key order: no per-key lookups
             params = [tuple(row.values()) for row in rows]
         else:
+            keys = order
             params = [tuple(row[key] for key in order) for row in rows]
-        with translate_errors():
-            self.conn.exec_driver_sql(sql, params)
+        insert_many(self.conn, table, keys, params, sql)
 
 
 def _by_country(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
