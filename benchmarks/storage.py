@@ -9,8 +9,9 @@ adapters, against raw ``sqlite3`` doing the same work by hand: ``executemany``
 of the same rows (serialised with the same ``unstructure`` + JSON, since a raw
 program must serialise too) and ``SELECT`` + ``load``; the ratio is adapter
 rows/s divided by raw rows/s. Raw figures without serialisation are printed
-too. Search: ``find(name_contains=..., limit=20)`` (a first page in code order)
-over ``--search-n`` customers, per fragment kind, milliseconds per query.
+too, and the adapter's rate without its name indexes. Search: ``find(name_contains=...,
+limit=20)`` (a first page in code order) over ``--search-n`` customers, per fragment kind,
+milliseconds per query, on SQL stores next to the same query without the gram table.
 
 All times are wall clock (``time.perf_counter``) in this process, one run each: on a busy
 machine they move with its load. Generating the customers is not timed for bulk (they are made
@@ -132,6 +133,7 @@ def bulk(n: int, workdir: Path, repeat: int) -> None:
     adapter_get: list[float] = []
     adapter_get_each: list[float] = []
     adapter_bare: list[float] = []
+    adapter_no_grams: list[float] = []
     sample = codes[: min(n, 10_000)]
     for run in range(repeat):
         # Interleaved, so that a busy machine slows both sides alike.
@@ -149,11 +151,17 @@ def bulk(n: int, workdir: Path, repeat: int) -> None:
         adapter_get.append(timed(get_in_one_unit))
         adapter_get_each.append(timed(partial(_get_each, sql, sample)))
         sql.close()
-        # The same load without the FTS5 name index, to show what the index costs.
+        # The same load without the FTS5 name index, then without the gram table too,
+        # to show what each index costs.
         bare = SqlStorage(str(workdir / f"bare{run}.db"))
         bare.search.method = "like"  # new names are not indexed
         adapter_bare.append(timed(partial(bare.customers.add_many, customers)))
         bare.close()
+        no_grams = SqlStorage(str(workdir / f"nograms{run}.db"))
+        no_grams.search.method = "like"
+        no_grams.search.index_new = lambda conn, after: None  # type: ignore[method-assign]
+        adapter_no_grams.append(timed(partial(no_grams.customers.add_many, customers)))
+        no_grams.close()
     raw_add, raw_ready, raw_get, raw_select = (min(column) for column in zip(*raw, strict=True))
     print(f"raw sqlite3    add {rate(n, raw_add)}  (ready rows: {rate(n, raw_ready)})")
     print(f"raw sqlite3    get {rate(n, raw_get)}  (SELECT only: {rate(n, raw_select)})")
@@ -164,6 +172,8 @@ def bulk(n: int, workdir: Path, repeat: int) -> None:
     )
     seconds = _best(adapter_bare)
     print(f"  without the FTS5 name index {rate(n, seconds)}  = {raw_add / seconds:5.2f}x raw sqlite3")
+    seconds = _best(adapter_no_grams)
+    print(f"  and without the gram table  {rate(n, seconds)}  = {raw_add / seconds:5.2f}x raw sqlite3")
     seconds = _best(adapter_get)
     print(
         f"SQLite adapter get {rate(n, seconds)}  = {raw_get / seconds:5.2f}x raw sqlite3 (one unit of work)"
@@ -179,9 +189,13 @@ def bulk(n: int, workdir: Path, repeat: int) -> None:
 
 
 _FRAGMENTS = {
+    "1 char, common (公)": ["公", "技", "华", "o"],
+    "1 char, absent": ["霸", "q", "ж"],
     "2 chars, common (科技)": ["科技", "贸易", "公司"],
     "2 chars, rare (core pair)": ["华信", "瑞丰", "嘉禾", "龙凤"],
+    "3 chars (core + trade)": ["华信科", "恒通贸", "嘉禾食", "金桥物"],
     "4+ chars (core + trade)": ["华信科技", "恒通贸易", "嘉禾食品", "金桥物流"],
+    "5 chars (core + trade + form)": ["华信科技有", "恒通贸易股", "嘉禾食品有", "金桥物流集"],
     "Latin, any case": ["acme", "Nordic Trading", "FOODS"],
     "no match": ["不存在的", "zzz"],
 }
@@ -204,20 +218,31 @@ def search(n: int, storages: dict[str, Callable[[], Storage]], queries: int) -> 
             f"{label}: loaded {loaded:,} in {time.perf_counter() - start:.1f} s "
             f"({getattr(getattr(storage, 'search', None), 'method', 'n-gram index')})"
         )
+        search_state = getattr(storage, "search", None)
         for kind, fragments in _FRAGMENTS.items():
             times, hits = [], 0
+            bare: list[float] = []
             for i in range(queries):
                 fragment = fragments[i % len(fragments)]
                 start = time.perf_counter()
                 found = storage.customers.find(name_contains=fragment, limit=20)
                 times.append((time.perf_counter() - start) * 1000)
                 hits += len(found)
+                if search_state is not None:
+                    # Interleaved: the same query as before the gram table (a busy machine
+                    # slows both alike). Only 1-2 character fragments (and MariaDB) use it.
+                    search_state._gram_rows = lambda *args: None
+                    start = time.perf_counter()
+                    storage.customers.find(name_contains=fragment, limit=20)
+                    bare.append((time.perf_counter() - start) * 1000)
+                    del search_state._gram_rows
             start = time.perf_counter()
             total = storage.customers.count(name_contains=fragments[0])
             count_ms = (time.perf_counter() - start) * 1000
+            without = f"  without grams {statistics.median(bare):7.2f} ms" if bare else ""
             print(
-                f"  {kind:<28} median {statistics.median(times):7.2f} ms  p95 "
-                f"{sorted(times)[int(len(times) * 0.95) - 1]:7.2f} ms   "
+                f"  {kind:<30} median {statistics.median(times):7.2f} ms  p95 "
+                f"{sorted(times)[int(len(times) * 0.95) - 1]:7.2f} ms{without}   "
                 f"(count of {fragments[0]!r}: {total:,} in {count_ms:.0f} ms)"
             )
         if isinstance(storage, SqlStorage) and storage.dialect != "sqlite":

@@ -2,8 +2,8 @@
 # Mutation testing of one core module, or of all: scripts/mutation.sh MODULE|all [MUTMUT RUN ARGS]
 #
 # Modules and the tests run against their mutants are [tool.custrecord.mutation.*] in
-# pyproject.toml. Each module runs in its own copy of the project, .mutation/MODULE/, so its
-# mutants and mutmut's cache of results stay apart (a second run only re-tests what changed).
+# pyproject.toml. Each module runs in its own copy of the project, .mutation/MODULE/, made afresh
+# each run (mutmut's cached verdicts would not notice new tests); the last run stays there.
 # Prints mutmut's summary and the score, killed / (killed + survived + no tests); `mutmut results` and
 # `mutmut show NAME` inside .mutation/MODULE/ list and show the survivors.
 # Not part of CI: a module takes minutes. MUTMUT_CHILDREN (default 1) sets mutmut's processes.
@@ -29,8 +29,7 @@ fi
 for module in $selected; do
     work=$root/.mutation/$module
     mkdir -p "$work"
-    # A fresh copy of the sources and tests; mutmut's own state (mutants/) is kept.
-    rm -rf "$work/src" "$work/tests"
+    rm -rf "$work/src" "$work/tests" "$work/mutants"
     cp -r "$root/src" "$root/tests" "$work/"
     find "$work" -name __pycache__ -prune -exec rm -rf {} +
     "$python" - "$module" "$root/pyproject.toml" "$work/pyproject.toml" <<'PY'

@@ -433,3 +433,15 @@ def test_code_shape_rule_word_for_word() -> None:
     ]
     assert custrecord.validate({"name": "x", "code": "c992026001"}, profile=profile).ok  # any category
     assert custrecord.validate({"name": "x"}, profile=profile).ok
+
+
+def test_the_day_given_is_the_day_used() -> None:
+    """A rule with a date token, on a day of another year than today's."""
+    old = date(2019, 12, 31)
+    customer = Customer(name="a", category="0101")
+    assert RULE.render(customer, 7, old) == "C012019007"
+    seq = CounterSequence()
+    assert code_for(customer, RULE, seq, today=old) == "C012019001"
+    assert assign_code(customer, RULE, seq, today=old).code == "C012019002"
+    taken = {"C012019003"}
+    assert code_for(customer, RULE, seq, today=old, is_taken=taken.__contains__) == "C012019004"

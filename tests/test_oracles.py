@@ -69,3 +69,15 @@ def test_a_customer_with_such_a_uscc_is_accepted(number: str, region: str) -> No
     assert report.customer.tax_id == number
     wrong = number[:-1] + ("0" if number[-1] != "0" else "1")
     assert custrecord.validate({"name": "x", "tax_id": wrong}).codes() == {"tax_id": ["invalid_checksum"]}
+
+
+def test_the_organisation_code_is_checked_only_when_asked() -> None:
+    assert uscc.is_valid("A1110000100000007E")
+    assert not uscc.is_valid("A1110000100000007E", check_organization_code=True)
+
+
+def test_a_legacy_number_keeps_an_upper_case_x() -> None:
+    """11010519491231002X is the resident ID of GB 11643's example; a legacy number adds two digits."""
+    from custrecord.identifiers import legacy_cn
+
+    assert legacy_cn.validate("11010519491231002X01") == "11010519491231002X01"

@@ -224,3 +224,12 @@ def test_check_edit_refuses_the_first_change_not_allowed() -> None:
     with pytest.raises(PermissionDenied) as info:
         check_edit(SALES, POLICY, changes)
     assert (info.value.action, info.value.what) == ("edit", "credit.limit")
+
+
+def test_a_contact_with_nothing_to_mask_is_kept_as_it_is() -> None:
+    plain = custrecord.Contact(name="a", title="经理")
+    other = custrecord.Contact(name="b", mobile="+8613812345678")
+    customer = custrecord.Customer(name="x", contacts=(plain, other))
+    seen = mask_customer(customer, VIEWER, POLICY)
+    assert seen.contacts[0] is plain
+    assert seen.contacts[1].mobile == "+86138****5678"

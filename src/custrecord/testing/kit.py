@@ -104,6 +104,9 @@ def rich_examples(max_examples: int) -> int:
 # Read when the kit is imported: load the hypothesis profile first (a conftest does).
 _rich = settings(_kit, max_examples=rich_examples(settings().max_examples))
 
+#: Few enough that short fragments often hit, with the characters search forms change.
+_NAME_CHARS = "苏州华信公司科技有限ACme gOß%_ＡｃＭ１1ﬁİi"
+
 _CUSTOMER = customers(with_code=True, unique_codes=True)
 _LIGHT_LISTS = st.lists(
     light_customers(), max_size=10, unique_by=(lambda c: c.code, lambda c: c.tax_id or f"none-{id(c)}")
@@ -429,6 +432,10 @@ def queries() -> st.SearchStrategy[Query]:
             (
                 "科技",
                 "苏",
+                "司",
+                "A",
+                "ｃ",
+                "ss",
                 "有限公司",
                 "acme",
                 "ACME",
@@ -464,6 +471,47 @@ class QueryContract(StorageFixtures):
         assert [c.code for c in storage.customers.find(query)] == [c.code for c in expected]
         assert storage.customers.find(query) == expected
         assert storage.customers.count(query) == len(reference_find(stored, query.unpaged()))
+
+    @_kit
+    @given(
+        names=st.lists(st.text(_NAME_CHARS, min_size=1, max_size=8), min_size=1, max_size=12),
+        renames=st.lists(st.tuples(st.integers(0, 11), st.text(_NAME_CHARS, min_size=1, max_size=8)),
+                         max_size=3),
+        deleted=st.sets(st.integers(0, 11), max_size=3),
+        fragments=st.lists(st.text(_NAME_CHARS, min_size=1, max_size=3), min_size=1, max_size=4),
+        limit=st.none() | st.integers(1, 3),
+    )
+    def test_any_fragment_finds_what_a_substring_filter_finds(
+        self,
+        make_storage: StorageFactory,
+        names: list[str],
+        renames: list[tuple[int, str]],
+        deleted: set[int],
+        fragments: list[str],
+        limit: int | None,
+    ) -> None:
+        """Short fragments above all: 1-2 characters of Chinese, Latin in any case, full-width
+        forms, and characters NFKC or case folding turn into two (ß, ﬁ, İ)."""
+        storage = make_storage()
+        storage.customers.add_many(_customer(f"N{i:02d}", name=name) for i, name in enumerate(names[:-1]))
+        storage.customers.add(_customer(f"N{len(names) - 1:02d}", name=names[-1]))
+        for index, name in renames:
+            if index < len(names):
+                code = f"N{index:02d}"
+                old = storage.customers.get(code)
+                storage.customers.update(attrs.evolve(old, name=name), old.version)
+        for index in deleted:
+            if index < len(names):
+                storage.customers.delete(f"N{index:02d}")
+        stored = list(storage.customers.iterate())
+        for fragment in fragments:
+            for include_deleted in (False, True):
+                query = Query(name_contains=fragment, include_deleted=include_deleted, limit=limit)
+                expected = [c.code for c in reference_find(stored, query)]
+                assert [c.code for c in storage.customers.find(query)] == expected, fragment
+                assert storage.customers.count(query.unpaged()) == len(
+                    reference_find(stored, query.unpaged())
+                )
 
     def test_pages_partition_the_result(self, storage: Storage) -> None:
         for i in range(23):

@@ -243,9 +243,8 @@ class _Customers:
         stored = attrs.evolve(customer, version=1, created_at=now, updated_at=now)
         search = self._unit.storage.search
         with translate_errors():
-            after = search.last_id(self._conn)
             self._conn.execute(self._s.insert_customer, _row(stored, code))
-            search.index_new(self._conn, after)
+            search.index_codes(self._conn, [code])
         self._write_tags(code, stored.tags, replace=False)
         return stored
 
@@ -286,22 +285,29 @@ class _Customers:
                         rows.append(row)
                         tags.extend({"code": code, "tag": tag} for tag in customer.tags)
                     self._unit.insert_rows(self._t.customers, rows)
+                    if after is None:
+                        search.index_codes(self._conn, [row["code"] for row in rows])
                     if tags:
                         self._unit.insert_rows(self._t.tags, tags)
                     count += len(rows)
                     chunk = list(islice(items, _CHUNK))
-                search.index_new(self._conn, after)
+                if after is not None:
+                    search.index_new(self._conn, after)
         except DuplicateError:
             self._check_new(written)
             raise
         if count >= _ANALYZE_AFTER and self._unit.storage.dialect == "postgresql":
             # Fresh statistics let the planner choose between the trigram index and an
-            # ordered walk; autovacuum would get there, but only later.
+            # ordered walk, and read the gram index in order; autovacuum would get there,
+            # but only later.
             with translate_errors():
                 self._conn.exec_driver_sql(f'ANALYZE "{self._t.customers.name}"')
+                self._conn.exec_driver_sql(f'ANALYZE "{self._t.grams.name}"')
         return count
 
-    def _store(self, row: Row[Any], new: Customer, old_status: Status, *, tags_changed: bool) -> None:
+    def _store(
+        self, row: Row[Any], new: Customer, old_status: Status, *, tags_changed: bool, renamed: bool = False
+    ) -> None:
         code = new.code
         assert code is not None
         values = _row(new, code)
@@ -312,6 +318,9 @@ class _Customers:
         del values["code"]
         values["p_id"] = row.id
         self._execute(self._s.update_customer, values)
+        if renamed:
+            with translate_errors():
+                self._unit.storage.search.renamed(self._conn, row.id)
         if tags_changed:
             self._write_tags(code, new.tags, replace=True)
 
@@ -325,7 +334,10 @@ class _Customers:
         stored = attrs.evolve(
             customer, version=row.version + 1, created_at=old.created_at, updated_at=self._unit.now()
         )
-        self._store(row, stored, old.status, tags_changed=old.tags != stored.tags)
+        self._store(
+            row, stored, old.status, tags_changed=old.tags != stored.tags,
+            renamed=name_key(old.name) != name_key(stored.name),
+        )
         return stored
 
     def delete(self, code: str, *, expected_version: int | None = None) -> Customer:
@@ -390,8 +402,11 @@ class _Customers:
             statement = statement.where(c.status != Status.DELETED.value)
         return [from_document(doc) for doc in self._execute(statement).scalars()]
 
-    def _where(self, query: Query) -> tuple[list[ColumnElement[bool]], bool]:
-        """The conditions of ``query``, and whether the name search gave an id list."""
+    def _where(self, query: Query, *, paged: bool = True) -> tuple[list[ColumnElement[bool]], bool]:
+        """The conditions of ``query``, and whether the name search gave an id list.
+
+        ``paged``: the query's page is wanted (``find``), not every match (``count``).
+        """
         t = self._t
         c = t.customers.c
         conditions: list[ColumnElement[bool]] = []
@@ -420,7 +435,11 @@ class _Customers:
         fragment = query.fragment()
         by_id = False
         if fragment:
-            condition, by_id = self._unit.storage.search.condition(fragment, self._conn)
+            # Walking the code index finds a page of a common fragment soon; no other order
+            # is walked (see NameSearch.condition).
+            walkable = paged and query.limit is not None and query.order_by in (("code",), ("-code",))
+            wanted = query.offset + query.limit if walkable and query.limit is not None else None
+            condition, by_id = self._unit.storage.search.condition(fragment, self._conn, wanted)
             conditions.append(condition)
         return conditions, by_id
 
@@ -460,7 +479,7 @@ class _Customers:
     def count(self, query: Query | None = None, /, **filters: Any) -> int:
         query = make_query(query, filters)
         with translate_errors():
-            conditions, _ = self._where(query)
+            conditions, _ = self._where(query, paged=False)
         statement = select(func.count()).select_from(self._t.customers).where(*conditions)
         return int(self._execute(statement).scalar_one())
 
@@ -1051,6 +1070,7 @@ class SqlStorage:
                 uow.conn.execute(delete(table))
         with translate_errors(), self.engine.begin() as conn:
             drop_index(conn, t, t.short_name_unique)
+        self.search.common.clear()
 
     def drop(self) -> None:
         """Drop this store's tables (all data lost) and close it."""

@@ -29,6 +29,7 @@ from custrecord.diff import changes_between
 from custrecord.errors import StorageError
 from custrecord.storage.documents import dump_json, from_document, load_json, time_text
 from custrecord.storage.sql.schema import SCHEMA_VERSION, Tables
+from custrecord.storage.sql.search import index_grams
 from custrecord.storage.values import utcnow
 
 __all__ = ["MIGRATIONS", "Migration", "current_version", "drop_index", "migrate"]
@@ -80,7 +81,7 @@ def _sqlite_fts(conn: Connection, t: Tables) -> None:
         savepoint.rollback()
         warnings.warn(
             f"SQLite here has no FTS5 trigram tokenizer ({exc.__class__.__name__}); "
-            "name search falls back to LIKE scans",
+            "name search of 3+ characters goes by the gram table",
             RuntimeWarning,
             stacklevel=2,
         )
@@ -163,6 +164,19 @@ def _drop_column(conn: Connection, t: Tables, name: str) -> None:
     conn.exec_driver_sql(f"ALTER TABLE {quote(t.customers.name)} DROP COLUMN {quote(name)}")
 
 
+def _v5(conn: Connection, t: Tables) -> None:
+    """The gram table that answers 1-2 character name fragments, built from the stored names."""
+    t.grams.create(conn)
+    conn.execute(index_grams(t, conn.dialect.name, t.customers.c.id > 0))
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f'ANALYZE "{t.grams.name}"')  # see _Customers.add_many
+
+
+def _v5_down(conn: Connection, t: Tables) -> None:
+    """The gram table is an index of the names: dropping it loses nothing."""
+    t.grams.drop(conn)
+
+
 def _add_indexed_column(conn: Connection, t: Tables, name: str) -> None:
     """Add the customers' column ``name`` as the schema defines it, index it, fill it from the documents."""
     c = t.customers
@@ -205,6 +219,7 @@ MIGRATIONS: tuple[Migration, ...] = (
               revert=_v2_down),
     Migration(3, "customers.owner column and index", _v3, revert=_v3_down),
     Migration(4, "credit reservations and temporary raises", _v4, revert=_v4_down, check=_v4_check),
+    Migration(5, "customer_grams: the name index for 1-2 character fragments", _v5, revert=_v5_down),
 )
 assert MIGRATIONS[-1].version == SCHEMA_VERSION
 

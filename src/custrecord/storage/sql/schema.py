@@ -38,7 +38,7 @@ __all__ = ["DEFAULT_PREFIX", "SCHEMA_VERSION", "Tables", "build_tables"]
 DEFAULT_PREFIX = "custrecord_"
 
 #: The schema version this code writes; see :mod:`custrecord.storage.sql.migrations`.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _text(length: int) -> TypeEngine[str]:
@@ -47,6 +47,12 @@ def _text(length: int) -> TypeEngine[str]:
 
 def _long_text() -> TypeEngine[str]:
     return Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
+
+
+def _gram() -> TypeEngine[str]:
+    # Bytes on MySQL/MariaDB: their text collations ignore trailing spaces, which would
+    # make the grams "g " and "g" one key. UTF-8 bytes sort as code points do.
+    return _text(2).with_variant(mysql.VARBINARY(8), "mysql", "mariadb")
 
 
 def _serial() -> TypeEngine[int]:
@@ -81,11 +87,12 @@ class Tables:
     schema_version: Table
     credit_reservations: Table
     credit_raises: Table
+    grams: Table
 
     @property
     def data(self) -> tuple[Table, ...]:
         """Every table that holds data, in an order that deletes without breaking a reference."""
-        return (self.tags, self.customers, self.sequences, self.history, self.outbox,
+        return (self.grams, self.tags, self.customers, self.sequences, self.history, self.outbox,
                 self.credit_reservations, self.credit_raises)
 
     @property
@@ -224,5 +231,17 @@ def build_tables(prefix: str = DEFAULT_PREFIX) -> Tables:
         **_MYSQL,
         **_MARIADB,
     )
+    # The name index for short fragments (see custrecord.storage.sql.search): one row per
+    # customer and character pair of its name_key, plus its last character alone.
+    grams = Table(
+        f"{p}customer_grams",
+        md,
+        Column("gram", _gram(), nullable=False),
+        Column("id", _serial(), nullable=False, autoincrement=False),
+        PrimaryKeyConstraint("gram", "id", name=f"{p}customer_grams_pk"),
+        sqlite_with_rowid=False,
+        **_MYSQL,
+        **_MARIADB,
+    )
     return Tables(p, md, customers, tags, sequences, history, outbox, schema_version, credit_reservations,
-                  credit_raises)
+                  credit_raises, grams)
