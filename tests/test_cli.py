@@ -105,6 +105,8 @@ def test_import_export_reimport(tmp_path: Path, small_csv: Path) -> None:
     assert [e["action"] for e in json.loads(history.stdout)] == ["add"]
     report = run("report", "--db", str(db), "--format", "json")
     assert json.loads(report.stdout)["summary"]["customers"] == 1
+    assert json.loads(report.stdout)["by_owner"] == [{"owner": "", "count": 1}]
+    assert "分管部门" in run("report", "--db", str(db), "--lang", "zh").stdout
 
 
 def test_dry_run_stores_nothing(tmp_path: Path, small_csv: Path) -> None:

@@ -37,6 +37,15 @@ def test_counts_by_category_and_tag(customers: list[custrecord.Customer]) -> Non
     assert {r["tag"]: r["count"] for r in reports.counts_by(customers, "tag")} == {"": 2, "VIP": 1, "重点": 1}
 
 
+def test_counts_by_owner_and_department() -> None:
+    rows = [{"name": "甲", "owner": "王磊", "department": "华东"}, {"name": "乙", "owner": "王磊"},
+            {"name": "丙"}]
+    customers = [custrecord.structure(r) for r in rows]
+    assert reports.counts_by(customers, "owner") == [{"owner": "", "count": 1}, {"owner": "王磊", "count": 2}]
+    assert reports.counts_by(customers, "department") == [
+        {"department": "", "count": 2}, {"department": "华东", "count": 1}]
+
+
 def test_unknown_dimension_is_a_clear_error(customers: list[custrecord.Customer]) -> None:
     with pytest.raises(ValueError, match="unknown dimension 'colour'"):
         reports.counts_by(customers, "colour")
@@ -69,3 +78,24 @@ def test_summary_counts_expired_credit(customers: list[custrecord.Customer]) -> 
 def test_empty_input() -> None:
     assert reports.completeness([])[0]["share"] == 0.0
     assert reports.summary([])["customers"] == 0
+
+
+def test_groups_and_counts_by_parent() -> None:
+    from custrecord import Customer
+
+    members = [
+        Customer(name="总部", code="G"),
+        Customer(name="一", code="S1", parent="G"),
+        Customer(name="二", code="S2", parent="G"),
+        Customer(name="二下", code="S21", parent="S2"),
+        Customer(name="散户", code="X"),
+        Customer(name="小集团", code="H"),
+        Customer(name="小集团下", code="H1", parent="H"),
+    ]
+    assert reports.groups(members) == [
+        {"group": "G", "children": 2, "members": 4, "levels": 3},
+        {"group": "H", "children": 1, "members": 2, "levels": 2},
+    ]
+    by_parent = {r["parent"]: r["count"] for r in reports.counts_by(members, "parent")}
+    assert by_parent == {"": 3, "G": 2, "S2": 1, "H": 1}
+    assert reports.groups(members[4:5]) == []

@@ -21,6 +21,8 @@ from custrecord.model import (
     AddressEntry,
     AddressRole,
     BankAccount,
+    Companies,
+    CompanyTerms,
     Contact,
     Customer,
     FrozenMap,
@@ -105,10 +107,35 @@ def _build() -> _Converters:
         datetime, lambda v, _: v if isinstance(v, datetime) else datetime.fromisoformat(v)
     )
     converter.register_structure_hook(FrozenMap, lambda v, _: FrozenMap(v))
+    terms = converter.get_unstructure_hook(CompanyTerms)
+
+    def unstructure_companies(companies: Companies) -> dict[str, Any]:
+        # Unset terms are left out: the flat form holds the mapping in one JSON cell.
+        return {company: {k: v for k, v in terms(t).items() if v is not None}
+                for company, t in companies.items()}
+
+    def structure_companies(value: Any, _: Any) -> Companies:
+        if isinstance(value, Companies):
+            return value
+        return Companies({str(company): t if isinstance(t, CompanyTerms)
+                          else converter.structure(t, CompanyTerms) for company, t in value.items()})
+
+    converter.register_unstructure_hook(Companies, unstructure_companies)
+    converter.register_structure_hook(Companies, structure_companies)
+
+    contact_fields = converter.get_unstructure_hook(Contact)
+
+    def contact(value: Contact) -> dict[str, Any]:
+        # A contact without an id (stored before ids existed) unstructures as it always did.
+        data: dict[str, Any] = contact_fields(value)
+        if data["id"] is None:
+            del data["id"]
+        return data
+
+    converter.register_unstructure_hook(Contact, contact)
 
     # The same canonical form without the fields that hold their default value.
     set_only = converter.copy(omit_if_default=True)
-    contact = converter.get_unstructure_hook(Contact)
     address_entry = converter.get_unstructure_hook(AddressEntry)
     bank_account = converter.get_unstructure_hook(BankAccount)
     # The address and credit parts are unstructured whatever they hold and dropped when

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from custrecord.contact_ids import parse_contact_path, with_contact_ids
 from custrecord.convert import load, unstructure, unstructure_set
 from custrecord.fields import CATALOGUE, MANAGED_FIELDS, Value
 from custrecord.model import Customer
@@ -22,6 +23,7 @@ __all__ = [
     "apply_changes",
     "changes_between",
     "flat_paths",
+    "is_field_path",
 ]
 
 _NESTED = ("address", "credit")
@@ -90,18 +92,51 @@ def _same_amount(path: str, old: Any, new: Any) -> bool:
 
 
 def apply_changes(customer: Customer, changes: Iterable[FieldChange | Mapping[str, Any]]) -> Customer:
-    """Replay ``changes`` (their ``new`` values) on ``customer``."""
+    """Replay ``changes`` (their ``new`` values) on ``customer``.
+
+    A contact's path (``contacts[c2]``, ``contacts[c2].mobile``) changes the contact
+    with that id: a whole contact is added, replaced or (new value None) removed.
+    """
+    pairs = [
+        (change.path, change.new) if isinstance(change, FieldChange) else (change["path"], change["new"])
+        for change in changes
+    ]
+    if any(parse_contact_path(path) for path, _ in pairs):
+        customer = with_contact_ids(customer)  # the ids the paths name, for contacts stored without
     data = unstructure(customer)
-    for change in changes:
-        path, value = (
-            (change.path, change.new) if isinstance(change, FieldChange) else (change["path"], change["new"])
-        )
+    for path, value in pairs:
+        target = parse_contact_path(path)
+        if target is not None:
+            data["contacts"] = _contact_changed(data["contacts"], *target, value)
+            continue
         head, _, tail = path.partition(".")
         if tail:
             data[head] = {**data[head], tail: value}
         else:
             data[head] = value
     return load(data)
+
+
+def _contact_changed(contacts: list[Any], contact_id: str, leaf: str | None, value: Any) -> list[Any]:
+    """The contact list after one contact-path change."""
+    out = list(contacts)
+    at = next((i for i, c in enumerate(out) if isinstance(c, Mapping) and c.get("id") == contact_id), None)
+    if leaf is not None:
+        if at is not None:
+            out[at] = {**out[at], leaf: value}
+    elif value is None:
+        if at is not None:
+            del out[at]
+    elif at is not None:
+        out[at] = value
+    else:
+        out.append(value)
+    return out
+
+
+def is_field_path(path: str) -> bool:
+    """Whether a history path names a field (or a contact's), not a pseudo-change (``merged``)."""
+    return path in FIELD_PATHS or parse_contact_path(path) is not None
 
 
 _BLANK_PATHS = flat_paths(unstructure(BLANK))

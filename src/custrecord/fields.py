@@ -69,6 +69,7 @@ class Value(enum.Enum):
     ADDRESS_ROLE = "address_role"  #: registered, billing, shipping or other
     ROLES = "roles"  #: a set of party roles: customer, supplier
     EXTRA = "extra"  #: the mapping of user-defined fields
+    COMPANIES = "companies"  #: credit terms by company (账套); one JSON cell in the flat form
 
 
 @attrs.frozen
@@ -182,6 +183,8 @@ CATALOGUE: tuple[Field, ...] = (
     _f("credit.valid_from", "信用起始日期", "credit valid from", Value.DATE, aliases=("信用开始日期",)),
     _f("credit.valid_until", "信用截止日期", "credit valid until", Value.DATE,
        aliases=("信用结束日期", "信用到期日")),
+    _f("credit.group_limit", "集团信用额度", "group credit limit", Value.DECIMAL,
+       aliases=("集团额度", "集团授信额度", "Group Credit Limit")),
     _f("settlement_method", "结算方式", "settlement method", max_length=50),
     _f("payment_terms", "付款条件", "payment terms", max_length=100, aliases=("收款条件",)),
     _f("tags", "标签", "tags", Value.TAGS),
@@ -234,6 +237,12 @@ CATALOGUE: tuple[Field, ...] = (
     _f("bank_accounts[].default", "默认账户", "default account", Value.BOOL, flat=False),
     _f("extra", "自定义字段", "extra", Value.EXTRA, flat=False, personal=True),
     _f("replaced_by", "合并至", "merged into", _CODE, flat=False, updatable=False),
+    # Groups and companies (集团与账套).
+    _f("parent", "上级客户", "parent customer", _CODE, max_length=30,
+       aliases=("客户总公司", "总公司", "上级客户编码", "总公司编码", "Parent", "Parent Customer",
+                "Parent Code")),
+    _f("companies", "账套信用", "credit by company", Value.COMPANIES,
+       aliases=("分账套信用", "多账套信用", "Companies")),
     _f("version", "版本", "version", Value.INT, flat=False, managed=True, updatable=False),
     _f("created_at", "创建时间", "created at", Value.DATETIME, flat=False, managed=True, updatable=False),
     _f("updated_at", "修改时间", "updated at", Value.DATETIME, flat=False, managed=True, updatable=False),
@@ -328,7 +337,15 @@ def column_for(path: str, *, headers: str = "en") -> str:
 
 
 def label(path: str, lang: str = "en") -> str:
-    """A human label for ``path`` (``contacts[0].phone`` -> ``phone``/``电话``)."""
+    """A human label for ``path`` (``contacts[0].phone`` -> ``phone``/``电话``).
+
+    A company's term (``companies.002.limit``) is the term's label with its company.
+    """
+    if path.startswith("companies.") and path.count(".") == 2:
+        _, company, leaf = path.split(".")
+        term = field_for_path(f"credit.{leaf}") or field_for_path(leaf)
+        if term is not None:
+            return f"账套{company}{term.zh}" if lang == "zh" else f"{term.en} (company {company})"
     field = field_for_path(path)
     if field is None:
         return path

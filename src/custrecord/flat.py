@@ -49,6 +49,7 @@ __all__ = [
     "ColumnMapError",
     "ColumnPlan",
     "Parts",
+    "companies_text",
     "flatten",
     "identifier_columns",
     "is_field_key",
@@ -60,8 +61,10 @@ __all__ = [
     "split_record",
 ]
 
-#: Keys that carry a whole part in its nested form.
-NESTED_PARTS = frozenset({"address", "contacts", "credit", "extra", "addresses", "bank_accounts"})
+#: Keys that carry a whole part in its nested form (``companies``: a mapping, or its JSON cell).
+NESTED_PARTS = frozenset(
+    {"address", "contacts", "credit", "extra", "addresses", "bank_accounts", "companies"}
+)
 
 #: The key :func:`split_record` files the other-contacts column under, in ``Parts.nested``.
 OTHER_CONTACTS_KEY = "other_contacts"
@@ -109,7 +112,9 @@ class Parts:
     unknown: dict[str, Any] = attrs.Factory(dict)
 
 
-_TOP_NAMES = frozenset(f.path for f in CATALOGUE if "." not in f.path and f.value is not Value.EXTRA)
+_TOP_NAMES = frozenset(
+    f.path for f in CATALOGUE if "." not in f.path and f.value not in (Value.EXTRA, Value.COMPANIES)
+)
 _PART_OF_HEAD = {"address": "address", "credit": "credit", "contacts": "contact",
                  "addresses[shipping]": "shipping", "addresses[billing]": "billing"}
 
@@ -125,6 +130,8 @@ def _route_of(key: str) -> tuple[str, str] | None:
     field = field_for_column(key)
     if field is None:
         return None
+    if field.value is Value.COMPANIES:
+        return "nested", field.head
     part = _PART_OF_HEAD.get(field.path.split(".", 1)[0].removesuffix("[]"))
     return ("top", field.head) if part is None else (part, field.leaf)
 
@@ -367,6 +374,11 @@ _ADDRESS_COLUMNS = {
     for f in FIELDS
     if f.path.startswith("addresses[")
 }
+def companies_text(customer: Customer) -> str | None:
+    """The companies cell: the credit terms by company as a JSON object, or None."""
+    if not customer.companies:
+        return None
+    return json.dumps(unstructure(customer)["companies"], ensure_ascii=False)
 
 
 def identifier_columns(headers: str = "en") -> frozenset[str]:
@@ -401,6 +413,8 @@ def flatten(customer: Customer, *, headers: str = "en") -> dict[str, str]:
         elif field.path in _ADDRESS_COLUMNS:
             role, part = _ADDRESS_COLUMNS[field.path]
             value = defaults.get(role, {}).get(part)
+        elif field.value is Value.COMPANIES:
+            value = companies_text(customer)
         elif tail:
             value = data[head].get(tail)
         else:

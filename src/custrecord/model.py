@@ -20,6 +20,8 @@ __all__ = [
     "AddressEntry",
     "AddressRole",
     "BankAccount",
+    "Companies",
+    "CompanyTerms",
     "Contact",
     "CreditProfile",
     "Customer",
@@ -215,9 +217,11 @@ class Contact:
     phone: str | None = None
     mobile: str | None = None
     email: str | None = None
+    #: Unique within the customer, given by the book (see :mod:`custrecord.contact_ids`).
+    id: str | None = None
 
     def is_empty(self) -> bool:
-        """True when no part is filled in."""
+        """True when no part is filled in (the id is no part)."""
         return not any((self.name, self.title, self.phone, self.mobile, self.email))
 
 
@@ -235,6 +239,9 @@ class CreditProfile:
     days: int | None = None
     valid_from: date | None = None
     valid_until: date | None = None
+    #: The group credit limit (集团信用额度) of a parent company: it caps the exposure of the
+    #: parent and all its descendants together, on top of each member's own ``limit``.
+    group_limit: Decimal | None = None
 
     def is_empty(self) -> bool:
         """True when nothing but the default currency is set."""
@@ -245,6 +252,7 @@ class CreditProfile:
                 self.days is not None,
                 self.valid_from,
                 self.valid_until,
+                self.group_limit is not None,
             )
         )
 
@@ -253,6 +261,73 @@ class CreditProfile:
         if self.valid_from is not None and day < self.valid_from:
             return False
         return not (self.valid_until is not None and day > self.valid_until)
+
+
+@attrs.frozen
+class CompanyTerms:
+    """Credit terms of a customer in one company (账套) other than the default one.
+
+    The credit fields of :class:`CreditProfile` plus the settlement method and payment
+    terms, which differ between companies as much as limits do.
+    """
+
+    grade: str | None = None
+    limit: Decimal | None = None
+    currency: str = "CNY"
+    days: int | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    group_limit: Decimal | None = None
+    settlement_method: str | None = None
+    payment_terms: str | None = None
+
+    @property
+    def credit(self) -> CreditProfile:
+        """The credit part of these terms."""
+        return CreditProfile(grade=self.grade, limit=self.limit, currency=self.currency, days=self.days,
+                             valid_from=self.valid_from, valid_until=self.valid_until,
+                             group_limit=self.group_limit)
+
+
+class Companies(Mapping[str, CompanyTerms]):
+    """An immutable, hashable mapping of company id (账套) to :class:`CompanyTerms`, ordered by id."""
+
+    __slots__ = ("_data", "_hash")
+
+    def __init__(self, data: Mapping[str, CompanyTerms] | None = None) -> None:
+        self._data: dict[str, CompanyTerms] = dict(sorted((data or {}).items()))
+        self._hash: int | None = None
+
+    def __getitem__(self, key: str) -> CompanyTerms:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(frozenset(self._data.items()))
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Companies):
+            return self._data == other._data
+        if isinstance(other, Mapping):
+            return self._data == dict(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Companies({self._data!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Companies, (self._data,))
+
+
+def _companies(value: Mapping[str, CompanyTerms] | None) -> Companies:
+    return value if isinstance(value, Companies) else Companies(value)
 
 
 @attrs.frozen
@@ -304,6 +379,10 @@ class Customer:
     roles: frozenset[PartyRole] = attrs.field(default=_CUSTOMER_ONLY, converter=_frozenset_of_roles)
     #: The code of the customer this one was merged into (合并); lookups follow it.
     replaced_by: str | None = None
+    #: The code of the parent company (上级客户, U8's 客户总公司); see ``CustomerBook.group``.
+    parent: str | None = None
+    #: Credit terms in companies (账套) other than the default one, whose terms are ``credit``.
+    companies: Companies = attrs.field(default=Companies(), converter=_companies)
     extra: FrozenMap = attrs.field(default=FrozenMap(), converter=_frozen_map)
     version: int = 0
     created_at: datetime | None = None

@@ -17,14 +17,17 @@ from typing import Any
 
 import attrs
 
+from custrecord.codes import is_code_text
 from custrecord.coerce import COERCERS, BadValue, coerce_extra_value, plain_value
-from custrecord.fields import CATALOGUE, Value
+from custrecord.fields import CATALOGUE, Value, field_for_column
 from custrecord.flat import OTHER_ADDRESSES_KEY, OTHER_BANK_ACCOUNTS_KEY, OTHER_CONTACTS_KEY, route
 from custrecord.model import (
     Address,
     AddressEntry,
     AddressRole,
     BankAccount,
+    Companies,
+    CompanyTerms,
     Contact,
     CreditProfile,
     Customer,
@@ -42,7 +45,7 @@ def _table(head: str) -> Coercers:
     return {
         f.leaf: COERCERS[f.value]
         for f in CATALOGUE
-        if f.value is not Value.EXTRA and (f.head == head if head else "." not in f.path)
+        if f.value not in (Value.EXTRA, Value.COMPANIES) and (f.head == head if head else "." not in f.path)
     }
 
 
@@ -59,6 +62,12 @@ _LIST_HINTS = {
                       '[{"bank_name": "Bank of China", "account": "6222021234567890"}]',
                       '[{"bank_name": "中国银行", "account": "6222021234567890"}]'),
 }
+#: The terms of one company: the credit terms plus settlement method and payment terms.
+_COMPANY_TERMS = {**_CREDIT, "settlement_method": _TOP["settlement_method"],
+                  "payment_terms": _TOP["payment_terms"]}
+_COMPANY_LEAVES = frozenset(_COMPANY_TERMS)
+# A contact's id is no column of the flat form, but nested data and the other-contacts cell keep it.
+_CONTACT = {**_CONTACT, "id": COERCERS[Value.IDENTIFIER]}
 
 #: The flat parts of :class:`custrecord.flat.Parts` whose leaves are coerced one by one: table, path prefix.
 #: A part that :func:`custrecord.flat.route` gives is added here and assembled in :func:`parse`.
@@ -308,6 +317,45 @@ class _Parser:
             if not account.is_empty() or len(self.problems) > before:
                 accounts.append(account)
         return tuple(accounts)
+    def companies(self, value: Any) -> dict[str, CompanyTerms]:
+        """Credit terms by company: a mapping, or its JSON text (a cell); blank is none.
+
+        Terms are named as in ``credit`` (``limit``, ``days``) or by their column headers
+        (``credit_limit``, ``信用额度``, ``结算方式``). Problems are at ``companies.<id>.<term>``.
+        """
+        value = plain_value(value)
+        if isinstance(value, Companies):
+            value = {k: attrs.asdict(v) for k, v in value.items()}
+        if value is None or (isinstance(value, str) and value.strip() in ("", *PLACEHOLDERS)):
+            return {}
+        data: Any = value
+        if isinstance(value, str):
+            try:
+                data = json.loads(value)
+            except (ValueError, RecursionError):
+                data = None
+        if not isinstance(data, Mapping) or not all(isinstance(t, Mapping | None) for t in data.values()):
+            self.problems.append(make_problem(
+                "companies", ProblemCode.INVALID_FORMAT, value=value,
+                hint='a JSON object of company to terms, such as {"002": {"limit": 50000, "days": 30}}',
+                hint_zh='应为账套到信用条件的JSON对象，如 {"002": {"limit": 50000, "days": 30}}',
+            ))
+            return {}
+        out: dict[str, CompanyTerms] = {}
+        for raw_id, raw_terms in data.items():
+            company = _company_id(raw_id)
+            if company is None:
+                self.problems.append(make_problem(
+                    "companies", ProblemCode.INVALID_FORMAT, value=raw_id, label="company", label_zh="账套",
+                    hint=f"letters, digits, '-', '_', '.' or '/', at most {_COMPANY_ID_LENGTH}",
+                    hint_zh=f"账套编号只能含字母、数字、“-”“_”“.”“/”，最多{_COMPANY_ID_LENGTH}个字符",
+                ))
+                continue
+            if raw_terms is None:
+                continue
+            terms = {_company_leaf(k): v for k, v in raw_terms.items()}
+            out[company] = CompanyTerms(**self.fields(f"companies.{company}.", _COMPANY_TERMS, terms))
+        return out
 
     def extra(self, data: Any, flat_extra: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -337,6 +385,28 @@ def _quiet(coerce: Callable[[Any], Any], value: Any) -> Any:
         return coerce(plain_value(value))
     except BadValue:
         return None
+_COMPANY_ID_LENGTH = 20
+
+
+def _company_id(value: Any) -> str | None:
+    """A company id as stored (upper case, no spaces), or None when it is not one."""
+    try:
+        company = COERCERS[Value.CODE](plain_value(value)) if isinstance(value, str | int) else None
+    except BadValue:
+        return None
+    if company is None or len(company) > _COMPANY_ID_LENGTH or not is_code_text(company):
+        return None
+    return str(company)
+
+
+def _company_leaf(key: Any) -> Any:
+    """A term's name: ``limit`` for ``limit``, ``credit_limit`` or ``信用额度``; other keys as given."""
+    if not isinstance(key, str) or key in _COMPANY_LEAVES:
+        return key
+    field = field_for_column(key)
+    if field is not None and field.head in ("credit", "settlement_method", "payment_terms"):
+        return field.leaf
+    return key
 
 
 def _joined(contacts: Any, others: list[Any]) -> Any:
@@ -436,6 +506,8 @@ def parse(data: Any, *, custom_fields: Iterable[str] = ()) -> tuple[Customer, li
         extra = parser.extra(nested.get("extra"), flat_extra)
     else:
         extra = {}
+    if "companies" in nested:
+        values["companies"] = parser.companies(nested["companies"])
     name = values.pop("name", "")
     try:
         customer = Customer(

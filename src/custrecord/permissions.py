@@ -146,10 +146,11 @@ _DEFAULT_ACTIONS: Mapping[str, frozenset[Action]] = {
     "viewer": frozenset({Action.VIEW}),
 }
 _DEFAULT_LOCKED: Mapping[str, frozenset[str]] = {
-    # Sales may not set credit terms or bank details.
+    # Sales may not set credit terms (per company too) or bank details, nor move a customer into or
+    # out of a group, whose limit then covers it or no longer does.
     "sales": frozenset(
-        {"credit", "bank_name", "bank_account", "bank_accounts", "settlement_method", "payment_terms",
-         "status"}
+        {"credit", "companies", "parent", "bank_name", "bank_account", "bank_accounts", "settlement_method",
+         "payment_terms", "status"}
     ),
 }
 

@@ -68,6 +68,8 @@ class ProblemCode(enum.StrEnum):
     POSSIBLE_DUPLICATE = "possible_duplicate"
     PERMISSION_DENIED = "permission_denied"
     DUPLICATE_DEFAULT = "duplicate_default"
+    UNKNOWN_PARENT = "unknown_parent"
+    PARENT_CYCLE = "parent_cycle"
 
 
 #: English and Chinese message templates by code. ``{label}`` is the field's
@@ -172,6 +174,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "permission_denied": (
         "{label}: not allowed for this user{hint}",
         "{label}：当前用户无权操作{hint_zh}",
+    ),
+    "unknown_parent": (
+        "{label} is not a stored customer{hint}",
+        "{label}不是已有的客户{hint_zh}",
+    ),
+    "parent_cycle": (
+        "{label} would make the group a cycle{hint}",
+        "{label}会使集团形成循环{hint_zh}",
     ),
 }
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from custrecord.model import Customer
 
-__all__ = ["COMPLETENESS_FIELDS", "completeness", "counts_by", "credit_totals_by", "summary"]
+__all__ = ["COMPLETENESS_FIELDS", "completeness", "counts_by", "credit_totals_by", "groups", "summary"]
 
 #: The fields whose presence the completeness report measures, with how to read them.
 COMPLETENESS_FIELDS: dict[str, Callable[[Customer], object]] = {
@@ -44,6 +44,9 @@ _DIMENSIONS: dict[str, Callable[[Customer], Iterable[str]]] = {
     "tag": lambda c: sorted(c.tags) or [""],
     "role": lambda c: sorted(role.value for role in c.roles),
     "currency": lambda c: [c.currency or ""],
+    "parent": lambda c: [c.parent or ""],
+    "owner": lambda c: [c.owner or ""],
+    "department": lambda c: [c.department or ""],
 }
 
 
@@ -56,6 +59,7 @@ def _keys(dimension: str) -> Callable[[Customer], Iterable[str]]:
 
 def counts_by(customers: Iterable[Customer], dimension: str) -> list[dict[str, Any]]:
     """Customer counts by ``category``, ``region``, ``grade``, ``status``, ``kind``, ``country``, ``tag``,
+    ``owner`` (专管业务员), ``department`` (分管部门), ``parent`` (the children of each parent company),
     ``role`` (customer, supplier) or ``currency`` (the trading currency).
 
     A blank value is counted under ``""``; a customer with several tags counts once per tag, a
@@ -83,6 +87,36 @@ def credit_totals_by(customers: Iterable[Customer], dimension: str) -> list[dict
         {dimension: key, "currency": currency, "customers": counts[key, currency], "credit_limit": total}
         for (key, currency), total in sorted(totals.items())
     ]
+
+
+def groups(customers: Iterable[Customer]) -> list[dict[str, Any]]:
+    """The groups (集团) among ``customers``, by root: its direct ``children``, all its ``members``
+    (itself included) and how many ``levels`` deep it goes (2: a parent and its children).
+
+    A root is a customer with children whose own parent is not among ``customers``; a
+    customer alone is no group. Biggest groups first, then by root code.
+    """
+    items = list(customers)
+    below: dict[str, list[str]] = defaultdict(list)
+    codes = {c.code for c in items if c.code}
+    for c in items:
+        if c.code and c.parent:
+            below[c.parent].append(c.code)
+    roots = [c.code for c in items
+             if c.code and c.code in below and (c.parent is None or c.parent not in codes)]
+    sizes: list[tuple[int, str, int, int]] = []
+    for root in roots:
+        members, levels, level, seen = 1, 1, [root], {root}
+        while True:
+            level = [child for code in level for child in below.get(code, ()) if child not in seen]
+            if not level:
+                break
+            seen.update(level)
+            members += len(level)
+            levels += 1
+        sizes.append((-members, root, len(below[root]), levels))
+    return [{"group": root, "children": children, "members": -negative, "levels": levels}
+            for negative, root, children, levels in sorted(sizes)]
 
 
 def completeness(customers: Iterable[Customer]) -> list[dict[str, Any]]:

@@ -57,7 +57,7 @@ def _paths(value: Iterable[str]) -> frozenset[str]:
 
 #: What an edit by a role that needs approval must have approved before it takes effect.
 DEFAULT_APPROVAL_FIELDS = frozenset(
-    {"name", "kind", "tax_id", "bank_name", "bank_account", "bank_accounts", "credit"}
+    {"name", "kind", "tax_id", "bank_name", "bank_account", "bank_accounts", "credit", "companies", "parent"}
 )
 
 _INSTANCE = attrs.validators.instance_of
@@ -89,6 +89,9 @@ class Settings:
     #: ``error`` refuses a tax ID another customer has; ``warning`` stores it, flagged
     #: (the storage's unique key on (country, tax_id) still refuses an exact copy).
     duplicate_tax_id: Severity = attrs.field(default=Severity.ERROR, converter=Severity)
+    #: ``warning`` (default) stores a contact phone or mobile that another customer has, flagged
+    #: ``duplicate_phone``; ``error`` refuses it.
+    duplicate_phone: Severity = attrs.field(default=Severity.WARNING, converter=Severity)
     #: Who may do what, who sees which fields masked, and which customers each actor sees.
     policy: Policy = attrs.field(factory=RolePolicy, validator=_policy)
     #: Who acts when a call names no actor: :data:`~custrecord.permissions.SYSTEM` for local

@@ -36,6 +36,7 @@ _TOP = {
     "require_approval",
     "allow_self_approval",
     "duplicate_tax_id",
+    "duplicate_phone",
     "required",
     "code_rule",
     "categories",
@@ -206,11 +207,12 @@ def settings_from_mapping(data: Mapping[str, Any], *, source: str = "settings") 
     for flag in ("require_approval", "allow_self_approval"):
         if flag in data:
             settings[flag] = _expect(source, flag, data[flag], bool, "true or false")
-    if "duplicate_tax_id" in data:
-        value = _expect(source, "duplicate_tax_id", data["duplicate_tax_id"], str, "error or warning")
-        if value not in ("error", "warning"):
-            raise SettingsError(f"{source}: duplicate_tax_id must be error or warning, not {value!r}")
-        settings["duplicate_tax_id"] = Severity(value)
+    for key in ("duplicate_tax_id", "duplicate_phone"):
+        if key in data:
+            value = _expect(source, key, data[key], str, "error or warning")
+            if value not in ("error", "warning"):
+                raise SettingsError(f"{source}: {key} must be error or warning, not {value!r}")
+            settings[key] = Severity(value)
     if "codes" in data:
         codes = _expect(source, "codes", data["codes"], dict, "a table")
         _unknown(source, "codes", codes, {"given"})

@@ -357,7 +357,7 @@ def test_register_warns_of_likely_duplicates(book: CustomerBook) -> None:
         {"name": "苏州市示例科技有限责任公司", "contacts": [{"name": "王", "mobile": "138-1234-5678"}]}
     )
     assert result.customer.code == "C000002"
-    assert [p.code for p in result.warnings] == ["possible_duplicate"]
+    assert [p.code for p in result.warnings] == ["duplicate_phone", "possible_duplicate"]
     assert result.similar[0].right == "C000001"
     assert not book.register({"name": "完全不同的公司"}).warnings
 

@@ -41,6 +41,8 @@ B = {
 B_SECRETS = ("Zebra Quokka", "ZQX", "Quokka Road", "Wilhelmina", "13912345678", "wil@zqx.example",
              "6222021234567891234", "Xavier Quill", "after 5pm", "Wombat Dock", "DE89370400440532013000",
              "Quentin Yarrow")
+# As the look-up index keeps them: a phone's national number, a contact's name case-folded.
+B_KEYS = ("13912345678", "wilhelmina zabriskie", "wil@zqx.example")
 B_TRIGRAMS = (b"uok", b"ebr", b"ylo")  # of B's name in search form, in no other name here
 
 
@@ -51,7 +53,7 @@ def _everything(book: CustomerBook) -> str:
         state = storage._state
         names = state.names
         index = {slot: getattr(names, slot) for slot in type(names).__slots__}
-        return repr((state.customers, state.history, state.outbox, index))
+        return repr((state.customers, state.history, state.outbox, index, state.lookups))
     assert isinstance(storage, SqlStorage)
     out: list[str] = []
     if storage.dialect == "sqlite":
@@ -88,10 +90,12 @@ def test_erasure_leaves_no_trace_in_any_table(make_any_book: BookFactory) -> Non
     b = book.add(B).code or ""
     book.update(b, {"remarks": "prefers calls after 5pm, not before"}, expected_version=1)
     before = _everything(book)
-    assert all(secret in before for secret in B_SECRETS)
+    assert all(secret in before for secret in B_SECRETS + B_KEYS)
+    assert [c.code for c in book.find(phone="139 1234 5678")] == [b]
     book.erase(b, reason="本人要求删除")
     after = _everything(book)
-    assert [s for s in B_SECRETS if s in after] == []
+    assert [s for s in B_SECRETS + B_KEYS if s in after] == []
+    assert book.find(phone="13912345678") == []
     if isinstance(book.storage, SqlStorage):
         # The short-fragment index holds 1-2 character grams, too short for the secrets above.
         held, expected = _grams(book.storage)

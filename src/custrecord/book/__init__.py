@@ -5,7 +5,8 @@ module here owns one family of use cases, each a function of (context, unit of
 work, actor, input) that returns its result and its events: :mod:`.register`
 (one pipeline for one record or many), :mod:`.update`, :mod:`.bulk_import`,
 :mod:`.transitions` (status changes), :mod:`.merging`, :mod:`.erasure`,
-:mod:`.queries`, :mod:`.duplicates` and :mod:`.batch`; :mod:`.revisions` holds what they share
+:mod:`.queries`, :mod:`.contacts` (one contact at a time),
+:mod:`.duplicates` and :mod:`.batch`; :mod:`.revisions` holds what they share
 and :mod:`.results` what they return.
 """
 

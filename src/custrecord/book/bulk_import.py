@@ -304,15 +304,19 @@ class _Runs:
             if self.options.on_conflict == "keep":
                 return ImportOutcome(row, "skipped", existing.code, problems)
         changes = {k: v for k, v in item.data.items() if not _not_given(v) and k not in SELECTING_KEYS}
+        warnings: list[Problem] = []
         try:
             _, events = apply_update(
-                self.ctx, self.uow, self.who, existing, changes, self.options.reason, existing.version
+                self.ctx, self.uow, self.who, existing, changes, self.options.reason, existing.version,
+                warnings=warnings,
             )
         except ValidationError as exc:
             return ImportOutcome(row, "invalid", existing.code, exc.problems)
         except PermissionDenied as exc:
             return denied_outcome(row, existing.code, exc)
         self.events.extend(events)
+        # The update's own warnings (duplicate_phone...) beside those of the row's cells, once each.
+        problems = (*problems, *(w for w in warnings if w not in problems))
         return ImportOutcome(row, "updated" if events else "unchanged", existing.code, problems)
 
     def _name_conflict(self, customer: Customer, existing: Customer) -> Problem | None:

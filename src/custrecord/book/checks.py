@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from custrecord.book.groups import parent_problems
 from custrecord.book.revisions import BookContext, code_of
 from custrecord.convert import unstructure
 from custrecord.errors import DuplicateError, ValidationError
 from custrecord.model import Customer
+from custrecord.permissions import Actor
 from custrecord.problems import Problem, ProblemCode, make_problem
+from custrecord.storage.batch import chunks
 from custrecord.storage.ports import UnitOfWork
 from custrecord.storage.values import Query
 from custrecord.validation.engine import run
 
-__all__ = ["TaxKey", "checked", "duplicate_problem", "key_problems"]
+__all__ = ["TaxKey", "checked", "duplicate_problem", "key_problems", "phone_problems"]
 
 #: A tax ID with its country, the key of a tax-ID lookup.
 TaxKey = tuple[str, str]
@@ -82,6 +85,73 @@ def key_problems(
     return out
 
 
+def _phones(customer: Customer) -> list[tuple[str, str]]:
+    """``(path, number without extension)`` of each contact phone and mobile stored in E.164."""
+    return [
+        (f"contacts[{i}].{field}", value.partition(";")[0])
+        for i, contact in enumerate(customer.contacts)
+        for field in ("phone", "mobile")
+        if (value := getattr(contact, field)) and value.startswith("+")
+    ]
+
+
+def phone_problems(
+    ctx: BookContext,
+    uow: UnitOfWork,
+    who: Actor,
+    rows: Sequence[tuple[int, Customer]],
+    *,
+    own: str | None = None,
+    before: Customer | None = None,
+) -> list[list[Problem]]:
+    """For each ``(row, customer)``, ``duplicate_phone`` for each phone another customer (or an earlier
+    row) has, looked up through the phone index; severity as ``Settings.duplicate_phone`` says.
+
+    ``own`` is the code of the stored customer being changed and ``before`` its stored
+    version: phones it had already are not reported again. The other customer is named
+    only when ``who`` may see it.
+    """
+    severity = ctx.settings.duplicate_phone
+    kept = {number for _, number in _phones(before)} if before is not None else set()
+    holders = _phone_holders(uow, {n for _, c in rows for _, n in _phones(c)} - kept, own)
+    seen: dict[str, int] = {}
+    out: list[list[Problem]] = []
+    for row, customer in rows:
+        problems: list[Problem] = []
+        mine: set[str] = set()
+        for path, number in _phones(customer):
+            if number in mine:
+                continue
+            mine.add(number)
+            if number in kept:
+                continue
+            holder = holders.get(number)
+            if holder is not None or number in seen:
+                if holder is not None and not ctx.in_scope(who, holder):
+                    hint, hint_zh = "", ""
+                else:
+                    hint, hint_zh = _held_by(holder, seen.get(number))
+                problems.append(make_problem(path, ProblemCode.DUPLICATE_PHONE, severity=severity,
+                                             value=number, hint=hint or None, hint_zh=hint_zh or None))
+            seen.setdefault(number, row)
+        out.append(problems)
+    return out
+
+
+def _phone_holders(uow: UnitOfWork, numbers: set[str], own: str | None) -> dict[str, Customer]:
+    """For each E.164 number, the stored customer (not deleted, not ``own``) with the lowest code
+    that has it: one look-up per few hundred numbers."""
+    found: dict[str, Customer] = {}
+    for part in chunks(sorted(numbers), 500):
+        for customer in uow.customers.find(Query(phone=frozenset(part))):
+            if customer.code == own:
+                continue
+            for _, number in _phones(customer):
+                if number in numbers and number not in found:
+                    found[number] = customer
+    return found
+
+
 def _other(holder: Customer | None, own: str | None) -> Customer | None:
     """``holder`` unless it is the customer being changed."""
     return None if holder is None or holder.code == own else holder
@@ -119,6 +189,8 @@ def checked(ctx: BookContext, uow: UnitOfWork, current: Customer, target: Custom
     assert report.customer is not None
     new = report.customer
     problems = [*report.problems, *key_problems(ctx, uow, [(0, new)], own=code_of(current))[0]]
+    if new.parent != current.parent and all(p.path != "parent" for p in problems):
+        problems += parent_problems(ctx, uow, None, new)
     if not profile.lenient and any(p.is_error for p in problems):
         raise ValidationError(problems, record=repr(code_of(current)))
     return new

@@ -17,10 +17,12 @@ from typing import Any, TypeVar
 from custrecord.book.approval import Revision, pending_revision
 from custrecord.book.batch import run_batch
 from custrecord.book.bulk_import import ImportOptions, Record, import_chunks
+from custrecord.book.contacts import add_contact, remove_contact, update_contact
 from custrecord.book.credit import check_order, grant_temporary_raise, override_decision, release_order
 from custrecord.book.duplicates import duplicate_groups
 from custrecord.book.erasure import erase_customer
 from custrecord.book.gate import Gate
+from custrecord.book.groups import group_of
 from custrecord.book.merging import merge_customers, unmerge_survivor
 from custrecord.book.queries import (
     credit_expiring,
@@ -40,7 +42,7 @@ from custrecord.errors import NotFound, ValidationError
 from custrecord.events import Event, EventBus
 from custrecord.flat import ColumnPlan
 from custrecord.lifecycle import Transition
-from custrecord.model import Customer
+from custrecord.model import Customer, Status
 from custrecord.permissions import SENSITIVE_FIELDS, Action, Actor, PermissionDenied, Visibility
 from custrecord.settings import Settings
 from custrecord.storage.backup import BackupInfo, write_backup
@@ -178,6 +180,33 @@ class CustomerBook:
         self._gate.record(who, "count", (), counted)
         return counted
 
+    def children(
+        self, code: str, *, actor: Actor | None = None, include_deleted: bool = False
+    ) -> list[Customer]:
+        """The direct children of customer ``code`` (those whose ``parent`` it is), in code order.
+
+        Of those ``actor`` may see, masked for it; ``NotFound`` when it may not see ``code``.
+        """
+        who, key = self._reading(actor, code)
+        query = self._gate.scoped(who, None, {"parent": key, "include_deleted": include_deleted})
+        found = self.storage.customers.find(query)
+        return self._gate.logged(who, "children", [self._gate.view(c, who) for c in found])
+
+    def group(
+        self, code: str, *, actor: Actor | None = None, include_deleted: bool = False
+    ) -> list[Customer]:
+        """The whole group (集团) of customer ``code``, from any member: its root (the top parent)
+        first, then everyone below it, level by level, each level in code order.
+
+        Of those ``actor`` may see, masked for it; deleted members are left out unless
+        ``include_deleted`` (a deleted member's children still belong to the group).
+        """
+        who, key = self._reading(actor, code)
+        with self.storage.unit_of_work() as uow:
+            members = group_of(uow, uow.customers.get(key))
+        kept = (c for c in members if include_deleted or c.status is not Status.DELETED)
+        return self._gate.logged(who, "group", list(self._gate.visible(who, kept)))
+
     def __iter__(self) -> Iterator[Customer]:
         """Every customer not deleted, as the book's default actor sees them."""
         return self.all()
@@ -260,6 +289,60 @@ class CustomerBook:
         """
         who = self._gate.authorise(actor, Action.EDIT)
         stored = self._run(update_customer, who, normalise_code(code), changes, reason, expected_version)
+        return self._gate.view(stored, who)
+
+    # -- contacts -----------------------------------------------------------
+
+    def add_contact(
+        self,
+        code: str,
+        data: Mapping[str, Any],
+        *,
+        expected_version: int | None = None,
+        actor: Actor | None = None,
+        reason: str | None = None,
+    ) -> Customer:
+        """Add one contact (``name``, ``title``, ``phone``, ``mobile``, ``email``; headers as on import)
+        at the end of the customer's contacts; returns the customer, the new contact last.
+
+        The contact gets an id (``c3``) unless it brings a free one. Checked like
+        :meth:`update`: validation (``contacts[2].mobile``), field rights, approval
+        (a change that waits leaves the customer as it is), ``duplicate_phone``;
+        ``expected_version``, when given, must be the stored version.
+        """
+        who = self._gate.authorise(actor, Action.EDIT)
+        stored = self._run(add_contact, who, normalise_code(code), data, reason, expected_version)
+        return self._gate.view(stored, who)
+
+    def update_contact(
+        self,
+        code: str,
+        contact_id: str,
+        changes: Mapping[str, Any],
+        *,
+        expected_version: int | None = None,
+        actor: Actor | None = None,
+        reason: str | None = None,
+    ) -> Customer:
+        """Change the fields ``changes`` names of contact ``contact_id`` (None clears one), checked as
+        :meth:`add_contact` is; ``NotFound`` when the customer has no such contact."""
+        who = self._gate.authorise(actor, Action.EDIT)
+        stored = self._run(update_contact, who, normalise_code(code), contact_id, changes, reason,
+                           expected_version)
+        return self._gate.view(stored, who)
+
+    def remove_contact(
+        self,
+        code: str,
+        contact_id: str,
+        *,
+        expected_version: int | None = None,
+        actor: Actor | None = None,
+        reason: str | None = None,
+    ) -> Customer:
+        """Remove contact ``contact_id``; checked and recorded as :meth:`add_contact`."""
+        who = self._gate.authorise(actor, Action.EDIT)
+        stored = self._run(remove_contact, who, normalise_code(code), contact_id, reason, expected_version)
         return self._gate.view(stored, who)
 
     # -- import -------------------------------------------------------------
@@ -463,21 +546,31 @@ class CustomerBook:
         overdue_days: int = 0,
         currency: str | None = None,
         actor: Actor | None = None,
+        company: str | None = None,
+        group_exposure: Decimal | int | str | Mapping[str, Decimal | int | str] = 0,
     ) -> CreditDecision:
         """Credit check of an order (信用检查) against the customer's approved credit.
 
         ``exposure`` is open receivables plus open orders the ledger does not hold. With
         ``order_ref`` the order counts once however often it is re-checked, and a check that
         lets it through reserves its amount in the store's ledger (:meth:`release_credit`).
+        In a group, the group limit of every parent above the customer (and its own) that
+        sets one is checked too, over the reservations of its whole subtree plus
+        ``group_exposure`` (the other members' receivables: by code, or one amount).
+        ``company`` checks the customer's terms in that company (账套), and reserves there;
+        a company it has no terms in raises :class:`~custrecord.credit.UnknownCompanyError`.
         """
         who = self._gate.authorise(actor, Action.VIEW)
         return self._run(check_order, who, normalise_code(code), amount, exposure, order_ref, overdue_days,
-                         currency, self.credit_ledger)
+                         currency, self.credit_ledger, company, group_exposure)
 
-    def release_credit(self, code: str, order_ref: str, *, actor: Actor | None = None) -> Reservation | None:
-        """Drop an order's reservation (shipped and invoiced, or cancelled); the one dropped, or None."""
+    def release_credit(
+        self, code: str, order_ref: str, *, actor: Actor | None = None, company: str | None = None
+    ) -> Reservation | None:
+        """Drop an order's reservation (shipped and invoiced, or cancelled) in ``company`` (None: the
+        default one); the one dropped, or None."""
         who = self._gate.authorise(actor, Action.VIEW)
-        return self._run(release_order, who, normalise_code(code), order_ref, self.credit_ledger)
+        return self._run(release_order, who, normalise_code(code), order_ref, self.credit_ledger, company)
 
     def grant_credit_raise(
         self,

@@ -19,11 +19,19 @@ from custrecord.book.results import ImportOutcome
 from custrecord.book.revisions import BookContext
 from custrecord.errors import InvalidQuery
 from custrecord.model import Customer
-from custrecord.permissions import NOBODY, Action, Actor, PermissionDenied, mask_customer
+from custrecord.permissions import NOBODY, Action, Actor, PermissionDenied, Visibility, mask_customer
 from custrecord.problems import Problem
 from custrecord.storage.values import HistoryEntry, Query, make_query
 
 __all__ = ["Gate"]
+
+#: The fields whose values each look-up filter probes.
+_PROBED: dict[str, tuple[str, ...]] = {
+    "phone": ("contacts.phone", "contacts.mobile"),
+    "email": ("contacts.email",),
+    "contact": ("contacts.name",),
+    "tax_id": ("tax_id",),
+}
 
 
 @attrs.frozen
@@ -57,9 +65,17 @@ class Gate:
         return who
 
     def scoped(self, who: Actor, query: Query | None, filters: Mapping[str, Any]) -> Query:
-        """The query restricted to the customers ``who`` may see."""
-        scope = self.ctx.settings.policy.scope(who)
+        """The query restricted to the customers ``who`` may see.
+
+        A look-up by a value ``who`` sees masked (a phone, e-mail or tax ID) is refused:
+        finding customers by it would tell the value.
+        """
+        policy = self.ctx.settings.policy
+        scope = policy.scope(who)
         full = make_query(query, filters)
+        for kind in [*full.lookups(), *(["phone"] if full.phone is not None else [])]:
+            if any(policy.visibility(who, path) is Visibility.MASKED for path in _PROBED[kind]):
+                raise PermissionDenied(who, "find by", kind)
         if scope is None:
             return full
         if full.scope is not None and full.scope != scope:

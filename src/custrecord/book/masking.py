@@ -29,7 +29,14 @@ def view_entry(item: HistoryEntry, actor: Actor, policy: Policy) -> HistoryEntry
         elif change.path == "bank_accounts" and policy.visibility(actor, "bank_account") is Visibility.MASKED:
             change = change._replace(old=_mask_accounts(change.old), new=_mask_accounts(change.new))
             masked = True
-        elif change.path == "contacts":
+        elif change.path.startswith("contacts[") and "]." in change.path:  # one field of one contact
+            field = "contacts." + change.path.rpartition("].")[2]
+            if field in _SENSITIVE and policy.visibility(actor, field) is Visibility.MASKED:
+                leaf = field.partition(".")[2]
+                change = change._replace(old=_mask_leaf(leaf, change.old, actor, policy),
+                                         new=_mask_leaf(leaf, change.new, actor, policy))
+                masked = True
+        elif change.path == "contacts" or change.path.startswith("contacts["):
             masked_change = change._replace(
                 old=_mask_contacts(change.old, actor, policy), new=_mask_contacts(change.new, actor, policy)
             )
@@ -71,10 +78,15 @@ def _mask_accounts(value: Any) -> Any:
         {**item, "account": _mask_value(item.get("account"))} if isinstance(item, Mapping) else item
         for item in value
     ]
+def _mask_leaf(leaf: str, value: Any, actor: Actor, policy: Policy) -> Any:
+    """One contact field's value, masked as in a whole contact."""
+    return mask_contact_data({leaf: value}, actor, policy).get(leaf) if isinstance(value, str) else value
 
 
 def _mask_contacts(value: Any, actor: Actor, policy: Policy) -> Any:
-    """A contact list as history stores it, masked for ``actor``."""
+    """A contact list (or one contact) as history stores it, masked for ``actor``."""
+    if isinstance(value, Mapping):
+        return mask_contact_data(value, actor, policy)
     if not isinstance(value, list):
         return value
     return [mask_contact_data(item, actor, policy) if isinstance(item, Mapping) else item for item in value]

@@ -9,6 +9,7 @@ import attrs
 from custrecord.book.approval import pending_revision
 from custrecord.book.revisions import BookContext, code_of, entry, replay, revision, status_changed
 from custrecord.codes import normalise_code
+from custrecord.contact_ids import with_contact_ids
 from custrecord.diff import FieldChange, changes_between
 from custrecord.errors import CustrecordError
 from custrecord.events import Event, Merged
@@ -73,7 +74,9 @@ def merge_customers(
         uow.history.append(entry(stored_gone, "merged", who, reason, changes_between(c, stored_gone), at))
         events.append(Merged(code=code_of(current), at=stored_gone.updated_at or at, actor=who.name,
                              merged=code_of(c), reason=reason))
-    stored = uow.customers.update(revision(current, result.customer, replaced_by=None), current.version)
+    # The contacts taken from the others may bring ids the survivor's have: they get free ones.
+    merged = with_contact_ids(revision(current, result.customer, replaced_by=None))
+    stored = uow.customers.update(merged, current.version)
     record = FieldChange("merged", None, result.record.to_dict())
     uow.history.append(entry(stored, "merge", who, reason, [*changes_between(current, stored), record], at))
     return (stored, [code_of(c) for c in customers if c is not current]), events

@@ -17,12 +17,14 @@ from typing import Any
 
 import attrs
 
-from custrecord.book.checks import duplicate_problem, key_problems
+from custrecord.book.checks import duplicate_problem, key_problems, phone_problems
 from custrecord.book.duplicates import similar_to
+from custrecord.book.groups import parent_problems
 from custrecord.book.results import Registration
 from custrecord.book.revisions import BookContext, code_of
 from custrecord.classification import classify
 from custrecord.codes import CodeRule, code_for, normalise_code, sequence_key
+from custrecord.contact_ids import with_contact_ids
 from custrecord.copying import copy_with
 from custrecord.credit import apply_credit_defaults
 from custrecord.diff import changes_between
@@ -160,13 +162,26 @@ def register_many(
     lenient = settings.profile.lenient
     refused: dict[int, Registered] = {}
     admitted: list[tuple[int, Customer, tuple[Problem, ...]]] = []
-    clashes = key_problems(ctx, uow, [(c.row, c.customer) for c in candidates], stored=not keys_free)
+    rows = [(c.row, c.customer) for c in candidates]
+    clashes = key_problems(ctx, uow, rows, stored=not keys_free)
+    # Shared phones are looked up for the records that would be stored; a refused one says why already.
+    storable = [i for i, (c, found) in enumerate(zip(candidates, clashes, strict=True))
+                if lenient or not any(p.is_error for p in (*c.problems, *found))]
+    shared = dict(zip(storable, phone_problems(ctx, uow, who, [rows[i] for i in storable]), strict=True))
+    # Parents: stored ones read at once; a parent added by an earlier candidate counts as stored.
+    parents = uow.customers.get_many({c.customer.parent for c in candidates if c.customer.parent})
+    earlier: set[str] = set()
     for index, (candidate, found) in enumerate(zip(candidates, clashes, strict=True)):
-        problems = candidate.problems + tuple(found)
+        problems = candidate.problems + tuple(found) + tuple(shared.get(index, ()))
+        if all(p.path != "parent" for p in problems):
+            problems += tuple(parent_problems(ctx, uow, who, candidate.customer, stored=parents,
+                                              earlier=earlier))
         if not lenient and any(p.is_error for p in problems):
             refused[index] = Registered(candidate, None, problems)
         else:
             admitted.append((index, _with_defaults(ctx, candidate.customer), problems))
+            if candidate.customer.code:
+                earlier.add(candidate.customer.code)
     codes = _codes(ctx, uow, [customer for _, customer, _ in admitted])
     batch: list[Customer] = []
     results: dict[int, Registered] = dict(refused)
@@ -182,7 +197,7 @@ def register_many(
         else:
             code = allocated
         given = customer.status if customer.status is not Status.DELETED else Status.ACTIVE
-        customer = copy_with(customer, {"code": code, "status": status or given})
+        customer = with_contact_ids(copy_with(customer, {"code": code, "status": status or given}))
         batch.append(customer)
         results[index] = Registered(candidate, customer, problems)
     events: list[Event] = []

@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from custrecord.copying import copy_with
-from custrecord.diff import BLANK, FIELD_PATHS, FieldChange, apply_changes
+from custrecord.diff import BLANK, FieldChange, apply_changes, is_field_path
 from custrecord.errors import NotFound, ValidationError
 from custrecord.events import Event, StatusChanged
 from custrecord.model import Customer
@@ -130,7 +130,7 @@ def replay(entries: Sequence[HistoryEntry]) -> Customer:
     state = BLANK
     for item in entries:
         if item.action != "propose":
-            state = apply_changes(state, [c for c in item.changes if c.path in FIELD_PATHS])
+            state = apply_changes(state, [c for c in item.changes if is_field_path(c.path)])
     return state
 
 

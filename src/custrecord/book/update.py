@@ -6,9 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from custrecord.book.approval import awaits_first_approval, changed_events, pending_revision, propose
-from custrecord.book.checks import duplicate_problem, key_problems
+from custrecord.book.checks import duplicate_problem, key_problems, phone_problems
+from custrecord.book.groups import parent_problems
 from custrecord.book.revisions import BookContext, code_of, entry, revision
 from custrecord.coerce import is_blank
+from custrecord.contact_ids import with_contact_ids
 from custrecord.convert import unstructure
 from custrecord.diff import FieldChange, apply_changes, changes_between
 from custrecord.errors import DuplicateError, ValidationError
@@ -17,7 +19,7 @@ from custrecord.fields import MANAGED_FIELDS, SELECTING_FIELDS
 from custrecord.flat import OTHER_ADDRESSES_KEY, OTHER_BANK_ACCOUNTS_KEY, OTHER_CONTACTS_KEY, split_record
 from custrecord.model import Customer, Status
 from custrecord.permissions import Actor, check_edit
-from custrecord.problems import ProblemCode, make_problem
+from custrecord.problems import Problem, ProblemCode, make_problem
 from custrecord.storage.ports import UnitOfWork
 from custrecord.validation.engine import run
 
@@ -52,8 +54,9 @@ def merge_changes(
     flat contact columns change the primary contact, and the other-contacts column
     replaces the ones after it; the ``shipping_*`` and ``billing_*`` columns change the
     default address of their role, the other-addresses column replaces every other
-    address, the other-bank-accounts column every account after the main one.
-    Unknown keys are passed on, so validation reports them.
+    address, the other-bank-accounts column every account after the main one; a
+    ``companies`` mapping changes the companies it names (None removes one), its JSON
+    text (a cell) replaces them all. Unknown keys are passed on, so validation reports them.
     """
     data = unstructure(current)
     for key in ("code", "status", *MANAGED_FIELDS):
@@ -75,7 +78,11 @@ def merge_changes(
         else:
             data["bank_accounts"] = []
     for key, value in {**parts.top, **parts.nested}.items():
-        if key in _PARTS:
+        if key == "companies" and isinstance(value, Mapping) and isinstance(data[key], Mapping):
+            # By company: the companies named change, one given as None goes, the others stay.
+            merged = {**data[key], **value}
+            data[key] = {company: terms for company, terms in merged.items() if terms is not None}
+        elif key in _PARTS:
             data[key] = _merged_part(key, data[key], value)
         else:
             data[key] = value
@@ -151,6 +158,8 @@ def apply_update(
     changes: Mapping[str, Any],
     reason: str | None,
     expected_version: int,
+    *,
+    warnings: list[Problem] | None = None,
 ) -> tuple[Customer, list[Event]]:
     """Validate the changed record, check field rights and keys, then store it or propose it.
 
@@ -160,7 +169,7 @@ def apply_update(
     the stored customer (``current`` when nothing was stored). Raises
     ``ValidationError`` with every problem, ``PermissionDenied`` for a field the
     actor may not edit, ``ConflictError`` when the stored version is not
-    ``expected_version``.
+    ``expected_version``. The warnings of a change that goes ahead are added to ``warnings``.
     """
     settings = ctx.settings
     key = code_of(current)
@@ -175,11 +184,20 @@ def apply_update(
                  today=ctx.today())
     assert report.customer is not None
     new = revision(current, report.customer)
+    if new.contacts != base.contacts:  # changed contacts are numbered; unchanged ones stay as stored
+        new = with_contact_ids(new)
     diff = changes_between(base, new)
     check_edit(who, settings.policy, diff)
     problems = [*report.problems, *key_problems(ctx, uow, [(0, new)], own=key)[0]]
+    # An unchanged parent is not checked again (it may have been deleted since).
+    if new.parent != base.parent and all(p.path != "parent" for p in problems):
+        problems += parent_problems(ctx, uow, who, new)
+    if settings.profile.lenient or not any(p.is_error for p in problems):
+        problems.extend(phone_problems(ctx, uow, who, [(0, new)], own=key, before=base)[0])
     if not settings.profile.lenient and any(p.is_error for p in problems):
         raise ValidationError(problems, record=repr(key))
+    if warnings is not None:
+        warnings.extend(p for p in problems if not p.is_error)
     if awaits_first_approval(current):
         proposed: list[FieldChange] = []
     else:

@@ -164,18 +164,19 @@ def print_groups(
     out.table(say(lang, "duplicate_groups", count=len(groups)), columns, rows)
 
 
-#: What ``custrecord report`` counts customers by.
-_REPORT_DIMENSIONS = ("status", "category", "region", "grade", "role", "currency")
+#: The dimensions ``custrecord report`` counts customers by.
+_REPORTED = ("status", "category", "region", "grade", "owner", "department", "role", "currency")
 
 
 def report_data(book: CustomerBook) -> dict[str, Any]:
-    """Counts by status, category, region, grade, party role and trading currency, completeness and a
-    summary."""
+    """Counts by status, category, region, grade, owner, department, party role and trading currency,
+    completeness and a summary."""
     customers = list(book.all())
     return {
         "summary": reports.summary(customers),
-        **{f"by_{d}": reports.counts_by(customers, d) for d in _REPORT_DIMENSIONS},
+        **{f"by_{d}": reports.counts_by(customers, d) for d in _REPORTED},
         "completeness": reports.completeness(customers),
+        "groups": reports.groups(customers),
     }
 
 
@@ -184,11 +185,14 @@ def print_report(out: Output, data: dict[str, Any], lang: str = "en") -> None:
     summary = data["summary"]
     figures = ("customers", "without_tax_id", "without_contact", "expired_credit")
     out.line(say(lang, "report_summary", **{k: summary[k] for k in figures}))
-    for dim in _REPORT_DIMENSIONS:
+    for dim in _REPORTED:
         rows = [(value_name(r[dim], lang) if r[dim] else say(lang, "none_value"), r["count"])
                 for r in data[f"by_{dim}"]]
         name = dimension_name(dim, lang)
         out.table(say(lang, "by_dimension", dimension=name), [name, say(lang, "col_count")], rows)
+    if data["groups"]:
+        out.table(say(lang, "groups"), [say(lang, c) for c in ("col_group", "col_children", "col_members")],
+                  [(r["group"], r["children"], r["members"]) for r in data["groups"]])
     out.table(
         say(lang, "completeness"),
         [say(lang, c) for c in ("col_field", "col_filled", "col_share")],

@@ -73,6 +73,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col_count": ("count", "数量"),
     "none_value": ("(none)", "（无）"),
     "completeness": ("completeness", "完整度"),
+    "groups": ("groups (parent companies)", "集团（上级客户）"),
+    "col_group": ("group", "集团"),
+    "col_children": ("children", "下级客户"),
+    "col_members": ("members", "成员"),
     "col_field": ("field", "字段"),
     "col_filled": ("filled", "已填"),
     "col_share": ("share", "占比"),
@@ -158,6 +162,7 @@ _VALUES = {
     "shipping": "收货", "other": "其他", "yes": "是", "no": "否",
 }
 _DIMENSIONS = {"status": "状态", "category": "所属分类", "region": "所属地区", "grade": "信用等级",
+               "owner": "专管业务员", "department": "分管部门",
                "role": "往来类型", "currency": "交易币种"}
 
 

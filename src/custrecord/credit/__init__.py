@@ -6,12 +6,19 @@ from custrecord.credit.check import (
     CreditDecision,
     CreditOverride,
     CreditRule,
+    GroupLimit,
     Outcome,
     check_credit,
     override_credit,
 )
-from custrecord.credit.errors import CreditError, CurrencyMismatchError, LimitChangeRefused, NotACustomerError
-from custrecord.credit.ledger import CreditLedger, InMemoryCreditLedger, Reservation
+from custrecord.credit.errors import (
+    CreditError,
+    CurrencyMismatchError,
+    LimitChangeRefused,
+    NotACustomerError,
+    UnknownCompanyError,
+)
+from custrecord.credit.ledger import CreditLedger, InMemoryCreditLedger, Reservation, company_ledger
 from custrecord.credit.limits import (
     EffectiveLimit,
     LimitChange,
@@ -29,6 +36,7 @@ from custrecord.credit.policy import (
     ResolvedTerms,
     Thresholds,
     apply_credit_defaults,
+    in_company,
     resolve_terms,
 )
 
@@ -44,6 +52,7 @@ __all__ = [
     "CurrencyMismatchError",
     "EffectiveLimit",
     "Grade",
+    "GroupLimit",
     "InMemoryCreditLedger",
     "LimitChange",
     "LimitChangeRefused",
@@ -54,11 +63,14 @@ __all__ = [
     "ResolvedTerms",
     "TemporaryRaise",
     "Thresholds",
+    "UnknownCompanyError",
     "apply_credit_defaults",
     "change_limit",
     "check_credit",
+    "company_ledger",
     "effective_limit",
     "grant_raise",
+    "in_company",
     "override_credit",
     "resolve_terms",
     "to_money",

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from custrecord.errors import CustrecordError
 
-__all__ = ["CreditError", "CurrencyMismatchError", "LimitChangeRefused", "NotACustomerError"]
+__all__ = [
+    "CreditError",
+    "CurrencyMismatchError",
+    "LimitChangeRefused",
+    "NotACustomerError",
+    "UnknownCompanyError",
+]
 
 
 class CreditError(CustrecordError, ValueError):
@@ -19,6 +25,16 @@ class CurrencyMismatchError(CreditError):
         self.got = got
         super().__init__(f"{what} is in {got}, but the customer's credit is in {expected}; "
                          "convert it first (custrecord does not convert currencies)")
+
+
+class UnknownCompanyError(CreditError):
+    """A credit check in a company (账套) the customer has no terms in; never falls back to the default."""
+
+    def __init__(self, code: str | None, company: str, known: list[str]) -> None:
+        self.company = company
+        named = ", ".join(known) or "none besides the default"
+        super().__init__(f"customer {code} has no credit terms in company {company!r} "
+                         f"(its companies: {named})")
 
 
 class LimitChangeRefused(CreditError):

@@ -5,6 +5,11 @@ the last check that let it through. Re-checking the same reference replaces
 that amount instead of adding to it, so an edited, copied or reopened order is
 counted exactly once. The caller releases a reservation when the order stops
 being an open order (shipped and invoiced, so now a receivable; or cancelled).
+
+Reservations of a company (账套) other than the default one are kept apart: a
+ledger holds them under the key ``<code>@<company>`` (``@`` is in no customer
+code), so any ledger keeps them without knowing about companies, and
+:func:`company_ledger` gives the view of one company.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import attrs
 from custrecord.credit.errors import CreditError
 from custrecord.text import has_unstorable
 
-__all__ = ["CreditLedger", "InMemoryCreditLedger", "Reservation", "order_key"]
+__all__ = ["CreditLedger", "InMemoryCreditLedger", "Reservation", "company_ledger", "ledger_key", "order_key"]
 
 
 @attrs.frozen
@@ -32,6 +37,8 @@ class Reservation:
     order_ref: str
     amount: Decimal
     currency: str
+    #: The company (账套) the order belongs to; None for the default company.
+    company: str | None = None
 
 
 class CreditLedger(Protocol):
@@ -60,6 +67,42 @@ def order_key(order_ref: object) -> str:
     if has_unstorable(order_ref):
         raise CreditError(f"an order reference holds control characters or broken Unicode: {order_ref!r}")
     return order_ref.strip()
+
+
+def ledger_key(customer_code: str, company: str | None) -> str:
+    """Where a ledger keeps a customer's reservations in ``company`` (None: the default company)."""
+    return customer_code if company is None else f"{customer_code}@{company}"
+
+
+class _CompanyLedger:
+    """One company's reservations in a ledger; holds still lock the customer itself."""
+
+    def __init__(self, ledger: CreditLedger, company: str) -> None:
+        self._ledger = ledger
+        self._company = company
+
+    def hold(self, customer_code: str) -> AbstractContextManager[None]:
+        return self._ledger.hold(customer_code)
+
+    def _own(self, customer_code: str, reservation: Reservation) -> Reservation:
+        return attrs.evolve(reservation, customer_code=customer_code, company=self._company)
+
+    def reservations(self, customer_code: str) -> Mapping[str, Reservation]:
+        held = self._ledger.reservations(ledger_key(customer_code, self._company))
+        return MappingProxyType({ref: self._own(customer_code, r) for ref, r in held.items()})
+
+    def reserve(self, customer_code: str, order_ref: str, amount: Decimal, currency: str) -> Reservation:
+        made = self._ledger.reserve(ledger_key(customer_code, self._company), order_ref, amount, currency)
+        return self._own(customer_code, made)
+
+    def release(self, customer_code: str, order_ref: str) -> Reservation | None:
+        dropped = self._ledger.release(ledger_key(customer_code, self._company), order_ref)
+        return None if dropped is None else self._own(customer_code, dropped)
+
+
+def company_ledger(ledger: CreditLedger, company: str | None) -> CreditLedger:
+    """The reservations of ``company`` in ``ledger`` (``ledger`` itself for the default company, None)."""
+    return ledger if company is None else _CompanyLedger(ledger, company)
 
 
 class InMemoryCreditLedger:

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from custrecord.credit.errors import CreditError
+from custrecord.credit.errors import CreditError, UnknownCompanyError
 from custrecord.credit.money import to_money
 from custrecord.model import CreditProfile, Customer, Status
 from custrecord.money import MoneyError, parse_ratio
@@ -27,6 +27,7 @@ __all__ = [
     "ResolvedTerms",
     "Thresholds",
     "apply_credit_defaults",
+    "in_company",
     "resolve_terms",
 ]
 
@@ -197,6 +198,21 @@ class ResolvedTerms:
     settlement_method: str | None
     payment_terms: str | None
     sources: Mapping[str, str]
+
+
+def in_company(customer: Customer, company: str | None) -> Customer:
+    """``customer`` with its terms in ``company`` (账套) as its ``credit``, settlement method and payment
+    terms, so every credit rule applies to them unchanged; the customer itself for None (the default
+    company). Raises :class:`UnknownCompanyError` for a company it has no terms in: an order there
+    is refused, never checked against the default company's credit.
+    """
+    if company is None:
+        return customer
+    terms = customer.companies.get("".join(str(company).split()).upper())
+    if terms is None:
+        raise UnknownCompanyError(customer.code, company, list(customer.companies))
+    return attrs.evolve(customer, credit=terms.credit, settlement_method=terms.settlement_method,
+                        payment_terms=terms.payment_terms)
 
 
 def resolve_terms(customer: Customer, policy: CreditPolicy = DEFAULT_POLICY) -> ResolvedTerms:

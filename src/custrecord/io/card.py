@@ -30,6 +30,8 @@ _WORDS = {
     "contacts": ("Contacts", "联系人"),
     "bank": ("Bank and settlement", "银行与结算"),
     "credit": ("Credit", "信用"),
+    "companies": ("Credit by company", "各账套信用"),
+    "company": ("Company", "账套"),
     "extra": ("Custom fields", "自定义字段"),
     "yes": ("yes", "是"),
 }
@@ -79,6 +81,22 @@ def _grid(lang: str, paths: Iterable[str], rows: Iterable[Iterable[Any]]) -> str
     head = "".join(f"<th>{escape(label(p, lang))}</th>" for p in paths)
     body = "\n".join("<tr>" + "".join(f"<td>{escape(_text(v))}</td>" for v in row) + "</tr>" for row in rows)
     return f"<table>\n<tr>{head}</tr>\n{body}\n</table>" if body else ""
+def _companies(customer: Customer, lang: str) -> str:
+    """The credit terms by company (账套) as one table, a row per company."""
+    if not customer.companies:
+        return ""
+    paths = ("credit.grade", "credit.limit", "credit.days", "credit.valid_from", "credit.valid_until",
+             "credit.group_limit", "settlement_method", "payment_terms")
+    names = (_word("company", lang), *(label(p, lang) for p in paths))
+    head = "".join(f"<th>{escape(x)}</th>" for x in names)
+    rows = []
+    for company, t in customer.companies.items():
+        values = (company, t.grade, None if t.limit is None else f"{t.limit:,} {t.currency}", t.days,
+                  t.valid_from, t.valid_until,
+                  None if t.group_limit is None else f"{t.group_limit:,} {t.currency}",
+                  t.settlement_method, t.payment_terms)
+        rows.append("<tr>" + "".join(f"<td>{escape(_text(v))}</td>" for v in values) + "</tr>")
+    return f"<table>\n<tr>{head}</tr>\n" + "\n".join(rows) + "\n</table>"
 
 
 def customer_card_html(customer: Customer, *, lang: str = "zh") -> str:
@@ -108,6 +126,7 @@ def customer_card_html(customer: Customer, *, lang: str = "zh") -> str:
         field("roles", [_PARTY_ZH[r] if zh else r.value for r in customer.roles]),
         field("currency", customer.currency),
         field("price_level", customer.price_level),
+        field("parent", customer.parent),
     ])
     a = customer.address
     address = _rows([
@@ -151,7 +170,9 @@ def customer_card_html(customer: Customer, *, lang: str = "zh") -> str:
         field("credit.days", c.days),
         field("credit.valid_from", c.valid_from),
         field("credit.valid_until", c.valid_until),
+        field("credit.group_limit", None if c.group_limit is None else f"{c.group_limit:,} {c.currency}"),
     ])
+    companies = _companies(customer, lang)
     extra = _rows((str(k), v) for k, v in customer.extra.items())
     remarks = _rows([field("remarks", customer.remarks)])
     title = _word("title", lang)
@@ -165,6 +186,7 @@ def customer_card_html(customer: Customer, *, lang: str = "zh") -> str:
         + _section(_word("contacts", lang), contacts)
         + _section(_word("bank", lang), bank)
         + _section(_word("credit", lang), credit)
+        + _section(_word("companies", lang), companies)
         + _section(_word("extra", lang), extra)
         + remarks
         + "</body>\n</html>\n"

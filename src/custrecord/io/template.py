@@ -56,6 +56,16 @@ NOTES: dict[str, tuple[str, str]] = {
     "credit.days": ("Whole days >= 0", "天数（整数）"),
     "credit.valid_from": ("Date, e.g. 2025-01-31", "日期，如2025-01-31"),
     "credit.valid_until": ("Date, not before the start date", "日期，不早于起始日期"),
+    "credit.group_limit": (
+        "A parent company's limit for its whole group, e.g. 2000000",
+        "上级客户对整个集团的额度，如2000000",
+    ),
+    "parent": ("Code of the parent company, stored already or in an earlier row",
+               "上级客户（总公司）编码，须已存在或在前面的行中"),
+    "companies": (
+        'Credit by company as JSON, e.g. {"002": {"limit": 50000, "days": 30}}',
+        '各账套信用（JSON），如 {"002": {"信用额度": 50000, "信用期限": 30}}',
+    ),
     "tags": ("Separated by , or ;", "多个标签用逗号或分号分隔"),
     "priority": ("1 (highest) to 5", "1（最高）至5"),
     "status": ("active, draft, pending, frozen or disabled", "正常、草稿、待审核、冻结或停用"),

@@ -29,6 +29,7 @@ from custrecord.errors import ConflictError, DuplicateError, NotFound, StorageEr
 from custrecord.model import Customer, Status
 from custrecord.storage.autocommit import AutoCredit, AutoCustomers, AutoHistory, AutoOutbox, AutoSequences
 from custrecord.storage.batch import check_new, check_new_events
+from custrecord.storage.lookup import LookupKind, lookup_keys, phone_candidates, query_key
 from custrecord.storage.ngram import NgramIndex
 from custrecord.storage.query_eval import compile_filter, order_and_page
 from custrecord.storage.values import (
@@ -100,6 +101,10 @@ class _State:
         self.reservations: dict[str, dict[str, Reservation]] = {}
         self.raises: dict[str, list[TemporaryRaise]] = {}
         self.owners: dict[str, set[str]] = {}
+        self.children: dict[str, set[str]] = {}
+        self.departments: dict[str, set[str]] = {}
+        #: Codes by look-up key (kind, value): phones, e-mails, contact names, tax IDs.
+        self.lookups: dict[tuple[str, str], set[str]] = {}
         self.names = NgramIndex()
         self.sequences: dict[str, int] = {}
         self.history: dict[str, list[HistoryEntry]] = {}
@@ -123,6 +128,14 @@ class _State:
                 self.short_names[old.short_name].discard(code)
             if old.owner is not None:
                 self.owners[old.owner].discard(code)
+            if old.parent is not None:
+                self.children[old.parent].discard(code)
+            if old.department is not None:
+                self.departments[old.department].discard(code)
+            old_keys = lookup_keys(old)
+            if new is None or lookup_keys(new) != old_keys:
+                for key in old_keys:
+                    self._unindex(key, code)
         if new is None:
             del self.customers[code]
             self.names.discard(code)
@@ -142,8 +155,35 @@ class _State:
             self.short_names.setdefault(new.short_name, set()).add(code)
         if new.owner is not None:
             self.owners.setdefault(new.owner, set()).add(code)
+        if new.parent is not None:
+            self.children.setdefault(new.parent, set()).add(code)
+        if new.department is not None:
+            self.departments.setdefault(new.department, set()).add(code)
+        for key in lookup_keys(new):
+            self.lookups.setdefault(key, set()).add(code)
         if old is None or old.name != new.name:
             self.names.put(code, name_key(new.name))
+
+    def _unindex(self, key: tuple[str, str], code: str) -> None:
+        """Drop ``code`` under look-up ``key``, and the key when no one else has it (erasure leaves
+        no value behind)."""
+        holders = self.lookups.get(key)
+        if holders is not None:
+            holders.discard(code)
+            if not holders:
+                del self.lookups[key]
+
+    def found_by(self, query: Query) -> list[set[str]]:
+        """For each look-up filter of ``query``, the codes its index key holds (a superset of the matches)."""
+        hits: list[set[str]] = []
+        if query.phone is not None:
+            kind = LookupKind.PHONE.value
+            values = {v for text in query.phones() for v in phone_candidates(text)}
+            hits.append(set().union(*(self.lookups.get((kind, v), set()) for v in values)))
+        for kind, text in query.lookups().items():
+            key = query_key(kind, text)
+            hits.append(set() if key is None else self.lookups.get((kind, key), set()))
+        return hits
 
     def sorted_codes(self) -> list[str]:
         """Every code in order; kept between calls and merged with new codes lazily."""
@@ -181,6 +221,11 @@ class _State:
             hits.append(self.short_names.get(query.short_name, set()))
         if query.owner is not None:
             hits.append(self.owners.get(query.owner, set()))
+        if query.parent is not None:
+            hits.append(self.children.get(query.parent, set()))
+        if query.department is not None:
+            hits.append(self.departments.get(query.department, set()))
+        hits.extend(self.found_by(query))
         fragment = query.fragment() if names else None
         named = self.names.search(fragment) if fragment else None
         if named is not None:

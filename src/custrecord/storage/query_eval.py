@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from custrecord.model import Customer
+from custrecord.storage.lookup import lookup_matches
 from custrecord.storage.values import Query, name_key
 
 __all__ = ["compile_filter", "matches", "order_and_page", "sort_value"]
@@ -21,7 +22,9 @@ def compile_filter(query: Query, *, name_checked: bool = False) -> Callable[[Cus
     statuses = query.statuses()
     fragment = None if name_checked else query.fragment()
     kind, country, tag, short_name = query.kind, query.country, query.tag, query.short_name
-    owner, scope, role = query.owner, query.scope, query.role
+    owner, department, scope, parent = query.owner, query.department, query.scope, query.parent
+    role = query.role
+    lookups, phones = query.lookups(), query.phones()
     category, category_prefix = query.category, query.category_prefix
     region, region_prefix = query.region, query.region_prefix
 
@@ -48,7 +51,13 @@ def compile_filter(query: Query, *, name_checked: bool = False) -> Callable[[Cus
             return False
         if role is not None and role not in c.roles:
             return False
+        if parent is not None and c.parent != parent:
+            return False
+        if department is not None and c.department != department:
+            return False
         if scope is not None and not scope.contains(c):
+            return False
+        if (lookups or phones) and not lookup_matches(c, lookups, phones):
             return False
         return fragment is None or fragment in name_key(c.name)
 

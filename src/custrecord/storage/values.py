@@ -98,6 +98,13 @@ def _under(code: str | None, prefixes: frozenset[str]) -> bool:
     return not prefixes or (code is not None and code.startswith(tuple(prefixes)))
 
 
+def _phone_texts(value: str | Iterable[str] | None) -> str | frozenset[str] | None:
+    """One phone query, or several (a customer with any of them matches)."""
+    if value is None or isinstance(value, str):
+        return None if value is None else _text(value, "phone")
+    return frozenset(_text(v, "phone") for v in value)
+
+
 def _status(value: Status | str) -> Status:
     try:
         return Status(value)
@@ -141,8 +148,13 @@ class Query:
     Every filter given must hold (AND). ``status`` is one status or several;
     without it, deleted customers are left out unless ``include_deleted``.
     ``category_prefix`` / ``region_prefix`` match a code and everything under it
-    in its tree. ``short_name`` and ``owner`` match exactly; ``role`` keeps the partners that
-    have it (``supplier`` finds suppliers and partners that are both); ``scope`` keeps the
+    in its tree. ``short_name``, ``owner``, ``department`` and ``parent`` (the direct
+    children of a customer code) match exactly; ``role`` keeps the partners that
+    have it (``supplier`` finds suppliers and partners that are both); ``phone``,
+    ``email``, ``contact`` (a contact's name) and ``tax_id`` find customers by their
+    look-up keys (``phone`` may also be several numbers: a customer with any of them;
+    :mod:`custrecord.storage.lookup`: a phone as stored phones were read,
+    an e-mail or name case-insensitively, a tax ID in any country); ``scope`` keeps the
     customers of a :class:`Scope` (an actor's record-level rights). ``name_contains``
     is a case-insensitive substring of the name (Chinese or Latin, any length). Text
     that no store can hold (control characters, broken Unicode) is ``InvalidQuery``,
@@ -164,6 +176,12 @@ class Query:
     owner: str | None = attrs.field(default=None, validator=_optional_text)
     #: Partners with this role (``customer`` or ``supplier``; both-role partners have each).
     role: str | None = attrs.field(default=None, validator=_role)
+    parent: str | None = attrs.field(default=None, validator=_optional_text)
+    department: str | None = attrs.field(default=None, validator=_optional_text)
+    phone: str | frozenset[str] | None = attrs.field(default=None, converter=_phone_texts)
+    email: str | None = attrs.field(default=None, validator=_optional_text)
+    contact: str | None = attrs.field(default=None, validator=_optional_text)
+    tax_id: str | None = attrs.field(default=None, validator=_optional_text)
     scope: Scope | None = None
     name_contains: str | None = attrs.field(default=None, validator=_optional_text)
     include_deleted: bool = False
@@ -182,6 +200,17 @@ class Query:
     def fragment(self) -> str | None:
         """The name fragment in search form, or None when there is none to search."""
         return name_key(self.name_contains) if self.name_contains else None
+
+    def phones(self) -> frozenset[str]:
+        """The phone texts of the ``phone`` filter (a customer with any of them matches)."""
+        if self.phone is None:
+            return frozenset()
+        return frozenset({self.phone}) if isinstance(self.phone, str) else self.phone
+
+    def lookups(self) -> dict[str, str]:
+        """The look-up filters given besides ``phone``, by kind (``email``, ``contact``, ``tax_id``)."""
+        wanted = {"email": self.email, "contact": self.contact, "tax_id": self.tax_id}
+        return {kind: text for kind, text in wanted.items() if text is not None}
 
     def unpaged(self) -> Query:
         """The same filters without ``offset`` and ``limit`` (for counting)."""

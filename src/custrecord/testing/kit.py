@@ -30,11 +30,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import attrs
+import phonenumbers
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custrecord.credit import TemporaryRaise
+from custrecord.credit import TemporaryRaise, company_ledger
 from custrecord.diff import changes_between
 from custrecord.errors import (
     ConflictError,
@@ -60,6 +61,7 @@ from custrecord.storage.values import (
 from custrecord.testing.light import light_customers
 from custrecord.testing.reference import reference_find, strip_managed
 from custrecord.testing.strategies import customer_lists, customers, safe_text
+from custrecord.validation.contact import normalize_phone
 
 __all__ = [
     "ArchiveContract",
@@ -67,6 +69,7 @@ __all__ = [
     "CustomerStoreContract",
     "ErrorContract",
     "HistoryContract",
+    "LookupContract",
     "OutboxContract",
     "QueryContract",
     "SequenceContract",
@@ -402,6 +405,11 @@ class CustomerStoreContract(StorageFixtures):
 _STATUSES = st.sampled_from(list(Status))
 
 
+def _rarely(values: tuple[str, ...]) -> st.SearchStrategy[str | None]:
+    """None three times in four, else one of ``values``: look-ups narrow a small batch to nothing."""
+    return st.one_of(st.none(), st.none(), st.none(), st.sampled_from(values))
+
+
 def queries() -> st.SearchStrategy[Query]:
     """Queries over the values :func:`custrecord.testing.strategies.customers` draws."""
     orders = st.lists(
@@ -421,6 +429,12 @@ def queries() -> st.SearchStrategy[Query]:
         short_name=st.none() | st.sampled_from(("华信", "Acme", "acme")),
         owner=st.none() | st.sampled_from(("王磊", "Tom", "tom")),
         role=st.none() | st.sampled_from(("customer", "supplier")),
+        parent=st.none() | st.sampled_from(("A1", "G10", "g10")),
+        department=st.none() | st.sampled_from(("华东", "Sales")),
+        tax_id=_rarely(("X1", "x-1", "110101199003070011")),
+        phone=_rarely(("13812345678", "+86 138 1234 5678", "13900000000")),
+        email=_rarely(("BUYER@example.cn", "x@example.cn")),
+        contact=_rarely(("anna  smith", "张伟", "张")),
         scope=st.none() | st.builds(
             Scope,
             categories=st.frozensets(st.sampled_from(("01", "0102", "R", "%")), max_size=2),
@@ -513,6 +527,22 @@ class QueryContract(StorageFixtures):
                     reference_find(stored, query.unpaged())
                 )
 
+    def test_find_by_parent_gives_the_direct_children(self, storage: Storage) -> None:
+        storage.customers.add(_customer("G1"))
+        storage.customers.add(_customer("S1", parent="G1"))
+        child = storage.customers.add(_customer("S2", parent="G1"))
+        storage.customers.add(_customer("S21", parent="S2"))
+        storage.customers.add(_customer("S3", parent="G1", status=Status.FROZEN))
+        assert [c.code for c in storage.customers.find(parent="G1")] == ["S1", "S2", "S3"]
+        assert storage.customers.count(parent="S2") == 1
+        storage.customers.update(attrs.evolve(child, parent="S1"), child.version)
+        assert [c.code for c in storage.customers.find(parent="G1")] == ["S1", "S3"]
+        assert [c.code for c in storage.customers.find(parent="S1")] == ["S2"]
+        storage.customers.delete("S3")
+        assert [c.code for c in storage.customers.find(parent="G1")] == ["S1"]
+        assert [c.code for c in storage.customers.find(parent="G1", include_deleted=True)] == ["S1", "S3"]
+        assert storage.customers.find(parent="NONE") == []
+
     def test_pages_partition_the_result(self, storage: Storage) -> None:
         for i in range(23):
             storage.customers.add(_customer(f"P{i:03d}", priority=(i % 5) + 1 if i % 4 else None))
@@ -575,6 +605,140 @@ class QueryContract(StorageFixtures):
         assert [c.code for c in found] == ["A", "B"]
         assert [c.code for c in storage.customers.find(tag="KA")] == ["C"]
         assert storage.customers.count(region="EAST", status="frozen") == 1
+
+
+#: Phones of a few countries in E.164, and the ways people write them.
+_PHONES = ("+8613812345678", "+8651265201234", "+493012345678", "+12025550143", "+442079460123")
+_COUNTRIES = ("CN", "DE", "US", "GB")
+_EXTENSIONS = st.sampled_from(("", ";ext=801"))
+
+
+def _written(e164: str, region: str) -> str:
+    """``e164`` as written in ``region``: nationally at home, internationally elsewhere."""
+    number = phonenumbers.parse(e164, None)
+    home = phonenumbers.region_code_for_number(number) == region
+    style = phonenumbers.PhoneNumberFormat.NATIONAL if home else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(number, style)
+
+
+@st.composite
+def _phone_books(draw: st.DrawFn) -> list[Customer]:
+    """Customers of several countries sharing a few phones, e-mails and contact names."""
+    count = draw(st.integers(0, 6))
+    out = []
+    for i in range(count):
+        contacts = draw(st.lists(st.builds(
+            Contact,
+            name=st.sampled_from(("王伟", "Hans Meier", "hans meier", "李娜")),
+            phone=st.none() | st.tuples(st.sampled_from(_PHONES), _EXTENSIONS).map("".join),
+            mobile=st.none() | st.sampled_from(_PHONES),
+            email=st.none() | st.sampled_from(("wang@example.com", "Wang@Example.com", "h@m.example")),
+        ), max_size=2))
+        status = draw(st.sampled_from((Status.ACTIVE, Status.DELETED)))
+        out.append(_customer(f"L{i}", country=draw(st.sampled_from(_COUNTRIES)), contacts=contacts,
+                             status=status))
+    return out
+
+
+def _phone_queries() -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.sampled_from(_PHONES),
+        st.tuples(st.sampled_from(_PHONES), st.sampled_from(_COUNTRIES)).map(lambda t: _written(*t)),
+        st.sampled_from(("13812345678", "0512-65201234-801", "030 12345678", "5678", "", "+1 202")),
+    )
+
+
+def _has_phone(customer: Customer, query: str) -> bool:
+    """The phone look-up by its definition: the query read in the customer's country is one of its phones."""
+    normal = normalize_phone(query, customer.country) if query else None
+    phones = {p.partition(";")[0] for k in customer.contacts for p in (k.phone, k.mobile) if p}
+    return normal is not None and normal.partition(";")[0] in phones
+
+
+class LookupContract(StorageFixtures):
+    """Finding customers by contact phone, e-mail and name, by tax ID and by department."""
+
+    @_kit
+    @given(batch=_phone_books(), query=_phone_queries())
+    def test_find_by_phone_is_the_brute_force_filter(
+        self, make_storage: StorageFactory, batch: list[Customer], query: str
+    ) -> None:
+        storage = make_storage()
+        storage.customers.add_many(batch)
+        expected = [c.code or "" for c in batch if _has_phone(c, query) and c.status is not Status.DELETED]
+        assert [c.code for c in storage.customers.find(phone=query)] == sorted(expected)
+        assert [c.code for c in storage.customers.find(phone=[query, "+8613812345678"])] == sorted(
+            c.code or "" for c in batch if c.status is not Status.DELETED
+            and (_has_phone(c, query) or _has_phone(c, "+8613812345678")))
+        assert storage.customers.count(phone=query, include_deleted=True) == sum(
+            _has_phone(c, query) for c in batch)
+
+    def _seed_lookups(self, storage: Storage) -> None:
+        storage.customers.add(_customer("A", tax_id="91320500738254739G", department="华东", contacts=[
+            Contact(name="王 经理", mobile="+8613812345678", email="Wang@example.com",
+                    phone="+8651265201234;ext=801"),
+        ]))
+        storage.customers.add_many([
+            _customer("B", country="DE", tax_id="DE136695976",
+                      contacts=[Contact(name="Hans", phone="+493012345678")]),
+            _customer("C", department="华南", contacts=[Contact(name="李娜", mobile="+8613812345678")]),
+        ])
+
+    def test_find_by_each_kind(self, storage: Storage) -> None:
+        self._seed_lookups(storage)
+
+        def codes(**filters: str) -> list[str | None]:
+            return [c.code for c in storage.customers.find(**filters)]
+
+        assert codes(phone="13812345678") == ["A", "C"]
+        assert codes(phone="+86 138-1234-5678") == ["A", "C"]
+        assert codes(phone="0512 6520 1234") == ["A"]  # an extension is no part of the number
+        assert codes(phone="0512-65201234转801") == ["A"]
+        assert codes(phone="030 12345678") == ["B"]  # read in Germany, B's country
+        assert codes(phone="+49 30 12345678") == ["B"]
+        assert codes(phone="12345678") == []
+        assert codes(email="WANG@EXAMPLE.COM") == ["A"]
+        assert codes(contact="王 经理") == ["A"]
+        assert codes(contact="hans") == ["B"]
+        assert codes(contact="王") == []  # names match whole
+        assert codes(tax_id="9132 0500 7382 5473 9g") == ["A"]
+        assert codes(tax_id="de136695976") == ["B"]
+        assert codes(department="华南") == ["C"]
+        assert codes(phone="13812345678", department="华东") == ["A"]
+        assert storage.customers.count(phone="13812345678", contact="李娜") == 1
+        several = storage.customers.find(phone=["+8651265201234", "030 12345678", "12345678"])
+        assert [c.code for c in several] == ["A", "B"]  # any of them
+
+    def test_lookups_follow_updates_and_deletes(self, storage: Storage) -> None:
+        self._seed_lookups(storage)
+        a = storage.customers.get("A")
+        changed = attrs.evolve(a, contacts=[Contact(name="赵六", mobile="+8613900001111")], tax_id=None)
+        storage.customers.update(changed, a.version)
+        assert [c.code for c in storage.customers.find(phone="13812345678")] == ["C"]
+        assert [c.code for c in storage.customers.find(phone="13900001111")] == ["A"]
+        assert storage.customers.find(email="wang@example.com") == []
+        assert storage.customers.find(contact="王 经理") == []
+        assert storage.customers.find(tax_id="91320500738254739G") == []
+        storage.customers.delete("C")
+        assert storage.customers.find(phone="13812345678") == []
+        assert [c.code for c in storage.customers.find(phone="13812345678", include_deleted=True)] == ["C"]
+        storage.customers.restore("C")
+        assert [c.code for c in storage.customers.find(phone="13812345678")] == ["C"]
+
+    def test_lookups_roll_back_with_the_unit(self, storage: Storage) -> None:
+        self._seed_lookups(storage)
+
+        def fail() -> None:
+            with storage.unit_of_work() as uow:
+                a = uow.customers.get("A")
+                uow.customers.update(attrs.evolve(a, contacts=[]), a.version)
+                uow.customers.add(_customer("D", contacts=[Contact(name="D", mobile="+8613700001111")]))
+                raise _Boom
+
+        with pytest.raises(_Boom):
+            fail()
+        assert [c.code for c in storage.customers.find(email="wang@example.com")] == ["A"]
+        assert storage.customers.find(phone="13700001111") == []
 
 
 class SequenceContract(StorageFixtures):
@@ -1003,6 +1167,25 @@ class CreditContract(StorageFixtures):
         assert credit.release("C1", "SO-1") is None
         assert list(credit.reservations("C1")) == ["SO-2"]
 
+    def test_reservations_of_a_company_are_kept_apart(self, storage: Storage) -> None:
+        storage.customers.add(_customer("C1"))
+        storage.credit.reserve("C1", "SO-1", Decimal("10"), "CNY")
+        in_002 = company_ledger(storage.credit, "002")
+        with storage.unit_of_work() as uow, uow.credit.hold("C1"):
+            company_ledger(uow.credit, "002").reserve("C1", "SO-1", Decimal("20"), "USD")
+        held = in_002.reservations("C1")
+        assert list(held) == ["SO-1"]
+        assert (held["SO-1"].amount, held["SO-1"].currency) == (Decimal("20"), "USD")
+        assert held["SO-1"].company == "002"
+        assert held["SO-1"].customer_code == "C1"
+        assert storage.credit.reservations("C1")["SO-1"].amount == Decimal("10")
+        assert company_ledger(storage.credit, "003").reservations("C1") == {}
+        released = in_002.release("C1", "SO-1")
+        assert released is not None
+        assert released.company == "002"
+        assert in_002.reservations("C1") == {}
+        assert list(storage.credit.reservations("C1")) == ["SO-1"]
+
     def test_amounts_round_trip_exactly(self, storage: Storage) -> None:
         storage.customers.add(_customer("C1"))
         for i, amount in enumerate(("0.01", "99999999999999.99", "1E+6", "123456789.123456")):
@@ -1239,6 +1422,7 @@ class StorageContract(
     CreditContract,
     UniqueShortNameContract,
     QueryContract,
+    LookupContract,
     SequenceContract,
     HistoryContract,
     OutboxContract,

@@ -57,6 +57,7 @@ _LIGHT = st.builds(
     roles=st.sampled_from(
         (frozenset({PartyRole.CUSTOMER}), frozenset({PartyRole.SUPPLIER}), frozenset(PartyRole))
     ),
+    parent=st.none() | st.sampled_from(("A1", "G10", "B2")),
     tax_id=st.none() | st.sampled_from(("91320594MA1MXXXX0A", "110101199003070011", "X1", "X2")),
     category=st.none() | st.sampled_from(("01", "0101", "0102", "02", "RETAIL", "WHOLESALE")),
     region=st.none() | st.sampled_from(("EAST", "NORTH", "SOUTH", "320500", "310000")),

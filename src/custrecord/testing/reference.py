@@ -7,6 +7,7 @@ plainly and slowly, so that a disagreement points at a real bug.
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,6 +15,7 @@ import attrs
 
 from custrecord.model import Customer, Status
 from custrecord.storage.values import Query
+from custrecord.validation.contact import normalize_phone
 
 __all__ = ["reference_find", "strip_managed"]
 
@@ -21,6 +23,30 @@ __all__ = ["reference_find", "strip_managed"]
 def strip_managed(customer: Customer) -> Customer:
     """``customer`` without the fields storage manages (version and times)."""
     return attrs.evolve(customer, version=0, created_at=None, updated_at=None)
+
+
+def _folded(text: str | None) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text or "").split()).casefold()
+
+
+def _looked_up(query: Query, c: Customer) -> bool:
+    """The look-up filters by their definitions (docs/storage.md), written without the index."""
+    if query.tax_id is not None:
+        compact = "".join(ch for ch in unicodedata.normalize("NFKC", query.tax_id).upper() if ch.isalnum())
+        if not c.tax_id or not compact or compact != "".join(ch for ch in c.tax_id.upper() if ch.isalnum()):
+            return False
+    emails = {_folded(k.email) for k in c.contacts if k.email}
+    if query.email is not None and _folded(query.email) not in emails:
+        return False
+    names = {_folded(k.name) for k in c.contacts if k.name}
+    if query.contact is not None and _folded(query.contact) not in names:
+        return False
+    if query.phone is not None:
+        mine = {p.partition(";")[0] for k in c.contacts for p in (k.phone, k.mobile) if p}
+        read = [normalize_phone(text, c.country) if text else None for text in query.phones()]
+        if not any(r is not None and r.partition(";")[0] in mine for r in read):
+            return False
+    return True
 
 
 def _passes(query: Query, c: Customer) -> bool:
@@ -51,6 +77,12 @@ def _passes(query: Query, c: Customer) -> bool:
     if query.owner is not None and query.owner != c.owner:
         return False
     if query.role is not None and all(str(role) != query.role for role in c.roles):
+        return False
+    if query.parent is not None and query.parent != c.parent:
+        return False
+    if query.department is not None and query.department != c.department:
+        return False
+    if not _looked_up(query, c):
         return False
     if query.scope is not None:
         s = query.scope

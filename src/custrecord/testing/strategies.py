@@ -29,6 +29,7 @@ from custrecord.model import (
     AddressEntry,
     AddressRole,
     BankAccount,
+    CompanyTerms,
     Contact,
     CreditProfile,
     Customer,
@@ -44,6 +45,8 @@ __all__ = [
     "cn_mobiles",
     "cn_phones",
     "codes",
+    "companies",
+    "company_terms",
     "contacts",
     "credit_profiles",
     "customer_lists",
@@ -286,6 +289,9 @@ def addresses(province: str | None = None) -> st.SearchStrategy[Address]:
     return build()
 
 
+_GROUP_LIMITS = (Decimal("1000000.00"), Decimal("0"), Decimal("250000.50"))
+
+
 @st.composite
 def address_entries(draw: st.DrawFn, *, max_size: int = 4) -> tuple[AddressEntry, ...]:
     """A valid ``addresses`` list: shipping, billing and other addresses, at most one default per role.
@@ -348,7 +354,25 @@ def credit_profiles(draw: st.DrawFn) -> CreditProfile:
         days=draw(st.none() | st.integers(0, 365)),
         valid_from=start,
         valid_until=until,
+        group_limit=draw(st.none() | st.sampled_from(_GROUP_LIMITS)),
     )
+
+
+_COMPANY_IDS = st.sampled_from(("002", "003", "SZ01", "HK.01"))
+
+
+@st.composite
+def company_terms(draw: st.DrawFn) -> CompanyTerms:
+    """Credit terms in one company (账套): a credit profile plus settlement method and payment terms."""
+    credit = draw(credit_profiles())
+    return CompanyTerms(**attrs.asdict(credit, recurse=False),
+                        settlement_method=draw(st.none() | st.sampled_from(_SETTLEMENT)),
+                        payment_terms=draw(st.none() | st.sampled_from(_TERMS)))
+
+
+def companies() -> st.SearchStrategy[dict[str, CompanyTerms]]:
+    """Credit terms by company; most customers have none."""
+    return st.just({}) | st.dictionaries(_COMPANY_IDS, company_terms(), min_size=1, max_size=2)
 
 
 _EXTRA_KEYS = st.text(string.ascii_lowercase + "_", min_size=1, max_size=12).filter(lambda k: k.strip("_"))
@@ -425,6 +449,7 @@ _COMMON: dict[str, st.SearchStrategy[Any]] = {
         frozenset(PartyRole),
     )),
     "extra": extras(),
+    "companies": companies(),
 }
 _PROVINCE_NAMES = st.sampled_from(sorted(_PROVINCES))
 _CODES = codes()

@@ -29,6 +29,7 @@ __all__ = [
     "check_code_format",
     "check_date_ranges",
     "check_defaults",
+    "check_group",
     "check_lengths",
     "check_ranges",
     "check_required",
@@ -221,6 +222,9 @@ def check_ranges(customer: Customer, ctx: Context) -> None:
     if credit.days is not None and not 0 <= credit.days <= 3650:
         ctx.report("credit.days", ProblemCode.OUT_OF_RANGE, value=credit.days,
                    hint="0 to 3650 days", hint_zh="0至3650天")
+    if credit.group_limit is not None and credit.group_limit < 0:
+        ctx.report("credit.group_limit", ProblemCode.OUT_OF_RANGE, value=str(credit.group_limit),
+                   hint="must not be negative", hint_zh="不能为负数")
     if customer.version < 0:
         ctx.report("version", ProblemCode.OUT_OF_RANGE, value=customer.version, label="version",
                    label_zh="版本")
@@ -256,6 +260,49 @@ def check_classification(customer: Customer, ctx: Context) -> None:
         ctx.report("region", ProblemCode.UNKNOWN_REGION, value=region)
 
 
+def check_group(customer: Customer, ctx: Context) -> None:
+    """The parent is a well-formed code other than the customer's own (that it is stored, and no
+    descendant, is the book's check); each company's terms obey the rules of ``credit``."""
+    parent = customer.parent
+    if parent is not None:
+        _check_length(ctx, ctx.profile.max_lengths.get("parent"), "parent", parent)
+    if parent is not None and not ctx.failed("parent"):
+        if not is_code_text(parent):
+            ctx.report("parent", ProblemCode.INVALID_FORMAT, value=parent, hint=CODE_CHARS_HINT,
+                       hint_zh=CODE_CHARS_HINT_ZH)
+        elif parent == customer.code:
+            ctx.report("parent", ProblemCode.PARENT_CYCLE, value=parent,
+                       hint="a customer cannot be its own parent", hint_zh="客户不能是自己的上级客户")
+    grades = ctx.profile.grades
+    for company, terms in customer.companies.items():
+        at = f"companies.{company}."
+        if terms.currency not in CURRENCIES and not ctx.failed(at + "currency"):
+            ctx.report(at + "currency", ProblemCode.INVALID_CHOICE, value=terms.currency,
+                       choices="ISO 4217 codes such as CNY, USD, EUR")
+        if grades is not None and terms.grade is not None and terms.grade not in grades:
+            ctx.report(at + "grade", ProblemCode.INVALID_CHOICE, value=terms.grade,
+                       choices=", ".join(sorted(grades)))
+        for name in ("limit", "group_limit"):
+            amount = getattr(terms, name)
+            if amount is not None and amount < 0 and not ctx.failed(at + name):
+                ctx.report(at + name, ProblemCode.OUT_OF_RANGE, value=str(amount),
+                           hint="must not be negative", hint_zh="不能为负数")
+        if terms.days is not None and not 0 <= terms.days <= 3650 and not ctx.failed(at + "days"):
+            ctx.report(at + "days", ProblemCode.OUT_OF_RANGE, value=terms.days, hint="0 to 3650 days",
+                       hint_zh="0至3650天")
+        start, end = terms.valid_from, terms.valid_until
+        if start is not None and end is not None and end < start:
+            ctx.report(at + "valid_until", ProblemCode.INVALID_DATE_RANGE, value=end.isoformat())
+        for name in ("grade", "settlement_method", "payment_terms"):
+            text, limit = getattr(terms, name), ctx.profile.max_lengths.get(_TERM_PATHS[name])
+            if text:
+                _check_length(ctx, limit, at + name, text)
+
+
+_TERM_PATHS = {"grade": "credit.grade", "settlement_method": "settlement_method",
+               "payment_terms": "payment_terms"}
+
+
 DEFAULT_RULES: tuple[Rule, ...] = (
     check_required,
     check_lengths,
@@ -270,4 +317,5 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     check_bank_account,
     check_classification,
     check_defaults,
+    check_group,
 )

@@ -67,6 +67,7 @@ from custrecord.storage.documents import (
 from custrecord.storage.sql.bulk import insert_many
 from custrecord.storage.sql.engine import READ_ONLY, is_memory_sqlite, make_engine, parse_url
 from custrecord.storage.sql.errors import translate_errors
+from custrecord.storage.sql.lookup import LookupIndex, lookup_rows
 from custrecord.storage.sql.migrations import drop_index, migrate
 from custrecord.storage.sql.schema import DEFAULT_PREFIX, SCHEMA_VERSION, Tables, build_tables
 from custrecord.storage.sql.search import NameSearch
@@ -115,6 +116,8 @@ def _row(customer: Customer, code: str, stamps: tuple[int, str, str] | None = No
         "region": customer.region,
         "short_name": customer.short_name,
         "owner": customer.owner,
+        "parent": customer.parent,
+        "department": customer.department,
         "status": customer.status.value,
         "priority": customer.priority,
         "version": version,
@@ -245,6 +248,7 @@ class _Customers:
         with translate_errors():
             self._conn.execute(self._s.insert_customer, _row(stored, code))
             search.index_codes(self._conn, [code])
+            self._unit.storage.lookup.replace(self._conn, code, None, stored)
         self._write_tags(code, stored.tags, replace=False)
         return stored
 
@@ -273,6 +277,7 @@ class _Customers:
                 while chunk:
                     rows: list[dict[str, Any]] = []
                     tags: list[dict[str, str]] = []
+                    keys: list[dict[str, str]] = []
                     for customer, prior in chunk:
                         written.append(customer)
                         code = customer.code
@@ -284,11 +289,14 @@ class _Customers:
                             row["prior_status"] = prior.value if deleted and prior is not None else None
                         rows.append(row)
                         tags.extend({"code": code, "tag": tag} for tag in customer.tags)
+                        keys.extend(lookup_rows(customer, code))
                     self._unit.insert_rows(self._t.customers, rows)
                     if after is None:
                         search.index_codes(self._conn, [row["code"] for row in rows])
                     if tags:
                         self._unit.insert_rows(self._t.tags, tags)
+                    if keys:
+                        self._unit.insert_rows(self._t.lookup, keys)
                     count += len(rows)
                     chunk = list(islice(items, _CHUNK))
                 if after is not None:
@@ -306,8 +314,9 @@ class _Customers:
         return count
 
     def _store(
-        self, row: Row[Any], new: Customer, old_status: Status, *, tags_changed: bool, renamed: bool = False
+        self, row: Row[Any], new: Customer, old: Customer, *, tags_changed: bool, renamed: bool = False
     ) -> None:
+        old_status = old.status
         code = new.code
         assert code is not None
         values = _row(new, code)
@@ -321,6 +330,8 @@ class _Customers:
         if renamed:
             with translate_errors():
                 self._unit.storage.search.renamed(self._conn, row.id)
+        with translate_errors():
+            self._unit.storage.lookup.replace(self._conn, code, old, new)
         if tags_changed:
             self._write_tags(code, new.tags, replace=True)
 
@@ -335,7 +346,7 @@ class _Customers:
             customer, version=row.version + 1, created_at=old.created_at, updated_at=self._unit.now()
         )
         self._store(
-            row, stored, old.status, tags_changed=old.tags != stored.tags,
+            row, stored, old, tags_changed=old.tags != stored.tags,
             renamed=name_key(old.name) != name_key(stored.name),
         )
         return stored
@@ -350,7 +361,7 @@ class _Customers:
         stored = attrs.evolve(
             old, status=Status.DELETED, version=old.version + 1, updated_at=self._unit.now()
         )
-        self._store(row, stored, old.status, tags_changed=False)
+        self._store(row, stored, old, tags_changed=False)
         return stored
 
     def restore(self, code: str, *, expected_version: int | None = None) -> Customer:
@@ -362,7 +373,7 @@ class _Customers:
             return old
         status = Status(row.prior_status) if row.prior_status else Status.ACTIVE
         stored = attrs.evolve(old, status=status, version=old.version + 1, updated_at=self._unit.now())
-        self._store(row, stored, old.status, tags_changed=False)
+        self._store(row, stored, old, tags_changed=False)
         return stored
 
     def purge(self, code: str) -> None:
@@ -418,7 +429,7 @@ class _Customers:
                 conditions.append(c.status.not_in(others))
             else:
                 conditions.append(c.status.in_(sorted(s.value for s in statuses)))
-        for field in ("kind", "country", "category", "region", "short_name", "owner"):
+        for field in ("kind", "country", "category", "region", "short_name", "owner", "parent", "department"):
             value = getattr(query, field)
             if value is not None:
                 conditions.append(c[field] == str(value))
@@ -432,6 +443,7 @@ class _Customers:
             conditions.append(_role_condition(c.doc, query.role))
         if query.tag is not None:
             conditions.append(c.code.in_(select(t.tags.c.code).where(t.tags.c.tag == query.tag)))
+        conditions.extend(self._unit.storage.lookup.conditions(query, self._conn))
         fragment = query.fragment()
         by_id = False
         if fragment:
@@ -971,6 +983,7 @@ class SqlStorage:
                 raise
         self.dialect = self.engine.dialect.name
         self.statements = Statements(self.tables)
+        self.lookup = LookupIndex(self.tables.lookup, self.tables.customers)
         self._inserts: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...] | None]] = {}
         self.customers = _SqlCustomers(self)
         self.sequences = AutoSequences(self.unit_of_work)

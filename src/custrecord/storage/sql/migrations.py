@@ -28,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from custrecord.diff import changes_between
 from custrecord.errors import StorageError
 from custrecord.storage.documents import dump_json, from_document, load_json, time_text
+from custrecord.storage.sql.lookup import build_lookup
 from custrecord.storage.sql.schema import SCHEMA_VERSION, Tables
 from custrecord.storage.sql.search import index_grams
 from custrecord.storage.values import utcnow
@@ -125,6 +126,31 @@ def _v4(conn: Connection, t: Tables) -> None:
     t.metadata.create_all(conn, tables=[t.credit_reservations, t.credit_raises])
 
 
+def _v6(conn: Connection, t: Tables) -> None:
+    """The parent company (上级客户) becomes a column with an index: a customer's children are a lookup."""
+    _add_indexed_column(conn, t, "parent")
+
+
+def _v6_down(conn: Connection, t: Tables) -> None:
+    """Parents stay in the documents: only the column and its index go."""
+    _drop_column(conn, t, "parent")
+
+
+def _v7(conn: Connection, t: Tables) -> None:
+    """Customers are found by contact phone, e-mail and name and by tax ID through a side table,
+    built here from every stored document; the department (分管部门) becomes a column with an index."""
+    _add_indexed_column(conn, t, "department")
+    t.lookup.create(conn)
+    build_lookup(conn, t.customers, t.lookup)
+
+
+def _v7_down(conn: Connection, t: Tables) -> None:
+    """Departments stay in the documents and look-up keys are derived from them: only the table
+    and the column (with its index) go."""
+    t.lookup.drop(conn, checkfirst=True)
+    _drop_column(conn, t, "department")
+
+
 def _v2_down(conn: Connection, t: Tables) -> None:
     """Short names stay in the documents; history rows keep the changes form, which 0.1 reads too."""
     drop_index(conn, t, t.short_name_unique)
@@ -220,6 +246,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "customers.owner column and index", _v3, revert=_v3_down),
     Migration(4, "credit reservations and temporary raises", _v4, revert=_v4_down, check=_v4_check),
     Migration(5, "customer_grams: the name index for 1-2 character fragments", _v5, revert=_v5_down),
+    Migration(6, "customers.parent column and index", _v6, revert=_v6_down),
+    Migration(7, "customer look-up table (phones, e-mails, contacts, tax IDs); customers.department", _v7,
+              revert=_v7_down),
 )
 assert MIGRATIONS[-1].version == SCHEMA_VERSION
 

@@ -33,12 +33,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeEngine
 
+from custrecord.storage.sql.lookup import lookup_table
+
 __all__ = ["DEFAULT_PREFIX", "SCHEMA_VERSION", "Tables", "build_tables"]
 
 DEFAULT_PREFIX = "custrecord_"
 
 #: The schema version this code writes; see :mod:`custrecord.storage.sql.migrations`.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 7
 
 
 def _text(length: int) -> TypeEngine[str]:
@@ -88,11 +90,13 @@ class Tables:
     credit_reservations: Table
     credit_raises: Table
     grams: Table
+    #: Phones, e-mails, contact names and tax IDs by normalised value (:mod:`.lookup`).
+    lookup: Table
 
     @property
     def data(self) -> tuple[Table, ...]:
         """Every table that holds data, in an order that deletes without breaking a reference."""
-        return (self.grams, self.tags, self.customers, self.sequences, self.history, self.outbox,
+        return (self.grams, self.tags, self.lookup, self.customers, self.sequences, self.history, self.outbox,
                 self.credit_reservations, self.credit_raises)
 
     @property
@@ -126,6 +130,8 @@ def build_tables(prefix: str = DEFAULT_PREFIX) -> Tables:
         Column("region", _text(128)),
         Column("short_name", _text(191)),
         Column("owner", _text(191)),
+        Column("parent", _text(64)),
+        Column("department", _text(191)),
         Column("status", _text(16), nullable=False),
         Column("prior_status", _text(16)),
         Column("priority", Integer),
@@ -139,6 +145,8 @@ def build_tables(prefix: str = DEFAULT_PREFIX) -> Tables:
         Index(f"{p}customers_region_ix", "region"),
         Index(f"{p}customers_short_name_ix", "short_name"),
         Index(f"{p}customers_owner_ix", "owner"),
+        Index(f"{p}customers_parent_ix", "parent"),
+        Index(f"{p}customers_department_ix", "department"),
         Index(f"{p}customers_status_ix", "status", "code"),
         Index(f"{p}customers_updated_ix", "updated_at"),
         **_MYSQL,
@@ -243,5 +251,6 @@ def build_tables(prefix: str = DEFAULT_PREFIX) -> Tables:
         **_MYSQL,
         **_MARIADB,
     )
+    lookup = lookup_table(p, md, _text, {**_MYSQL, **_MARIADB})
     return Tables(p, md, customers, tags, sequences, history, outbox, schema_version, credit_reservations,
-                  credit_raises, grams)
+                  credit_raises, grams, lookup)
