@@ -34,14 +34,16 @@ from pathlib import Path
 from typing import Any
 
 from custrecord import validate
-from custrecord.fields import FIELDS
+from custrecord.fields import FIELDS, OTHER_BANK_ACCOUNTS
 from custrecord.identifiers import orgcode, uscc
 from custrecord.validation.contact import normalize_phone
 
 SEED = 2026
 BASE_ROWS = 380
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "src" / "custrecord" / "data"
-COLUMNS = tuple(f.column for f in FIELDS)
+#: The flat columns, and the JSON list column of further bank accounts.
+COLUMNS = (*(f.column for f in FIELDS), OTHER_BANK_ACCOUNTS["en"])
+ZH_HEADERS = (*(f.zh for f in FIELDS), OTHER_BANK_ACCOUNTS["zh"])
 
 # -- trees ----------------------------------------------------------------
 
@@ -476,6 +478,27 @@ class Maker:
             remarks=rng.choice(REMARKS),
         )
 
+    @staticmethod
+    def trading(row: dict[str, str], city: City, district: District, n: int) -> None:
+        """Ship-to address, a second (foreign-currency) bank account, price level and party role for some
+        enterprises, chosen by their number ``n``: no draw from the random stream, so the rest of the sample
+        stays as it was."""
+        if n % 4 == 0:
+            road = city.roads[n % len(city.roads)]
+            row.update(shipping_province=city.province, shipping_city=city.city,
+                       shipping_district=district.name, shipping_postcode=district.postcode,
+                       shipping_street=f"{road}{n * 7 % 900 + 1}号{n % 9 + 1}号仓库")
+        if n % 7 == 0:
+            digits = "".join(ch for ch in row["bank_account"] if ch.isdigit())
+            second = {"bank_name": f"中国银行{city.short}分行", "branch": f"{district.name}支行",
+                      "account": "6217" + digits[::-1][:15], "currency": "USD", "default": True}
+            row["other_bank_accounts"] = json.dumps([second], ensure_ascii=False)
+        if n % 3 == 0:
+            row["price_level"] = ("一级批发价", "二级批发价", "零售价")[n // 3 % 3]
+            row["currency"] = "人民币"
+        if n % 11 == 0:
+            row["roles"] = "客户及供应商"
+
     def street(self, city: City) -> str:
         rng = self.rng
         street = f"{rng.choice(city.roads)}{rng.randint(1, 999)}号"
@@ -559,6 +582,7 @@ class Maker:
         reps = SALES_REPS[area]
         row["owner"] = reps[len(self.names) % len(reps)]
         row["department"] = f"{REGIONS[area]}销售部"
+        self.trading(row, city, district, len(self.names))
         self.credit(row)
         row["category"] = {"A": rng.choice(("0201", "0101")), "B": rng.choice(("0101", "0102", "0202")),
                            "C": rng.choice(("0102", "0202", "0302")), "D": rng.choice(("0202", "0302"))}[
@@ -1153,6 +1177,7 @@ def inject_duplicates(rng: random.Random, records: list[Rec]) -> list[Rec]:
 # -- checking and writing ---------------------------------------------------
 
 _EN_VALUES = {"kind": {"企业": "enterprise", "个人": "individual"},
+              "roles": {"客户及供应商": "customer,supplier"}, "currency": {"人民币": "CNY"},
               "status": {"正常": "active", "冻结": "frozen", "停用": "disabled", "待审核": "pending"}}
 
 
@@ -1276,7 +1301,7 @@ def write(out: Path, records: Sequence[Rec], tax_ids: Sequence[str | None]) -> l
     rows = [rec.row for rec in records]
     data = manifest(records, tax_ids)
     files = {
-        "customers.csv": ("\ufeff" + csv_text(rows, [f.zh for f in FIELDS])).encode("utf-8"),
+        "customers.csv": ("\ufeff" + csv_text(rows, ZH_HEADERS)).encode("utf-8"),
         "customers_en.csv": csv_text([english(r) for r in rows], COLUMNS).encode("utf-8"),
         "sample_manifest.json": (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8"),
     }

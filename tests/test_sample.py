@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import custrecord
 from custrecord.data import SAMPLES, sample_manifest, sample_path
-from custrecord.fields import FIELDS
+from custrecord.fields import FIELDS, OTHER_BANK_ACCOUNTS
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "make_sample.py"
 FILES = {"customers.csv": "zh", "customers_en.csv": "en"}
@@ -77,6 +77,7 @@ def test_chinese_file_has_bom_and_english_file_has_none() -> None:
 def test_headers_are_the_flat_form(sample: tuple[str, list[str], list[dict[str, str]]]) -> None:
     name, headers, _ = sample
     expected = [f.zh if FILES[name] == "zh" else f.column for f in FIELDS]
+    expected.append(OTHER_BANK_ACCOUNTS[FILES[name]])  # some customers have a second account
     assert headers == expected
 
 
@@ -254,3 +255,14 @@ def test_generated_identifiers_are_valid_for_any_seed(monkeypatch: pytest.Monkey
         assert iban.is_valid(module.iban("DE", bban))
 
     check()
+
+
+def test_some_customers_have_a_ship_to_address_and_a_second_account() -> None:
+    _, rows = read_rows("customers_en.csv")
+    customers = [custrecord.structure(row) for row in rows[:120] if custrecord.validate(row).ok]
+    shipping = [c for c in customers if c.default_address("shipping") is not None]
+    accounts = [c for c in customers if c.bank_accounts]
+    assert len(shipping) >= 10
+    assert len(accounts) >= 5
+    assert all(a.currency == "USD" and a.default for c in accounts for a in c.bank_accounts)
+    assert any(len(c.roles) == 2 for c in customers)

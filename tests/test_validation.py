@@ -116,13 +116,20 @@ def _one_field(path: str, value: Any) -> dict[str, Any]:
         return {"name": "x", "contacts": [{"name": "A", tail: value}]}
     if head == "tags[]":
         return {"name": "x", "tags": [value]}
+    if head in ("addresses[]", "bank_accounts[]"):
+        return {"name": "x", head[:-2]: [{tail: value}]}
+    if head.startswith("addresses["):  # addresses[shipping].city: the shipping_city column
+        return {"name": "x", f"{head[10:-1]}_{tail}": value}
     return {"name": "x", head: {tail: value}} if tail else {"name": "x", head: value}
 
 
 @pytest.mark.parametrize(("path", "limit"), sorted(MAX_LENGTHS.items()))
 def test_every_length_limit_is_checked(path: str, limit: int) -> None:
     """Each limit of the field catalogue, at its boundary (``owner`` and ``department`` had none)."""
-    where = path.replace("[]", "[0]") if path.startswith("contacts") else path.removesuffix("[]")
+    if path.startswith(("contacts", "addresses", "bank_accounts")):  # the first item of its list
+        where = re.sub(r"\[\w*\]", "[0]", path)
+    else:
+        where = path.removesuffix("[]")
     assert codes(_one_field(path, "y" * (limit + 1))) == {where: ["too_long"]}
     assert "too_long" not in codes(_one_field(path, "y" * limit)).get(where, [])
 

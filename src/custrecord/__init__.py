@@ -27,7 +27,20 @@ from custrecord.errors import (
     ValidationError,
     WorkerError,
 )
-from custrecord.model import Address, CompanyTerms, Contact, CreditProfile, Customer, FrozenMap, Kind, Status
+from custrecord.model import (
+    Address,
+    AddressEntry,
+    AddressRole,
+    BankAccount,
+    CompanyTerms,
+    Contact,
+    CreditProfile,
+    Customer,
+    FrozenMap,
+    Kind,
+    PartyRole,
+    Status,
+)
 
 if TYPE_CHECKING:
     from custrecord.access import Access, AccessLog, LoggingAccessLog, MemoryAccessLog
@@ -122,7 +135,10 @@ __all__ = [
     "Action",
     "Actor",
     "Address",
+    "AddressEntry",
+    "AddressRole",
     "BackupInfo",
+    "BankAccount",
     "BatchResult",
     "ClassificationRule",
     "ClassificationTree",
@@ -151,6 +167,7 @@ __all__ = [
     "MemoryAccessLog",
     "NotFound",
     "Outcome",
+    "PartyRole",
     "PermissionDenied",
     "Problem",
     "ProblemCode",

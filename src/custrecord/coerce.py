@@ -20,25 +20,29 @@ from decimal import Decimal
 from typing import Any
 
 from custrecord.fields import Value, traditional
-from custrecord.model import Kind, Status
+from custrecord.model import AddressRole, Kind, PartyRole, Status
 from custrecord.money import MoneyError, parse_amount
 from custrecord.problems import ProblemCode
 from custrecord.text import PLACEHOLDERS, clean_text, has_unstorable, nfkc
 
 __all__ = [
+    "ADDRESS_ROLE_ALIASES",
     "COERCERS",
     "COUNTRY_ALIASES",
     "CURRENCY_ALIASES",
     "KIND_ALIASES",
+    "PARTY_ROLE_ALIASES",
     "STATUS_ALIASES",
     "BadValue",
     "coerce_extra_value",
     "is_blank",
     "is_masked",
+    "parse_bool",
     "parse_date",
     "parse_datetime",
     "parse_decimal",
     "parse_int",
+    "parse_roles",
     "parse_text",
     "plain_value",
     "split_tags",
@@ -105,6 +109,34 @@ STATUS_ALIASES.update({"使用": Status.ACTIVE, "禁用": Status.DISABLED})
 CURRENCY_ALIASES.update({traditional(k): v for k, v in list(CURRENCY_ALIASES.items())})
 KIND_ALIASES.update({traditional(k): v for k, v in list(KIND_ALIASES.items())})
 STATUS_ALIASES.update({traditional(k): v for k, v in list(STATUS_ALIASES.items())})
+
+ADDRESS_ROLE_ALIASES: dict[str, AddressRole] = {
+    **{role.value: role for role in AddressRole},
+    "注册": AddressRole.REGISTERED, "注册地址": AddressRole.REGISTERED, "注册地": AddressRole.REGISTERED,
+    "billing": AddressRole.BILLING, "invoice": AddressRole.BILLING, "bill to": AddressRole.BILLING,
+    "开票": AddressRole.BILLING, "开票地址": AddressRole.BILLING, "发票": AddressRole.BILLING,
+    "发票地址": AddressRole.BILLING,
+    "delivery": AddressRole.SHIPPING, "ship to": AddressRole.SHIPPING, "收货": AddressRole.SHIPPING,
+    "收货地址": AddressRole.SHIPPING, "送货": AddressRole.SHIPPING, "送货地址": AddressRole.SHIPPING,
+    "发货地址": AddressRole.SHIPPING,
+    "其他": AddressRole.OTHER, "其它": AddressRole.OTHER,
+}
+#: Each value of a roles cell: one role, or both (客户及供应商, as T3's 往来单位 writes it).
+PARTY_ROLE_ALIASES: dict[str, frozenset[PartyRole]] = {
+    **{role.value: frozenset({role}) for role in PartyRole},
+    "客户": frozenset({PartyRole.CUSTOMER}),
+    "供应商": frozenset({PartyRole.SUPPLIER}),
+    "vendor": frozenset({PartyRole.SUPPLIER}),
+    **dict.fromkeys(
+        ("客户及供应商", "客户和供应商", "客户与供应商", "客户兼供应商", "客商", "both",
+         "customer and supplier"),
+        frozenset(PartyRole),
+    ),
+}
+_TRUE = frozenset({"true", "yes", "y", "1", "是", "默认", "default", "x", "√", "✓"})
+_FALSE = frozenset({"false", "no", "n", "0", "否", "非默认"})
+ADDRESS_ROLE_ALIASES.update({traditional(k): v for k, v in list(ADDRESS_ROLE_ALIASES.items())})
+PARTY_ROLE_ALIASES.update({traditional(k): v for k, v in list(PARTY_ROLE_ALIASES.items())})
 
 COUNTRY_ALIASES: dict[str, str] = {
     "中国": "CN",
@@ -373,6 +405,51 @@ def split_tags(value: Any) -> frozenset[str]:
     return frozenset(tags)
 
 
+def parse_bool(value: Any) -> bool | None:
+    """Yes or no from a bool, 1 or 0, or text (``true``, ``yes``, ``是``; ``false``, ``no``, ``否``)."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = nfkc(value).strip().lower()
+        if not text:
+            return None
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    raise BadValue(ProblemCode.INVALID_CHOICE, choices="true, false (是, 否)")
+
+
+_ADDRESS_ROLE_CHOICES = "registered, billing, shipping, other (注册, 开票, 收货, 其他)"
+_ROLES_CHOICES = "customer, supplier (客户, 供应商, 客户及供应商)"
+
+
+def parse_roles(value: Any) -> frozenset[PartyRole] | None:
+    """Party roles from text (``客户``, ``供应商``, ``客户及供应商``, ``customer,supplier``) or a list."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        parts: Iterable[Any] = _TAG_SPLIT.split(value.replace("/", ","))
+    elif isinstance(value, list | tuple | set | frozenset):
+        parts = value
+    else:
+        raise BadValue(ProblemCode.INVALID_CHOICE, choices=_ROLES_CHOICES)
+    roles: set[PartyRole] = set()
+    for part in parts:
+        if not isinstance(part, str):
+            raise BadValue(ProblemCode.INVALID_CHOICE, choices=_ROLES_CHOICES)
+        text = nfkc(part).strip()
+        if not text:
+            continue
+        found = PARTY_ROLE_ALIASES.get(text) or PARTY_ROLE_ALIASES.get(text.lower())
+        if found is None:
+            raise BadValue(ProblemCode.INVALID_CHOICE, choices=_ROLES_CHOICES)
+        roles |= found
+    return frozenset(roles) if roles else None
+
+
 def _choice(aliases: Mapping[str, Any], choices: str) -> Callable[[Any], Any]:
     def coerce(value: Any) -> Any:
         if value is None:
@@ -467,4 +544,7 @@ COERCERS: Mapping[Value, Callable[[Any], Any]] = {
     Value.DATE: parse_date,
     Value.DATETIME: parse_datetime,
     Value.TAGS: split_tags,
+    Value.BOOL: parse_bool,
+    Value.ADDRESS_ROLE: _choice(ADDRESS_ROLE_ALIASES, _ADDRESS_ROLE_CHOICES),
+    Value.ROLES: parse_roles,
 }

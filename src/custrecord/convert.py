@@ -17,7 +17,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, get_args, get_origin
 
-from custrecord.model import Companies, CompanyTerms, Contact, Customer, FrozenMap, Kind, Status
+from custrecord.model import (
+    AddressEntry,
+    AddressRole,
+    BankAccount,
+    Companies,
+    CompanyTerms,
+    Contact,
+    Customer,
+    FrozenMap,
+    Kind,
+    PartyRole,
+    Status,
+)
 
 if TYPE_CHECKING:
     import cattrs
@@ -73,6 +85,10 @@ def _build() -> _Converters:
     converter.register_unstructure_hook(FrozenMap, dict)
     converter.register_unstructure_hook(Kind, str)
     converter.register_unstructure_hook(Status, str)
+    converter.register_unstructure_hook(AddressRole, str)
+    converter.register_unstructure_hook_func(
+        lambda t: t == frozenset[PartyRole], lambda roles: sorted(str(role) for role in roles)
+    )
 
     def optional_hook(t: Any) -> Any:
         # ``str | None`` passes through as it is; returning cattrs' own ``identity`` lets
@@ -120,6 +136,8 @@ def _build() -> _Converters:
 
     # The same canonical form without the fields that hold their default value.
     set_only = converter.copy(omit_if_default=True)
+    address_entry = converter.get_unstructure_hook(AddressEntry)
+    bank_account = converter.get_unstructure_hook(BankAccount)
     # The address and credit parts are unstructured whatever they hold and dropped when
     # empty: the same as comparing them with their defaults first, and cheaper, since
     # comparing two value objects compares every field before unstructuring does it again.
@@ -131,6 +149,8 @@ def _build() -> _Converters:
         credit=override(omit_if_default=False),
         # Contacts stay whole: the set form is also what a new customer's history records.
         contacts=override(unstruct_hook=lambda contacts: [contact(c) for c in contacts]),
+        addresses=override(unstruct_hook=lambda entries: [address_entry(a) for a in entries]),
+        bank_accounts=override(unstruct_hook=lambda accounts: [bank_account(a) for a in accounts]),
     )
     return _Converters(converter, set_customer)
 
@@ -151,7 +171,7 @@ def unstructure(customer: Customer) -> dict[str, Any]:
 def unstructure_set(customer: Customer) -> dict[str, Any]:
     """:func:`unstructure` without the fields (and nested fields) that hold their default.
 
-    Each contact is whole, as :func:`unstructure` gives it. What :func:`load` takes
+    Each contact, address and bank account is whole, as :func:`unstructure` gives it. What :func:`load` takes
     back to the same customer; smaller, so cheaper to store, and exactly what a new
     customer sets over a blank record.
     """

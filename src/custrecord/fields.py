@@ -20,8 +20,11 @@ import attrs
 __all__ = [
     "CATALOGUE",
     "FIELDS",
+    "LIST_COLUMN_HEADERS",
     "MANAGED_FIELDS",
     "MAX_LENGTHS",
+    "OTHER_ADDRESSES",
+    "OTHER_BANK_ACCOUNTS",
     "OTHER_CONTACTS",
     "OTHER_CONTACT_HEADERS",
     "PERSONAL_PATHS",
@@ -40,6 +43,10 @@ __all__ = [
 #: The column holding the contacts after the primary one, as a JSON list (the flat form
 #: holds one contact in its ``contact_*`` columns); by header language.
 OTHER_CONTACTS: dict[str, str] = {"en": "other_contacts", "zh": "其他联系人"}
+#: The column holding the addresses the ``shipping_*`` and ``billing_*`` columns do not (JSON list).
+OTHER_ADDRESSES: dict[str, str] = {"en": "other_addresses", "zh": "其他地址"}
+#: The column holding the bank accounts after the main one (JSON list).
+OTHER_BANK_ACCOUNTS: dict[str, str] = {"en": "other_bank_accounts", "zh": "其他银行账户"}
 
 
 class Value(enum.Enum):
@@ -58,6 +65,9 @@ class Value(enum.Enum):
     DATE = "date"
     DATETIME = "datetime"  #: an aware time
     TAGS = "tags"  #: a set of texts
+    BOOL = "bool"  #: yes or no (是/否)
+    ADDRESS_ROLE = "address_role"  #: registered, billing, shipping or other
+    ROLES = "roles"  #: a set of party roles: customer, supplier
     EXTRA = "extra"  #: the mapping of user-defined fields
     COMPANIES = "companies"  #: credit terms by company (账套); one JSON cell in the flat form
 
@@ -91,8 +101,9 @@ class Field:
 
     @property
     def head(self) -> str:
-        """The top-level attribute of the customer (``address`` for ``address.city``)."""
-        return self.path.split(".", 1)[0].removesuffix("[]")
+        """The top-level attribute of the customer (``address`` for ``address.city``,
+        ``addresses`` for ``addresses[shipping].city``)."""
+        return self.path.split(".", 1)[0].partition("[")[0]
 
     @property
     def leaf(self) -> str:
@@ -165,7 +176,8 @@ CATALOGUE: tuple[Field, ...] = (
     _f("credit.grade", "信用等级", "credit grade", Value.UPPER, max_length=20,
        aliases=("信用级别", "Credit Rating")),
     _f("credit.limit", "信用额度", "credit limit", Value.DECIMAL, aliases=("授信额度", "信用额度(元)")),
-    _f("credit.currency", "币种", "currency", Value.CURRENCY, aliases=("币别", "结算币种", "Currency")),
+    _f("credit.currency", "币种", "credit currency", Value.CURRENCY,
+       aliases=("币别", "结算币种", "信用币种")),
     _f("credit.days", "信用期限", "credit days", Value.INT,
        aliases=("信用期限(天)", "信用天数", "账期", "账期(天)", "Credit Period")),
     _f("credit.valid_from", "信用起始日期", "credit valid from", Value.DATE, aliases=("信用开始日期",)),
@@ -183,6 +195,46 @@ CATALOGUE: tuple[Field, ...] = (
     _f("review_date", "复核日期", "review date", Value.DATE),
     _f("owner", "专管业务员", "owner", max_length=50, aliases=("业务员", "负责人")),
     _f("department", "分管部门", "department", max_length=50, aliases=("部门",)),
+    # -- addresses, bank accounts, trading terms, party role (issue 15) --
+    # The default shipping and billing addresses have column groups of their own (U8 writes
+    # 收货地址 and 开票地址); ``addresses[shipping]`` names the default of that role.
+    *(
+        _f(f"addresses[{role}].{part}", f"{zh_role}{zh}", f"{role} {en}", value,
+           column=f"{role}_{part}", max_length=limit, personal=True, aliases=aliases)
+        for role, zh_role, street_aliases in (
+            ("shipping", "收货", ("送货地址", "发货地址", "收货人地址", "Shipping Address", "Ship To Address",
+                                "Delivery Address")),
+            ("billing", "开票", ("发票地址", "发票邮寄地址", "账单地址", "Billing Address",
+                                "Invoice Address")),
+        )
+        for part, zh, en, value, limit, aliases in (
+            ("province", "省份", "province", Value.TEXT, 50, ()),
+            ("city", "城市", "city", Value.TEXT, 50, ()),
+            ("district", "区县", "district", Value.TEXT, 50, ()),
+            ("street", "地址", "address", Value.TEXT, 200, street_aliases),
+            ("postcode", "邮编", "postcode", _ID, 20, ()),
+        )
+    ),
+    _f("currency", "交易币种", "trading currency", Value.CURRENCY,
+       aliases=("交易币别", "交易货币", "Trading Currency", "Transaction Currency")),
+    _f("price_level", "价格级别", "price level", max_length=30,
+       aliases=("价格等级", "价格级次", "Price Level")),
+    _f("roles", "往来类型", "party role", Value.ROLES,
+       aliases=("往来单位类型", "往来单位性质", "Party Type", "Partner Type")),
+    # The items of the lists, for their paths (``addresses[1].postcode``): labels, limits, coercers.
+    _f("addresses[].role", "地址类型", "address role", Value.ADDRESS_ROLE, flat=False),
+    _f("addresses[].default", "默认地址", "default address", Value.BOOL, flat=False),
+    _f("addresses[].province", "省份", "province", max_length=50, personal=True, flat=False),
+    _f("addresses[].city", "城市", "city", max_length=50, personal=True, flat=False),
+    _f("addresses[].district", "区县", "district", max_length=50, personal=True, flat=False),
+    _f("addresses[].street", "地址", "street address", max_length=200, personal=True, flat=False),
+    _f("addresses[].postcode", "邮编", "postcode", _ID, max_length=20, personal=True, flat=False),
+    _f("bank_accounts[].bank_name", "开户银行", "bank name", max_length=100, personal=True, flat=False),
+    _f("bank_accounts[].branch", "开户支行", "bank branch", max_length=100, personal=True, flat=False),
+    _f("bank_accounts[].account", "银行账号", "bank account", _ID, max_length=50, personal=True, flat=False),
+    _f("bank_accounts[].holder", "户名", "account holder", max_length=100, personal=True, flat=False),
+    _f("bank_accounts[].currency", "币种", "account currency", Value.CURRENCY, flat=False),
+    _f("bank_accounts[].default", "默认账户", "default account", Value.BOOL, flat=False),
     _f("extra", "自定义字段", "extra", Value.EXTRA, flat=False, personal=True),
     _f("replaced_by", "合并至", "merged into", _CODE, flat=False, updatable=False),
     # Groups and companies (集团与账套).
@@ -220,9 +272,9 @@ _BY_PATH: dict[str, Field] = {f.path: f for f in CATALOGUE}
 #: Simplified characters of the headers above and their traditional forms (客户名称 -> 客戶名稱).
 TRADITIONAL = str.maketrans(
     "户编码称简类国税属区县邮联系职务电话机银账开额币种结条标签优级态状备注复业识别统会详细动纳号"
-    "证义时间创并门员总单传发讯货现价数帐资质体实设计应营织构组团认书记录经济销购负责络网页说对维护审权删冻启个",
+    "证义时间创并门员总单传发讯货现价数帐资质体实设计应营织构组团认书记录经济销购负责络网页说对维护审权删冻启个来",
     "戶編碼稱簡類國稅屬區縣郵聯繫職務電話機銀賬開額幣種結條標籤優級態狀備註複業識別統會詳細動納號"
-    "證義時間創併門員總單傳發訊貨現價數帳資質體實設計應營織構組團認書記錄經濟銷購負責絡網頁說對維護審權刪凍啟個",
+    "證義時間創併門員總單傳發訊貨現價數帳資質體實設計應營織構組團認書記錄經濟銷購負責絡網頁說對維護審權刪凍啟個來",
 )
 
 
@@ -245,6 +297,14 @@ def header_key(header: str) -> str:
 OTHER_CONTACT_HEADERS: frozenset[str] = frozenset(
     {*OTHER_CONTACTS.values(), *(traditional(h) for h in OTHER_CONTACTS.values()), "其他聯絡人"}
 )
+
+#: The JSON list columns of the flat form by every header they are written with, each to the list
+#: it holds: ``contacts``, ``addresses`` or ``bank_accounts``.
+LIST_COLUMN_HEADERS: Mapping[str, str] = {
+    **dict.fromkeys(OTHER_CONTACT_HEADERS, "contacts"),
+    **{h: "addresses" for v in OTHER_ADDRESSES.values() for h in (v, traditional(v))},
+    **{h: "bank_accounts" for v in OTHER_BANK_ACCOUNTS.values() for h in (v, traditional(v))},
+}
 
 _BY_HEADER: dict[str, Field] = {}
 for _field in FIELDS:

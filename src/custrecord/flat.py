@@ -3,9 +3,11 @@
 A row holds the top-level fields, the address parts without their prefix
 (``city``), the credit terms (``credit_limit``), one primary contact
 (``contact_phone``) and the contacts after it as a JSON list in the
-other-contacts column; English or Chinese headers, and the aliases of the field
-catalogue, are all accepted on the way back. Extra (user-defined) fields are
-appended by name.
+other-contacts column; the default shipping and billing addresses in their
+column groups (``shipping_street``, 收货地址) and the other addresses and bank
+accounts as JSON lists in their own columns; English or Chinese headers, and
+the aliases of the field catalogue, are all accepted on the way back. Extra
+(user-defined) fields are appended by name.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from custrecord.errors import CustrecordError
 from custrecord.fields import (
     CATALOGUE,
     FIELDS,
-    OTHER_CONTACT_HEADERS,
+    LIST_COLUMN_HEADERS,
+    OTHER_ADDRESSES,
+    OTHER_BANK_ACCOUNTS,
     OTHER_CONTACTS,
     Field,
     Value,
@@ -31,13 +35,16 @@ from custrecord.fields import (
     field_for_column,
     field_for_path,
 )
-from custrecord.model import Customer
+from custrecord.model import AddressEntry, Customer
 from custrecord.problems import Problem, ProblemCode, Severity, make_problem
 from custrecord.text import clean_text, text_of
 
 __all__ = [
     "CELL_TYPES",
+    "LIST_COLUMNS",
     "NESTED_PARTS",
+    "OTHER_ADDRESSES_KEY",
+    "OTHER_BANK_ACCOUNTS_KEY",
     "OTHER_CONTACTS_KEY",
     "ColumnMapError",
     "ColumnPlan",
@@ -46,6 +53,8 @@ __all__ = [
     "flatten",
     "identifier_columns",
     "is_field_key",
+    "list_column",
+    "list_column_text",
     "other_contacts_column",
     "other_contacts_text",
     "route",
@@ -53,10 +62,22 @@ __all__ = [
 ]
 
 #: Keys that carry a whole part in its nested form (``companies``: a mapping, or its JSON cell).
-NESTED_PARTS = frozenset({"address", "contacts", "credit", "extra", "companies"})
+NESTED_PARTS = frozenset(
+    {"address", "contacts", "credit", "extra", "addresses", "bank_accounts", "companies"}
+)
 
 #: The key :func:`split_record` files the other-contacts column under, in ``Parts.nested``.
 OTHER_CONTACTS_KEY = "other_contacts"
+#: The keys of the other-addresses and other-bank-accounts columns, in ``Parts.nested``.
+OTHER_ADDRESSES_KEY = "other_addresses"
+OTHER_BANK_ACCOUNTS_KEY = "other_bank_accounts"
+#: The JSON list columns of the flat form: the list each fills, and its headers by language.
+LIST_COLUMNS: Mapping[str, tuple[str, Mapping[str, str]]] = {
+    OTHER_CONTACTS_KEY: ("contacts", OTHER_CONTACTS),
+    OTHER_ADDRESSES_KEY: ("addresses", OTHER_ADDRESSES),
+    OTHER_BANK_ACCOUNTS_KEY: ("bank_accounts", OTHER_BANK_ACCOUNTS),
+}
+_LIST_KEYS = {target: key for key, (target, _) in LIST_COLUMNS.items()}
 
 #: How a typed cell (XLSX) holds a field's text: amounts as Decimal, counts as int, dates as date.
 CELL_TYPES: Mapping[Value, Callable[[str], Any]] = {
@@ -72,9 +93,11 @@ class Parts:
 
     ``top`` maps top-level fields (``name``); ``address``, ``credit`` and
     ``contact`` map the leaves given as flat columns (``city``, ``limit``,
-    ``phone`` of the primary contact); ``nested`` holds whole parts given in
-    nested form (``address``, ``contacts``, ``credit``, ``extra``) and the
-    other-contacts column; ``extra`` the declared custom-field columns;
+    ``phone`` of the primary contact), ``shipping`` and ``billing`` those of
+    the default shipping and billing addresses; ``nested`` holds whole parts
+    given in nested form (``address``, ``contacts``, ``credit``, ``extra``,
+    ``addresses``, ``bank_accounts``) and the JSON list columns
+    (:data:`LIST_COLUMNS`); ``extra`` the declared custom-field columns;
     ``unknown`` every key that maps to no field.
     """
 
@@ -82,6 +105,8 @@ class Parts:
     address: dict[str, Any] = attrs.Factory(dict)
     credit: dict[str, Any] = attrs.Factory(dict)
     contact: dict[str, Any] = attrs.Factory(dict)
+    shipping: dict[str, Any] = attrs.Factory(dict)
+    billing: dict[str, Any] = attrs.Factory(dict)
     nested: dict[str, Any] = attrs.Factory(dict)
     extra: dict[str, Any] = attrs.Factory(dict)
     unknown: dict[str, Any] = attrs.Factory(dict)
@@ -90,7 +115,8 @@ class Parts:
 _TOP_NAMES = frozenset(
     f.path for f in CATALOGUE if "." not in f.path and f.value not in (Value.EXTRA, Value.COMPANIES)
 )
-_PART_OF_HEAD = {"address": "address", "credit": "credit", "contacts": "contact"}
+_PART_OF_HEAD = {"address": "address", "credit": "credit", "contacts": "contact",
+                 "addresses[shipping]": "shipping", "addresses[billing]": "billing"}
 
 
 def _route_of(key: str) -> tuple[str, str] | None:
@@ -99,25 +125,23 @@ def _route_of(key: str) -> tuple[str, str] | None:
         return "top", key
     if key in NESTED_PARTS:
         return "nested", key
-    if key in _OTHER_CONTACT_HEADERS:
-        return "nested", OTHER_CONTACTS_KEY
+    if key in LIST_COLUMN_HEADERS:
+        return "nested", _LIST_KEYS[LIST_COLUMN_HEADERS[key]]
     field = field_for_column(key)
     if field is None:
         return None
     if field.value is Value.COMPANIES:
         return "nested", field.head
-    part = _PART_OF_HEAD.get(field.head)
+    part = _PART_OF_HEAD.get(field.path.split(".", 1)[0].removesuffix("[]"))
     return ("top", field.head) if part is None else (part, field.leaf)
 
-
-_OTHER_CONTACT_HEADERS = OTHER_CONTACT_HEADERS
 #: Every header the catalogue names, routed once; other keys are routed when met.
 _ROUTES: dict[str, tuple[str, str] | None] = {
     key: _route_of(key)
     for key in (
         *_TOP_NAMES,
         *NESTED_PARTS,
-        *_OTHER_CONTACT_HEADERS,
+        *LIST_COLUMN_HEADERS,
         *(h for f in FIELDS for h in (f.column, f.zh, *f.aliases)),
     )
 }
@@ -170,8 +194,8 @@ def _mapped_target(header: str, target: str) -> str:
     field: Field | None = field_for_path(target) or field_for_column(target)
     if field is not None and field.flat:
         return field.column
-    if target in OTHER_CONTACT_HEADERS:
-        return OTHER_CONTACTS["en"]
+    if target in LIST_COLUMN_HEADERS:
+        return _LIST_KEYS[LIST_COLUMN_HEADERS[target]]
     raise ColumnMapError(
         f"column {header!r} is mapped to {target!r}, which is no field; name a field such as "
         "tax_id, contact_mobile, credit.limit or 信用额度 (see docs/reference/fields.md)"
@@ -310,6 +334,46 @@ def other_contacts_text(customer: Customer) -> str | None:
     return json.dumps(others, ensure_ascii=False)
 
 
+def list_column(key: str, headers: str = "en") -> str:
+    """The header of the JSON list column ``key`` (:data:`LIST_COLUMNS`) in ``en`` or ``zh``."""
+    return LIST_COLUMNS[key][1]["zh" if headers == "zh" else "en"]
+
+
+def _items(values: Iterable[Any]) -> str | None:
+    items = [
+        {k: v for k, v in attrs.asdict(value).items() if v is not None and v is not False}
+        for value in values
+    ]
+    return json.dumps(items, ensure_ascii=False) if items else None
+
+
+def list_column_text(customer: Customer, key: str) -> str | None:
+    """The cell of the JSON list column ``key``: what the flat form's other columns do not hold, or None.
+
+    Contacts after the primary one; addresses other than the default shipping and
+    billing ones (each with its ``role``, ``default`` only when true); bank accounts
+    after the main one.
+    """
+    if key == OTHER_CONTACTS_KEY:
+        return other_contacts_text(customer)
+    if key == OTHER_ADDRESSES_KEY:
+        return _items(a for a in customer.addresses if not _in_columns(a))
+    if key == OTHER_BANK_ACCOUNTS_KEY:
+        return _items(customer.bank_accounts)
+    raise KeyError(key)
+
+
+def _in_columns(entry: AddressEntry) -> bool:
+    """Whether the flat form holds ``entry`` in a column group (the default shipping or billing address)."""
+    return entry.default and entry.role in _COLUMN_ROLES
+
+
+_COLUMN_ROLES = frozenset({"shipping", "billing"})
+_ADDRESS_COLUMNS = {
+    f.path: (f.path[len("addresses["):].split("]", 1)[0], f.leaf)
+    for f in FIELDS
+    if f.path.startswith("addresses[")
+}
 def companies_text(customer: Customer) -> str | None:
     """The companies cell: the credit terms by company as a JSON object, or None."""
     if not customer.companies:
@@ -340,11 +404,15 @@ def flatten(customer: Customer, *, headers: str = "en") -> dict[str, str]:
     """
     data = unstructure(customer)
     contact = data["contacts"][0] if data["contacts"] else {}
+    defaults = {a["role"]: a for a in data["addresses"] if a["default"] and a["role"] in _COLUMN_ROLES}
     row: dict[str, str] = {}
     for field in FIELDS:
         head, _, tail = field.path.partition(".")
         if head == "contacts[]":
             value = contact.get(tail)
+        elif field.path in _ADDRESS_COLUMNS:
+            role, part = _ADDRESS_COLUMNS[field.path]
+            value = defaults.get(role, {}).get(part)
         elif field.value is Value.COMPANIES:
             value = companies_text(customer)
         elif tail:

@@ -17,6 +17,9 @@ import attrs
 
 __all__ = [
     "Address",
+    "AddressEntry",
+    "AddressRole",
+    "BankAccount",
     "Companies",
     "CompanyTerms",
     "Contact",
@@ -24,6 +27,7 @@ __all__ = [
     "Customer",
     "FrozenMap",
     "Kind",
+    "PartyRole",
     "Scalar",
     "Status",
 ]
@@ -48,6 +52,22 @@ class Status(enum.StrEnum):
     FROZEN = "frozen"
     DISABLED = "disabled"
     DELETED = "deleted"
+
+
+class AddressRole(enum.StrEnum):
+    """What an address is for (地址类型)."""
+
+    REGISTERED = "registered"
+    BILLING = "billing"
+    SHIPPING = "shipping"
+    OTHER = "other"
+
+
+class PartyRole(enum.StrEnum):
+    """What a business partner is to us (往来类型): a customer, a supplier, or both."""
+
+    CUSTOMER = "customer"
+    SUPPLIER = "supplier"
 
 
 class FrozenMap(Mapping[str, Scalar]):
@@ -99,6 +119,38 @@ def _frozenset_of_str(value: Any) -> frozenset[str]:
     return frozenset(value)
 
 
+_ROLE_RANK = {role: rank for rank, role in enumerate(AddressRole)}
+_ROLES = frozenset(role.value for role in AddressRole)
+
+
+def _address_order(entry: AddressEntry) -> tuple[int, bool]:
+    # getattr: a record being cleaned may hold anything (validation reports it, see parse).
+    role, default = getattr(entry, "role", None), getattr(entry, "default", False)
+    rank = _ROLE_RANK[AddressRole(role)] if isinstance(role, str) and role in _ROLES else len(_ROLE_RANK)
+    return rank, not default
+
+
+def _tuple_of_addresses(value: Any) -> tuple[AddressEntry, ...]:
+    # One order for one set of addresses: by role, each role's default first, otherwise as
+    # given, so that every form (flat columns for the defaults, nested lists) reads back equal.
+    items = tuple(value)
+    if len(items) < 2:
+        return items
+    ordered = tuple(sorted(items, key=_address_order))
+    return items if ordered == items else ordered
+
+
+def _tuple_of_accounts(value: Any) -> tuple[BankAccount, ...]:
+    return tuple(value)
+
+
+def _frozenset_of_roles(value: Any) -> frozenset[PartyRole]:
+    return value if isinstance(value, frozenset) else frozenset(value)
+
+
+_CUSTOMER_ONLY: frozenset[PartyRole] = frozenset({PartyRole.CUSTOMER})
+
+
 @attrs.frozen
 class Address:
     """Postal address (地址). Every part is optional."""
@@ -112,6 +164,48 @@ class Address:
     def is_empty(self) -> bool:
         """True when no part is filled in."""
         return not any((self.province, self.city, self.district, self.street, self.postcode))
+
+
+@attrs.frozen
+class AddressEntry:
+    """One address of a customer's list (``addresses``): what it is for, and whether it is
+    the default of its role (默认地址). The parts are those of :class:`Address`."""
+
+    role: AddressRole = AddressRole.OTHER
+    default: bool = False
+    province: str | None = None
+    city: str | None = None
+    district: str | None = None
+    street: str | None = None
+    postcode: str | None = None
+
+    @property
+    def address(self) -> Address:
+        """The postal parts alone."""
+        return Address(self.province, self.city, self.district, self.street, self.postcode)
+
+    def is_empty(self) -> bool:
+        """True when no postal part is filled in."""
+        return self.address.is_empty()
+
+
+@attrs.frozen
+class BankAccount:
+    """A further bank account (银行账户). ``default`` marks the account used for its
+    ``currency``; the customer's main account is ``Customer.bank_name`` / ``bank_account``."""
+
+    bank_name: str | None = None
+    #: The branch (开户支行).
+    branch: str | None = None
+    account: str | None = None
+    #: The account holder's name (户名), when it is not the customer's.
+    holder: str | None = None
+    currency: str | None = None
+    default: bool = False
+
+    def is_empty(self) -> bool:
+        """True when no part is filled in (``default`` aside)."""
+        return not any((self.bank_name, self.branch, self.account, self.holder, self.currency))
 
 
 @attrs.frozen
@@ -272,6 +366,17 @@ class Customer:
     owner: str | None = None
     #: The department in charge (分管部门).
     department: str | None = None
+    # -- addresses, bank accounts and trading terms (issue 15) --
+    #: Addresses besides the default registered one (``address``): shipping, billing, other.
+    addresses: tuple[AddressEntry, ...] = attrs.field(default=(), converter=_tuple_of_addresses)
+    #: Bank accounts besides the main one (``bank_name`` / ``bank_account``).
+    bank_accounts: tuple[BankAccount, ...] = attrs.field(default=(), converter=_tuple_of_accounts)
+    #: The trading currency (交易币种), ISO 4217; the credit limit has its own (``credit.currency``).
+    currency: str | None = None
+    #: The price level (价格级别) orders are priced at.
+    price_level: str | None = None
+    #: Customer, supplier or both (往来类型).
+    roles: frozenset[PartyRole] = attrs.field(default=_CUSTOMER_ONLY, converter=_frozenset_of_roles)
     #: The code of the customer this one was merged into (合并); lookups follow it.
     replaced_by: str | None = None
     #: The code of the parent company (上级客户, U8's 客户总公司); see ``CustomerBook.group``.
@@ -282,6 +387,18 @@ class Customer:
     version: int = 0
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+    @property
+    def is_customer(self) -> bool:
+        """Whether this partner is a customer (and not only a supplier)."""
+        return PartyRole.CUSTOMER in self.roles
+
+    def default_address(self, role: AddressRole | str) -> AddressEntry | None:
+        """The default address of ``role`` among :attr:`addresses` (``address`` is the registered one)."""
+        for entry in self.addresses:
+            if entry.role == role and entry.default:
+                return entry
+        return None
 
     @property
     def primary_contact(self) -> Contact | None:

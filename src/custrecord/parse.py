@@ -20,8 +20,18 @@ import attrs
 from custrecord.codes import is_code_text
 from custrecord.coerce import COERCERS, BadValue, coerce_extra_value, plain_value
 from custrecord.fields import CATALOGUE, Value, field_for_column
-from custrecord.flat import OTHER_CONTACTS_KEY, route
-from custrecord.model import Address, Companies, CompanyTerms, Contact, CreditProfile, Customer
+from custrecord.flat import OTHER_ADDRESSES_KEY, OTHER_BANK_ACCOUNTS_KEY, OTHER_CONTACTS_KEY, route
+from custrecord.model import (
+    Address,
+    AddressEntry,
+    AddressRole,
+    BankAccount,
+    Companies,
+    CompanyTerms,
+    Contact,
+    CreditProfile,
+    Customer,
+)
 from custrecord.problems import Problem, ProblemCode, make_problem
 from custrecord.text import PLACEHOLDERS, has_unstorable, text_of
 
@@ -40,6 +50,18 @@ def _table(head: str) -> Coercers:
 
 
 _TOP, _ADDRESS, _CONTACT, _CREDIT = _table(""), _table("address"), _table("contacts"), _table("credit")
+_ADDRESSES, _BANK_ACCOUNTS = _table("addresses"), _table("bank_accounts")
+_ROLE_RANK = {role: rank for rank, role in enumerate(AddressRole)}
+#: The JSON list columns: the label of each in problems, and an example of its cell.
+_LIST_HINTS = {
+    "contacts": ("other contacts", "其他联系人", '[{"name": "Li Lei", "mobile": "13812345678"}]',
+                 '[{"name": "李雷", "mobile": "13812345678"}]'),
+    "addresses": ("other addresses", "其他地址", '[{"role": "shipping", "city": "Suzhou", "street": "..."}]',
+                  '[{"role": "shipping", "city": "苏州", "street": "……"}]'),
+    "bank_accounts": ("other bank accounts", "其他银行账户",
+                      '[{"bank_name": "Bank of China", "account": "6222021234567890"}]',
+                      '[{"bank_name": "中国银行", "account": "6222021234567890"}]'),
+}
 #: The terms of one company: the credit terms plus settlement method and payment terms.
 _COMPANY_TERMS = {**_CREDIT, "settlement_method": _TOP["settlement_method"],
                   "payment_terms": _TOP["payment_terms"]}
@@ -56,6 +78,9 @@ _LEAF_PARTS: dict[str, tuple[Coercers, str]] = {
     "contact": (_CONTACT, "contacts[0]."),
 }
 
+#: The parts of the flat form's address column groups (``shipping_street``), read as addresses.
+_ADDRESS_GROUPS = ("shipping", "billing")
+
 #: One flat value to coerce: its index in the record, attribute name, problem path and coercer.
 _Step = tuple[int, str, str, Callable[[Any], Any]]
 
@@ -69,7 +94,7 @@ class _Plan:
     in the place of the first (as a dict keeps them).
     """
 
-    __slots__ = ("address", "contact", "credit", "extra", "nested", "top", "unknown")
+    __slots__ = ("address", "billing", "contact", "credit", "extra", "nested", "shipping", "top", "unknown")
 
     def __init__(self, keys: tuple[Any, ...], custom_fields: frozenset[str]) -> None:
         slots: dict[str, dict[Any, int]] = {}
@@ -78,7 +103,7 @@ class _Plan:
             slots.setdefault(part, {})[name] = index
         unplaced = [
             f"{part}.{name}" for part, names in slots.items() for name in names
-            if part not in ("nested", "extra", "unknown")
+            if part not in ("nested", "extra", "unknown", *_ADDRESS_GROUPS)
             and (part not in _LEAF_PARTS or name not in _LEAF_PARTS[part][0])
         ]
         if unplaced:  # a part or field added to the catalogue and flat.route but not here
@@ -90,6 +115,10 @@ class _Plan:
         self.top, self.address = steps["top"], steps["address"]
         self.credit, self.contact = steps["credit"], steps["contact"]
         self.nested: tuple[tuple[str, int], ...] = tuple(slots.get("nested", {}).items())
+        # The default shipping and billing addresses' columns: read with the rest of the address
+        # list, whose order decides the paths their problems get.
+        self.shipping = tuple(slots.get("shipping", {}).items())
+        self.billing = tuple(slots.get("billing", {}).items())
         # Extra and unknown keys are named from the record's own key (see _plan_of).
         self.extra = tuple(slots.get("extra", {}).values())
         self.unknown = tuple(slots.get("unknown", {}).values())
@@ -200,6 +229,10 @@ class _Parser:
 
     def other_contacts(self, value: Any) -> list[Any]:
         """The contacts of an other-contacts cell: a JSON list of contact objects, or blank."""
+        return self.json_list(value, "contacts")
+
+    def json_list(self, value: Any, path: str) -> list[Any]:
+        """The items of a JSON list cell (other contacts, addresses or bank accounts), or blank."""
         value = plain_value(value)
         if value is None or (isinstance(value, str) and (not value.strip() or value.strip() in PLACEHOLDERS)):
             return []
@@ -213,19 +246,77 @@ class _Parser:
                 data = None
         if isinstance(data, list) and all(isinstance(item, Mapping) for item in data):
             return data
+        label, label_zh, example, example_zh = _LIST_HINTS[path]
         self.problems.append(
             make_problem(
-                "contacts",
+                path,
                 ProblemCode.INVALID_FORMAT,
                 value=value,
-                label="other contacts",
-                label_zh="其他联系人",
-                hint='a JSON list such as [{"name": "Li Lei", "mobile": "13812345678"}]',
-                hint_zh='应为JSON列表，如 [{"name": "李雷", "mobile": "13812345678"}]',
+                label=label,
+                label_zh=label_zh,
+                hint=f"a JSON list such as {example}",
+                hint_zh=f"应为JSON列表，如 {example_zh}",
             )
         )
         return []
 
+    def items(self, path: str, data: Any, what: str) -> list[Any]:
+        """The items of a nested list part (one mapping counts as a list of one; blank text as none)."""
+        if data is None or (isinstance(data, str) and not data.strip()):
+            return []
+        if isinstance(data, Mapping):
+            return [data]
+        if isinstance(data, list | tuple):
+            return list(data)
+        self.problems.append(
+            make_problem(path, ProblemCode.INVALID_FORMAT, value=data, hint=f"a list of {what} expected")
+        )
+        return []
+
+    def addresses(
+        self, raw: list[Any], defaults: list[tuple[AddressRole, dict[str, Any]]], address: dict[str, Any]
+    ) -> tuple[AddressEntry, ...]:
+        """The address list of ``raw`` items and the default ``(role, flat columns)`` groups.
+
+        The list is put in the model's order (by role, each role's default first) before
+        anything is read, so that problems point at the index the address gets. When no
+        ``address`` is given, the first registered default of the list becomes it (``address``
+        is the default registered address), filling ``address`` in place.
+        """
+        keyed: list[tuple[tuple[int, bool], Any]] = [
+            ((_ROLE_RANK[role], False), {**values, "role": role, "default": True})
+            for role, values in defaults
+        ]
+        for item in raw:
+            if not isinstance(item, Mapping):
+                keyed.append(((len(_ROLE_RANK), True), item))  # reported below, in its place
+                continue
+            role = _quiet(_ADDRESSES["role"], item.get("role")) or AddressRole.OTHER
+            default = bool(_quiet(_ADDRESSES["default"], item.get("default")))
+            keyed.append(((_ROLE_RANK.get(role, len(_ROLE_RANK)), not default), item))
+        keyed.sort(key=lambda pair: pair[0])
+        if keyed and keyed[0][0] == (0, False) and not address:
+            first = {k: v for k, v in keyed.pop(0)[1].items() if k not in ("role", "default")}
+            address.update(self.fields("address.", _ADDRESS, first))
+        entries: list[AddressEntry] = []
+        for _, item in keyed:
+            before = len(self.problems)
+            values = self.fields(f"addresses[{len(entries)}].", _ADDRESSES, item)
+            entry = AddressEntry(**values)
+            if not entry.is_empty() or len(self.problems) > before:
+                entries.append(entry)
+        return tuple(entries)
+
+    def bank_accounts(self, raw: list[Any]) -> tuple[BankAccount, ...]:
+        """The bank accounts of ``raw`` items; empty ones are dropped."""
+        accounts: list[BankAccount] = []
+        for item in raw:
+            before = len(self.problems)
+            values = self.fields(f"bank_accounts[{len(accounts)}].", _BANK_ACCOUNTS, item)
+            account = BankAccount(**values)
+            if not account.is_empty() or len(self.problems) > before:
+                accounts.append(account)
+        return tuple(accounts)
     def companies(self, value: Any) -> dict[str, CompanyTerms]:
         """Credit terms by company: a mapping, or its JSON text (a cell); blank is none.
 
@@ -288,6 +379,12 @@ class _Parser:
             self.problems.append(_problem(f"extra.{key}", exc, value))
 
 
+def _quiet(coerce: Callable[[Any], Any], value: Any) -> Any:
+    """``coerce(value)``, or None when it is bad (its problem is reported when the item is read)."""
+    try:
+        return coerce(plain_value(value))
+    except BadValue:
+        return None
 _COMPANY_ID_LENGTH = 20
 
 
@@ -391,6 +488,19 @@ def parse(data: Any, *, custom_fields: Iterable[str] = ()) -> tuple[Customer, li
         if others:
             raw_contacts = _joined(raw_contacts, others)
     contacts = parser.contacts(raw_contacts, first)
+    raw_addresses = parser.items("addresses", nested.get("addresses"), "addresses")
+    if OTHER_ADDRESSES_KEY in nested:
+        raw_addresses += parser.json_list(nested[OTHER_ADDRESSES_KEY], "addresses")
+    defaults = [
+        (role, {name: row[index] for name, index in group})
+        for role, group in ((AddressRole.SHIPPING, plan.shipping), (AddressRole.BILLING, plan.billing))
+        if group
+    ]
+    addresses = parser.addresses(raw_addresses, defaults, address) if raw_addresses or defaults else ()
+    raw_accounts = parser.items("bank_accounts", nested.get("bank_accounts"), "bank accounts")
+    if OTHER_BANK_ACCOUNTS_KEY in nested:
+        raw_accounts += parser.json_list(nested[OTHER_BANK_ACCOUNTS_KEY], "bank_accounts")
+    accounts = parser.bank_accounts(raw_accounts) if raw_accounts else ()
     if "extra" in nested or plan.extra:
         flat_extra = {keys[index]: row[index] for index in plan.extra}
         extra = parser.extra(nested.get("extra"), flat_extra)
@@ -405,6 +515,8 @@ def parse(data: Any, *, custom_fields: Iterable[str] = ()) -> tuple[Customer, li
             address=Address(**address) if address else _NO_ADDRESS,
             credit=CreditProfile(**credit) if credit else _NO_CREDIT,
             contacts=contacts,
+            addresses=addresses,
+            bank_accounts=accounts,
             extra=extra,
             **values,
         )

@@ -149,8 +149,8 @@ _DEFAULT_LOCKED: Mapping[str, frozenset[str]] = {
     # Sales may not set credit terms (per company too) or bank details, nor move a customer into or
     # out of a group, whose limit then covers it or no longer does.
     "sales": frozenset(
-        {"credit", "companies", "parent", "bank_name", "bank_account", "settlement_method", "payment_terms",
-         "status"}
+        {"credit", "companies", "parent", "bank_name", "bank_account", "bank_accounts", "settlement_method",
+         "payment_terms", "status"}
     ),
 }
 
@@ -242,6 +242,12 @@ def mask_customer(customer: Customer, actor: Actor, policy: Policy) -> Customer:
     contacts = tuple(_mask_contact(c, actor, policy) for c in customer.contacts)
     if contacts != customer.contacts:
         changes["contacts"] = contacts
+    if customer.bank_accounts and policy.visibility(actor, "bank_account") is Visibility.MASKED:
+        # Every account is an account: the main one's visibility decides for the others too.
+        changes["bank_accounts"] = tuple(
+            attrs.evolve(a, account=mask_middle(a.account)) if a.account else a
+            for a in customer.bank_accounts
+        )
     return attrs.evolve(customer, **changes) if changes else customer  # type: ignore[arg-type]
 
 

@@ -67,6 +67,7 @@ class ProblemCode(enum.StrEnum):
     DUPLICATE_COLUMN = "duplicate_column"
     POSSIBLE_DUPLICATE = "possible_duplicate"
     PERMISSION_DENIED = "permission_denied"
+    DUPLICATE_DEFAULT = "duplicate_default"
     UNKNOWN_PARENT = "unknown_parent"
     PARENT_CYCLE = "parent_cycle"
 
@@ -165,6 +166,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "possible_duplicate": (
         "this customer looks like one already stored{hint}",
         "该客户与已有客户疑似重复{hint_zh}",
+    ),
+    "duplicate_default": (
+        "{label}: more than one default{hint}",
+        "{label}：默认项不止一个{hint_zh}",
     ),
     "permission_denied": (
         "{label}: not allowed for this user{hint}",

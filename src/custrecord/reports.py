@@ -42,6 +42,8 @@ _DIMENSIONS: dict[str, Callable[[Customer], Iterable[str]]] = {
     "kind": lambda c: [c.kind.value],
     "country": lambda c: [c.country],
     "tag": lambda c: sorted(c.tags) or [""],
+    "role": lambda c: sorted(role.value for role in c.roles),
+    "currency": lambda c: [c.currency or ""],
     "parent": lambda c: [c.parent or ""],
     "owner": lambda c: [c.owner or ""],
     "department": lambda c: [c.department or ""],
@@ -57,9 +59,11 @@ def _keys(dimension: str) -> Callable[[Customer], Iterable[str]]:
 
 def counts_by(customers: Iterable[Customer], dimension: str) -> list[dict[str, Any]]:
     """Customer counts by ``category``, ``region``, ``grade``, ``status``, ``kind``, ``country``, ``tag``,
-    ``owner`` (专管业务员), ``department`` (分管部门) or ``parent`` (the children of each parent company).
+    ``owner`` (专管业务员), ``department`` (分管部门), ``parent`` (the children of each parent company),
+    ``role`` (customer, supplier) or ``currency`` (the trading currency).
 
-    A blank value is counted under ``""``; a customer with several tags counts once per tag.
+    A blank value is counted under ``""``; a customer with several tags counts once per tag, a
+    partner that is both customer and supplier once per role.
     """
     keys = _keys(dimension)
     counter: Counter[str] = Counter()
@@ -142,6 +146,7 @@ def summary(customers: Iterable[Customer], *, today: date | None = None) -> dict
         "customers": len(items),
         "by_status": {row["status"]: row["count"] for row in counts_by(items, "status")},
         "by_kind": {row["kind"]: row["count"] for row in counts_by(items, "kind")},
+        "by_role": {row["role"]: row["count"] for row in counts_by(items, "role")},
         "without_tax_id": sum(1 for c in items if not c.tax_id),
         "without_contact": sum(1 for c in items if not c.contacts),
         "expired_credit": expired,

@@ -57,7 +57,7 @@ def _paths(value: Iterable[str]) -> frozenset[str]:
 
 #: What an edit by a role that needs approval must have approved before it takes effect.
 DEFAULT_APPROVAL_FIELDS = frozenset(
-    {"name", "kind", "tax_id", "bank_name", "bank_account", "credit", "companies", "parent"}
+    {"name", "kind", "tax_id", "bank_name", "bank_account", "bank_accounts", "credit", "companies", "parent"}
 )
 
 _INSTANCE = attrs.validators.instance_of

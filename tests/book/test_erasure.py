@@ -34,9 +34,13 @@ B = {
     "bank_account": "6222021234567891234",
     "legal_representative": "Xavier Quill",
     "remarks": "prefers calls after 5pm",
+    "addresses": [{"role": "shipping", "default": True, "street": "Wombat Dock 7"}],
+    "bank_accounts": [{"bank_name": "Deutsche Bank", "account": "DE89370400440532013000",
+                       "holder": "Quentin Yarrow"}],
 }
 B_SECRETS = ("Zebra Quokka", "ZQX", "Quokka Road", "Wilhelmina", "13912345678", "wil@zqx.example",
-             "6222021234567891234", "Xavier Quill", "after 5pm")
+             "6222021234567891234", "Xavier Quill", "after 5pm", "Wombat Dock", "DE89370400440532013000",
+             "Quentin Yarrow")
 # As the look-up index keeps them: a phone's national number, a contact's name case-folded.
 B_KEYS = ("13912345678", "wilhelmina zabriskie", "wil@zqx.example")
 B_TRIGRAMS = (b"uok", b"ebr", b"ylo")  # of B's name in search form, in no other name here

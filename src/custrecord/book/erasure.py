@@ -108,6 +108,9 @@ def _merge_partners(entries: Iterable[HistoryEntry]) -> set[str]:
 _IDENTIFYING = frozenset({"name", "short_name", "tax_id", "bank_account", "legal_representative",
                           "address.street", "remarks"})
 _CONTACT_IDENTIFYING = ("name", "phone", "mobile", "email")
+#: Lists whose items hold identifying texts, and those texts' keys.
+_LIST_IDENTIFYING = {"contacts": _CONTACT_IDENTIFYING, "addresses": ("street",),
+                     "bank_accounts": ("account", "holder")}
 
 
 def _personal_texts(customer: Customer, entries: Iterable[HistoryEntry]) -> frozenset[str]:
@@ -118,12 +121,13 @@ def _personal_texts(customer: Customer, entries: Iterable[HistoryEntry]) -> froz
         for value in (change.old, change.new):
             if change.path in _IDENTIFYING and isinstance(value, str):
                 texts.add(value)
-            elif change.path == "contacts" and isinstance(value, list):
+            elif change.path in _LIST_IDENTIFYING and isinstance(value, list):
+                keys = _LIST_IDENTIFYING[change.path]
                 texts.update(
                     text
-                    for contact in value
-                    if isinstance(contact, Mapping)
-                    for text in (contact.get(k) for k in _CONTACT_IDENTIFYING)
+                    for item in value
+                    if isinstance(item, Mapping)
+                    for text in (item.get(k) for k in keys)
                     if isinstance(text, str)
                 )
     texts.discard("")

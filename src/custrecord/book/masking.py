@@ -26,6 +26,9 @@ def view_entry(item: HistoryEntry, actor: Actor, policy: Policy) -> HistoryEntry
         if change.path in _MASKED_VALUES and policy.visibility(actor, change.path) is Visibility.MASKED:
             change = change._replace(old=_mask_value(change.old), new=_mask_value(change.new))
             masked = True
+        elif change.path == "bank_accounts" and policy.visibility(actor, "bank_account") is Visibility.MASKED:
+            change = change._replace(old=_mask_accounts(change.old), new=_mask_accounts(change.new))
+            masked = True
         elif change.path.startswith("contacts[") and "]." in change.path:  # one field of one contact
             field = "contacts." + change.path.rpartition("].")[2]
             if field in _SENSITIVE and policy.visibility(actor, field) is Visibility.MASKED:
@@ -48,6 +51,7 @@ def view_problems(problems: Iterable[Problem], actor: Actor, policy: Policy) -> 
     out = []
     for problem in problems:
         field = _INDEX.sub("", problem.path)
+        field = _POLICY_PATHS.get(field, field)
         hidden = field in _SENSITIVE and policy.visibility(actor, field) is Visibility.MASKED
         if hidden and problem.value is not None:
             problem = attrs.evolve(problem, value=_mask_value(str(problem.value)))
@@ -58,12 +62,22 @@ def view_problems(problems: Iterable[Problem], actor: Actor, policy: Policy) -> 
 #: Problem paths whose values a policy may mask, in the policy's form (``contacts.mobile``).
 _SENSITIVE = frozenset({"tax_id", "bank_account", "contacts.phone", "contacts.mobile", "contacts.email"})
 _INDEX = re.compile(r"\[\d*\]")
+#: Problem paths a policy knows by another name: every bank account is masked as the main one is.
+_POLICY_PATHS = {"bank_accounts.account": "bank_account"}
 
 
 def _mask_value(value: Any) -> Any:
     return mask_middle(value) if isinstance(value, str) else value
 
 
+def _mask_accounts(value: Any) -> Any:
+    """A bank-account list as history stores it, with the account numbers masked."""
+    if not isinstance(value, list):
+        return value
+    return [
+        {**item, "account": _mask_value(item.get("account"))} if isinstance(item, Mapping) else item
+        for item in value
+    ]
 def _mask_leaf(leaf: str, value: Any, actor: Actor, policy: Policy) -> Any:
     """One contact field's value, masked as in a whole contact."""
     return mask_contact_data({leaf: value}, actor, policy).get(leaf) if isinstance(value, str) else value

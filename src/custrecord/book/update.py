@@ -21,7 +21,7 @@ from custrecord.diff import apply_changes, changes_between
 from custrecord.errors import DuplicateError, ValidationError
 from custrecord.events import Event
 from custrecord.fields import MANAGED_FIELDS, SELECTING_FIELDS
-from custrecord.flat import OTHER_CONTACTS_KEY, split_record
+from custrecord.flat import OTHER_ADDRESSES_KEY, OTHER_BANK_ACCOUNTS_KEY, OTHER_CONTACTS_KEY, split_record
 from custrecord.model import Customer, Status
 from custrecord.permissions import Actor, check_edit
 from custrecord.problems import Problem, ProblemCode, make_problem
@@ -57,9 +57,11 @@ def merge_changes(
     ``changes`` uses nested keys (``credit: {limit: ...}``), flat columns
     (``credit_limit``, ``contact_phone``) or Chinese headers (``信用额度``);
     flat contact columns change the primary contact, and the other-contacts column
-    replaces the ones after it; a ``companies`` mapping changes the companies it names
-    (None removes one), its JSON text (a cell) replaces them all. Unknown keys are passed
-    on, so validation reports them.
+    replaces the ones after it; the ``shipping_*`` and ``billing_*`` columns change the
+    default address of their role, the other-addresses column replaces every other
+    address, the other-bank-accounts column every account after the main one; a
+    ``companies`` mapping changes the companies it names (None removes one), its JSON
+    text (a cell) replaces them all. Unknown keys are passed on, so validation reports them.
     """
     data = unstructure(current)
     for key in ("code", "status", *MANAGED_FIELDS):
@@ -70,6 +72,16 @@ def merge_changes(
             del parts.nested[OTHER_CONTACTS_KEY]
         else:  # the column stands for every contact after the primary one
             data["contacts"] = data["contacts"][:1]
+    if OTHER_ADDRESSES_KEY in parts.nested:
+        if is_blank(parts.nested[OTHER_ADDRESSES_KEY]):
+            del parts.nested[OTHER_ADDRESSES_KEY]
+        else:  # it stands for every address but the default shipping and billing ones
+            data["addresses"] = [a for a in data["addresses"] if _in_columns(a)]
+    if OTHER_BANK_ACCOUNTS_KEY in parts.nested:
+        if is_blank(parts.nested[OTHER_BANK_ACCOUNTS_KEY]):
+            del parts.nested[OTHER_BANK_ACCOUNTS_KEY]
+        else:
+            data["bank_accounts"] = []
     for key, value in {**parts.top, **parts.nested}.items():
         if key == "companies" and isinstance(value, Mapping) and isinstance(data[key], Mapping):
             # By company: the companies named change, one given as None goes, the others stay.
@@ -82,6 +94,9 @@ def merge_changes(
     for key, flat in (("address", parts.address), ("credit", parts.credit), ("extra", parts.extra)):
         if flat and isinstance(data[key], Mapping):
             data[key] = {**data[key], **flat}
+    for role, flat in (("shipping", parts.shipping), ("billing", parts.billing)):
+        if flat and isinstance(data["addresses"], list):
+            data["addresses"] = _with_default_address(data["addresses"], role, flat)
     if parts.contact:
         contacts = list(data["contacts"]) or [{}]
         first = contacts[0] if isinstance(contacts[0], Mapping) else {}
@@ -89,6 +104,25 @@ def merge_changes(
         data["contacts"] = contacts
     data.update(parts.unknown)
     return data
+
+
+def _in_columns(address: Any) -> bool:
+    """Whether a stored address is the default shipping or billing one (the flat form's column groups)."""
+    return (isinstance(address, Mapping) and bool(address.get("default"))
+            and address.get("role") in _COLUMN_ROLES)
+
+
+_COLUMN_ROLES = frozenset({"shipping", "billing"})
+
+
+def _with_default_address(addresses: list[Any], role: str, flat: Mapping[str, Any]) -> list[Any]:
+    """``addresses`` with the flat columns of ``role``'s default address laid over it (added when none)."""
+    out = list(addresses)
+    for i, address in enumerate(out):
+        if isinstance(address, Mapping) and address.get("role") == role and address.get("default"):
+            out[i] = {**address, **flat}
+            return out
+    return [*out, {**flat, "role": role, "default": True}]
 
 
 #: Parts given whole in nested form: a mapping changes the keys it names, None clears the part.

@@ -295,8 +295,12 @@ def _shown(path: str, value: Any, lang: str) -> str:
     """A field's value for reading: amounts with two decimals, statuses and kinds in ``lang``."""
     if path == "credit.limit":
         return format_amount(Decimal(value))
-    if path in ("status", "kind"):
+    if path in ("status", "kind") or path.endswith("].role"):
         return value_name(str(value), lang)
+    if path == "roles":
+        return ", ".join(value_name(str(v), lang) for v in value)
+    if isinstance(value, bool):
+        return value_name("yes" if value else "no", lang)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
@@ -309,7 +313,7 @@ def _flat_items(data: dict[str, Any], prefix: str = "") -> Iterable[tuple[str, A
         elif isinstance(value, list) and value and isinstance(value[0], dict):
             for i, item in enumerate(value):
                 yield from _flat_items(item, f"{prefix}{key}[{i}].")
-        elif value not in (None, [], {}):
+        elif value not in (None, [], {}) and value is not False:  # a default flag only when set
             yield f"{prefix}{key}", value
 
 

@@ -165,11 +165,12 @@ def print_groups(
 
 
 #: The dimensions ``custrecord report`` counts customers by.
-_REPORTED = ("status", "category", "region", "grade", "owner", "department")
+_REPORTED = ("status", "category", "region", "grade", "owner", "department", "role", "currency")
 
 
 def report_data(book: CustomerBook) -> dict[str, Any]:
-    """Counts by status, category, region, grade, owner and department, completeness and a summary."""
+    """Counts by status, category, region, grade, owner, department, party role and trading currency,
+    completeness and a summary."""
     customers = list(book.all())
     return {
         "summary": reports.summary(customers),

@@ -158,10 +158,12 @@ _ACTIONS = {
 _VALUES = {
     "draft": "草稿", "pending": "待审核", "active": "正常", "frozen": "冻结", "disabled": "停用",
     "deleted": "已删除", "enterprise": "企业", "individual": "个人", "pass": "通过", "warn": "预警",
-    "block": "拦截",
+    "block": "拦截", "customer": "客户", "supplier": "供应商", "registered": "注册", "billing": "开票",
+    "shipping": "收货", "other": "其他", "yes": "是", "no": "否",
 }
 _DIMENSIONS = {"status": "状态", "category": "所属分类", "region": "所属地区", "grade": "信用等级",
-               "owner": "专管业务员", "department": "分管部门"}
+               "owner": "专管业务员", "department": "分管部门",
+               "role": "往来类型", "currency": "交易币种"}
 
 
 class CliError(CustrecordError):

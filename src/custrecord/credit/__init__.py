@@ -15,6 +15,7 @@ from custrecord.credit.errors import (
     CreditError,
     CurrencyMismatchError,
     LimitChangeRefused,
+    NotACustomerError,
     UnknownCompanyError,
 )
 from custrecord.credit.ledger import CreditLedger, InMemoryCreditLedger, Reservation, company_ledger
@@ -56,6 +57,7 @@ __all__ = [
     "LimitChange",
     "LimitChangeRefused",
     "Money",
+    "NotACustomerError",
     "Outcome",
     "Reservation",
     "ResolvedTerms",

@@ -32,7 +32,7 @@ from decimal import Decimal
 
 import attrs
 
-from custrecord.credit.errors import CreditError, CurrencyMismatchError
+from custrecord.credit.errors import CreditError, CurrencyMismatchError, NotACustomerError
 from custrecord.credit.ledger import CreditLedger, company_ledger, order_key
 from custrecord.credit.limits import TemporaryRaise, effective_limit
 from custrecord.credit.money import Money, to_money
@@ -204,6 +204,8 @@ def check_credit(
     too, a check that does not block reserves the amount (unless ``reserve``
     is False). See the module docs for the exact semantics.
     """
+    if not customer.is_customer:
+        raise NotACustomerError(customer.code)
     amount = to_money(order_amount, "order amount")
     # A negative exposure would let an order pass over its limit unnoticed: refused, not netted.
     outside = to_money(exposure, "exposure")

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from custrecord.errors import CustrecordError
 
-__all__ = ["CreditError", "CurrencyMismatchError", "LimitChangeRefused", "UnknownCompanyError"]
+__all__ = [
+    "CreditError",
+    "CurrencyMismatchError",
+    "LimitChangeRefused",
+    "NotACustomerError",
+    "UnknownCompanyError",
+]
 
 
 class CreditError(CustrecordError, ValueError):
@@ -33,3 +39,12 @@ class UnknownCompanyError(CreditError):
 
 class LimitChangeRefused(CreditError):
     """Lowering a limit below the current exposure without ``force`` and a reason."""
+
+
+class NotACustomerError(CreditError):
+    """A credit check of a partner that is only a supplier (往来类型: 供应商): it buys nothing on credit."""
+
+    def __init__(self, code: str | None) -> None:
+        self.code = code
+        super().__init__(f"customer {code} is a supplier only, not a customer: no credit check applies; "
+                         "add the customer role (roles) to check its orders")

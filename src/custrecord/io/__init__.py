@@ -8,7 +8,7 @@ openpyxl is imported only when an XLSX file is read or written.
 
 from __future__ import annotations
 
-from custrecord.fields import OTHER_CONTACTS
+from custrecord.fields import OTHER_ADDRESSES, OTHER_BANK_ACCOUNTS, OTHER_CONTACTS
 from custrecord.io.card import customer_card_html
 from custrecord.io.cells import Cell, Row
 from custrecord.io.columns import ERROR_COLUMNS
@@ -24,6 +24,8 @@ from custrecord.io.writer import write_rows
 __all__ = [
     "DUPLICATE_COLUMN",
     "ERROR_COLUMNS",
+    "OTHER_ADDRESSES",
+    "OTHER_BANK_ACCOUNTS",
     "OTHER_CONTACTS",
     "Cell",
     "FileError",

@@ -7,7 +7,7 @@ from html import escape
 from typing import Any
 
 from custrecord.fields import label
-from custrecord.model import Customer, Kind, Status
+from custrecord.model import AddressRole, Customer, Kind, PartyRole, Status
 
 __all__ = ["customer_card_html"]
 
@@ -20,6 +20,9 @@ _STATUS_ZH = {
     Status.DISABLED: "停用",
     Status.DELETED: "已删除",
 }
+_ROLE_ZH = {AddressRole.REGISTERED: "注册", AddressRole.BILLING: "开票", AddressRole.SHIPPING: "收货",
+            AddressRole.OTHER: "其他"}
+_PARTY_ZH = {PartyRole.CUSTOMER: "客户", PartyRole.SUPPLIER: "供应商"}
 _WORDS = {
     "title": ("Customer card", "客户档案卡"),
     "basic": ("Basic information", "基本信息"),
@@ -30,6 +33,7 @@ _WORDS = {
     "companies": ("Credit by company", "各账套信用"),
     "company": ("Company", "账套"),
     "extra": ("Custom fields", "自定义字段"),
+    "yes": ("yes", "是"),
 }
 
 _STYLE = """
@@ -72,6 +76,11 @@ def _section(title: str, body: str) -> str:
     return f"<h2>{escape(title)}</h2>\n{body}\n" if body else ""
 
 
+def _grid(lang: str, paths: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
+    """A table with a header of the labels of ``paths`` and one line per row of values."""
+    head = "".join(f"<th>{escape(label(p, lang))}</th>" for p in paths)
+    body = "\n".join("<tr>" + "".join(f"<td>{escape(_text(v))}</td>" for v in row) + "</tr>" for row in rows)
+    return f"<table>\n<tr>{head}</tr>\n{body}\n</table>" if body else ""
 def _companies(customer: Customer, lang: str) -> str:
     """The credit terms by company (账套) as one table, a row per company."""
     if not customer.companies:
@@ -114,6 +123,9 @@ def customer_card_html(customer: Customer, *, lang: str = "zh") -> str:
         field("status", status),
         field("priority", customer.priority),
         field("tags", customer.tags),
+        field("roles", [_PARTY_ZH[r] if zh else r.value for r in customer.roles]),
+        field("currency", customer.currency),
+        field("price_level", customer.price_level),
         field("parent", customer.parent),
     ])
     a = customer.address
@@ -124,6 +136,13 @@ def customer_card_html(customer: Customer, *, lang: str = "zh") -> str:
         field("address.street", a.street),
         field("address.postcode", a.postcode),
     ])
+    yes = _word("yes", lang)
+    address += _grid(lang, [f"addresses[].{p}" for p in ("role", "default", "province", "city", "district",
+                                                         "street", "postcode")], (
+        (_ROLE_ZH[e.role] if zh else e.role.value, yes if e.default else "", e.province, e.city, e.district,
+         e.street, e.postcode)
+        for e in customer.addresses
+    ))
     contacts = ""
     if customer.contacts:
         paths = ("name", "title", "phone", "mobile", "email")
@@ -139,6 +158,11 @@ def customer_card_html(customer: Customer, *, lang: str = "zh") -> str:
         field("settlement_method", customer.settlement_method),
         field("payment_terms", customer.payment_terms),
     ])
+    account_paths = ("bank_name", "branch", "account", "holder", "currency", "default")
+    bank += _grid(lang, [f"bank_accounts[].{p}" for p in account_paths], (
+        (b.bank_name, b.branch, b.account, b.holder, b.currency, yes if b.default else "")
+        for b in customer.bank_accounts
+    ))
     c = customer.credit
     credit = "" if c.is_empty() else _rows([
         field("credit.grade", c.grade),

@@ -1,7 +1,9 @@
 """Customers to CSV or XLSX rows in the flat form of SPEC 1, ready to re-import.
 
 A row carries the primary contact in the ``contact_*`` columns and any
-further contacts as a JSON list in ``other_contacts`` (其他联系人), so that an
+further contacts as a JSON list in ``other_contacts`` (其他联系人); the
+addresses and bank accounts the columns do not hold go to ``other_addresses``
+(其他地址) and ``other_bank_accounts`` (其他银行账户) likewise, so that an
 export imports back unchanged. CSV holds text only; XLSX keeps numbers,
 dates and booleans, and stores identifiers as text.
 """
@@ -14,11 +16,12 @@ from collections.abc import Iterable, Sequence
 from custrecord.fields import FIELDS, column_for
 from custrecord.flat import (
     CELL_TYPES,
+    LIST_COLUMNS,
     flatten,
     identifier_columns,
     is_field_key,
-    other_contacts_column,
-    other_contacts_text,
+    list_column,
+    list_column_text,
 )
 from custrecord.io.cells import Cell
 from custrecord.io.writer import output_format, write_rows
@@ -28,9 +31,9 @@ __all__ = ["customer_columns", "customer_row", "extra_columns", "write_customers
 
 
 def customer_columns(*, headers: str = "en", extra: Sequence[str] = ()) -> list[str]:
-    """The export header: SPEC 1 flat columns, other contacts, then the ``extra`` fields."""
+    """The export header: SPEC 1 flat columns, the JSON list columns, then the ``extra`` fields."""
     columns = [column_for(f.path, headers=headers) for f in FIELDS]
-    columns.append(other_contacts_column(headers))
+    columns.extend(list_column(key, headers) for key in LIST_COLUMNS)
     columns.extend(key for key in dict.fromkeys(extra) if not is_field_key(key))
     return columns
 
@@ -44,13 +47,14 @@ def extra_columns(customers: Iterable[Customer]) -> list[str]:
 
 
 def customer_row(customer: Customer, *, headers: str = "en", typed: bool = False) -> dict[str, Cell]:
-    """One flat row of ``customer`` (:func:`custrecord.flatten` plus other contacts).
+    """One flat row of ``customer`` (:func:`custrecord.flatten` plus the JSON list columns).
 
     Text cells, blank ones None; with ``typed``, amounts are Decimal, days and
     priority int, dates date and extra fields keep their own type (for XLSX).
     """
     row: dict[str, Cell] = {k: (v or None) for k, v in flatten(customer, headers=headers).items()}
-    row[other_contacts_column(headers)] = other_contacts_text(customer)
+    for key in LIST_COLUMNS:
+        row[list_column(key, headers)] = list_column_text(customer, key)
     if typed:
         for field in FIELDS:
             convert = CELL_TYPES.get(field.value)

@@ -14,9 +14,13 @@ from custrecord.io.errors import FileError
 from custrecord.io.writer import output_format, write_rows
 from custrecord.io.xlsx import openpyxl_module
 
-__all__ = ["DEFAULT_KINDS", "DEFAULT_STATUSES", "write_template"]
+__all__ = ["DEFAULT_KINDS", "DEFAULT_ROLES", "DEFAULT_STATUSES", "write_template"]
 
 DEFAULT_KINDS = {"zh": ("企业", "个人"), "en": ("enterprise", "individual")}
+DEFAULT_ROLES = {
+    "zh": ("客户", "供应商", "客户及供应商"),
+    "en": ("customer", "supplier", "customer,supplier"),
+}
 DEFAULT_STATUSES = {
     "zh": ("正常", "草稿", "待审核", "冻结", "停用"),
     "en": ("active", "draft", "pending", "frozen", "disabled"),
@@ -66,6 +70,13 @@ NOTES: dict[str, tuple[str, str]] = {
     "priority": ("1 (highest) to 5", "1（最高）至5"),
     "status": ("active, draft, pending, frozen or disabled", "正常、草稿、待审核、冻结或停用"),
     "remarks": ("At most 500 characters", "最多500个字符"),
+    "addresses[shipping].street": ("The default shipping (ship-to) address", "默认收货地址"),
+    "addresses[shipping].postcode": ("Six digits in China", "中国邮编为六位数字"),
+    "addresses[billing].street": ("The default billing (invoice) address", "默认开票地址"),
+    "addresses[billing].postcode": ("Six digits in China", "中国邮编为六位数字"),
+    "currency": ("The trading currency, ISO 4217 code such as CNY, USD", "交易币种代码，如CNY、USD"),
+    "price_level": ("The price level orders are priced at", "订单所用的价格级别"),
+    "roles": ("customer, supplier or both; blank: customer", "客户、供应商或客户及供应商；留空为客户"),
 }
 
 _LISTS_SHEET = "Lists"
@@ -86,7 +97,7 @@ def write_template(
 
     XLSX: a header row whose cells carry notes (comments), required columns
     marked, identifier columns formatted as text, drop-down lists for kind
-    (``kinds``, default 企业/个人 or enterprise/individual), status, and credit
+    (``kinds``, default 企业/个人 or enterprise/individual), status, party role, and credit
     grade and category when ``grades`` / ``categories`` are given, plus a
     notes sheet. CSV: the header row only. ``custom_fields`` adds columns.
     """
@@ -100,6 +111,7 @@ def write_template(
     _fill(workbook, lang, columns, set(required), {
         "kind": list(kinds) if kinds is not None else list(DEFAULT_KINDS[lang]),
         "status": list(DEFAULT_STATUSES[lang]),
+        "roles": list(DEFAULT_ROLES[lang]),
         "credit.grade": list(grades or ()),
         "category": list(categories or ()),
     })

@@ -41,8 +41,8 @@ __all__ = [
 STALE = "stale"
 
 #: Paths whose completeness is reported by default: every catalogue field except status/kind/country
-#: (they always have a value) and the credit currency (it has a default).
-_ALWAYS_SET = frozenset({"kind", "country", "status", "credit.currency"})
+#: and roles (they always have a value) and the credit currency (it has a default).
+_ALWAYS_SET = frozenset({"kind", "country", "status", "credit.currency", "roles"})
 DEFAULT_PATHS: tuple[str, ...] = tuple(f.path for f in FIELDS if f.path not in _ALWAYS_SET)
 
 
@@ -105,8 +105,11 @@ class QualityReport:
 
 def _value(customer: Customer, path: str) -> Any:
     head, _, tail = path.partition(".")
-    if head == "contacts[]":
-        return [getattr(c, tail) for c in customer.contacts]
+    if head.endswith("[]"):  # contacts[].mobile, addresses[].city: any item's
+        return [getattr(item, tail, None) for item in getattr(customer, head[:-2], ())]
+    if head.startswith("addresses["):  # addresses[shipping].street: the default of that role
+        entry = customer.default_address(head[len("addresses["):-1])
+        return None if entry is None else getattr(entry, tail, None)
     value = getattr(customer, head, None)
     return getattr(value, tail, None) if tail else value
 

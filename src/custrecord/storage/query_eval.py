@@ -23,6 +23,7 @@ def compile_filter(query: Query, *, name_checked: bool = False) -> Callable[[Cus
     fragment = None if name_checked else query.fragment()
     kind, country, tag, short_name = query.kind, query.country, query.tag, query.short_name
     owner, department, scope, parent = query.owner, query.department, query.scope, query.parent
+    role = query.role
     lookups, phones = query.lookups(), query.phones()
     category, category_prefix = query.category, query.category_prefix
     region, region_prefix = query.region, query.region_prefix
@@ -47,6 +48,8 @@ def compile_filter(query: Query, *, name_checked: bool = False) -> Callable[[Cus
         if short_name is not None and c.short_name != short_name:
             return False
         if owner is not None and c.owner != owner:
+            return False
+        if role is not None and role not in c.roles:
             return False
         if parent is not None and c.parent != parent:
             return False

@@ -17,7 +17,7 @@ import attrs
 
 from custrecord.diff import FieldChange, changes_between
 from custrecord.errors import InvalidQuery
-from custrecord.model import Customer, Status
+from custrecord.model import Customer, PartyRole, Status
 from custrecord.text import has_unstorable, nfkc
 
 __all__ = [
@@ -128,6 +128,14 @@ def _order(value: str | Iterable[str]) -> tuple[str, ...]:
     return items
 
 
+def _role(_: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None and value not in _ROLES:
+        raise InvalidQuery(f"no party role {value!r}; choose from {', '.join(sorted(_ROLES))}")
+
+
+_ROLES = frozenset(role.value for role in PartyRole)
+
+
 def _non_negative(_: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
         raise InvalidQuery(f"{attribute.name} must be a whole number >= 0, not {value!r}")
@@ -141,7 +149,8 @@ class Query:
     without it, deleted customers are left out unless ``include_deleted``.
     ``category_prefix`` / ``region_prefix`` match a code and everything under it
     in its tree. ``short_name``, ``owner``, ``department`` and ``parent`` (the direct
-    children of a customer code) match exactly; ``phone``,
+    children of a customer code) match exactly; ``role`` keeps the partners that
+    have it (``supplier`` finds suppliers and partners that are both); ``phone``,
     ``email``, ``contact`` (a contact's name) and ``tax_id`` find customers by their
     look-up keys (``phone`` may also be several numbers: a customer with any of them;
     :mod:`custrecord.storage.lookup`: a phone as stored phones were read,
@@ -165,6 +174,8 @@ class Query:
     tag: str | None = attrs.field(default=None, validator=_optional_text)
     short_name: str | None = attrs.field(default=None, validator=_optional_text)
     owner: str | None = attrs.field(default=None, validator=_optional_text)
+    #: Partners with this role (``customer`` or ``supplier``; both-role partners have each).
+    role: str | None = attrs.field(default=None, validator=_role)
     parent: str | None = attrs.field(default=None, validator=_optional_text)
     department: str | None = attrs.field(default=None, validator=_optional_text)
     phone: str | frozenset[str] | None = attrs.field(default=None, converter=_phone_texts)

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from custrecord.model import Address, Contact, CreditProfile, Customer, Kind, Status
+from custrecord.model import Address, Contact, CreditProfile, Customer, Kind, PartyRole, Status
 
 __all__ = ["light_customers"]
 
@@ -53,6 +53,10 @@ _LIGHT = st.builds(
     kind=st.sampled_from(list(Kind)),
     short_name=st.none() | st.sampled_from(("华信", "恒通", "Acme")),
     owner=st.none() | st.sampled_from(("王磊", "李静", "Tom")),
+    # Tags that look like a roles list must not fool an adapter that reads roles from the document.
+    roles=st.sampled_from(
+        (frozenset({PartyRole.CUSTOMER}), frozenset({PartyRole.SUPPLIER}), frozenset(PartyRole))
+    ),
     parent=st.none() | st.sampled_from(("A1", "G10", "B2")),
     tax_id=st.none() | st.sampled_from(("91320594MA1MXXXX0A", "110101199003070011", "X1", "X2")),
     category=st.none() | st.sampled_from(("01", "0101", "0102", "02", "RETAIL", "WHOLESALE")),
@@ -60,7 +64,7 @@ _LIGHT = st.builds(
     address=st.builds(Address, city=st.none() | st.just("苏州市")),
     contacts=_CONTACTS,
     credit=_CREDIT,
-    tags=st.frozensets(st.sampled_from(("VIP", "潜在", "KA", "Export")), max_size=2),
+    tags=st.frozensets(st.sampled_from(("VIP", "潜在", "KA", "Export", '"roles":["supplier"]')), max_size=2),
     priority=st.none() | st.integers(1, 5),
     status=st.sampled_from(list(Status)),
     extra=st.dictionaries(

@@ -54,6 +54,7 @@ def queries() -> st.SearchStrategy[Query]:
         tag=st.none() | st.sampled_from(("VIP", "潜在", "KA", "Export", "none")),
         short_name=st.none() | st.sampled_from(("华信", "Acme", "acme")),
         owner=st.none() | st.sampled_from(("王磊", "Tom", "tom")),
+        role=st.none() | st.sampled_from(("customer", "supplier")),
         parent=st.none() | st.sampled_from(("A1", "G10", "g10")),
         department=st.none() | st.sampled_from(("华东", "Sales")),
         tax_id=_rarely(("X1", "x-1", "110101199003070011")),

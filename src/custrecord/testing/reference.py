@@ -76,6 +76,8 @@ def _passes(query: Query, c: Customer) -> bool:
         return False
     if query.owner is not None and query.owner != c.owner:
         return False
+    if query.role is not None and all(str(role) != query.role for role in c.roles):
+        return False
     if query.parent is not None and query.parent != c.parent:
         return False
     if query.department is not None and query.department != c.department:

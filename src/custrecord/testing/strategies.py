@@ -24,10 +24,24 @@ from stdnum.cn import ric
 
 from custrecord.fields import FIELDS, column_for
 from custrecord.identifiers import orgcode, uscc
-from custrecord.model import Address, CompanyTerms, Contact, CreditProfile, Customer, Kind, Status
+from custrecord.model import (
+    Address,
+    AddressEntry,
+    AddressRole,
+    BankAccount,
+    CompanyTerms,
+    Contact,
+    CreditProfile,
+    Customer,
+    Kind,
+    PartyRole,
+    Status,
+)
 
 __all__ = [
+    "address_entries",
     "addresses",
+    "bank_account_lists",
     "cn_mobiles",
     "cn_phones",
     "codes",
@@ -279,6 +293,47 @@ _GROUP_LIMITS = (Decimal("1000000.00"), Decimal("0"), Decimal("250000.50"))
 
 
 @st.composite
+def address_entries(draw: st.DrawFn, *, max_size: int = 4) -> tuple[AddressEntry, ...]:
+    """A valid ``addresses`` list: shipping, billing and other addresses, at most one default per role.
+
+    No registered default (``address`` is that one); registered addresses that are not the default may be.
+    """
+    entries = []
+    defaults: set[AddressRole] = set()
+    for _ in range(draw(st.integers(0, max_size))):
+        role = draw(st.sampled_from(list(AddressRole)))
+        default = role is not AddressRole.REGISTERED and role not in defaults and draw(st.booleans())
+        if default:
+            defaults.add(role)
+        parts = draw(addresses())
+        if parts.is_empty():
+            parts = attrs.evolve(parts, street="收货仓库")
+        entries.append(AddressEntry(role=role, default=default, **attrs.asdict(parts)))
+    return tuple(entries)
+
+
+@st.composite
+def bank_account_lists(draw: st.DrawFn, *, max_size: int = 3) -> tuple[BankAccount, ...]:
+    """A valid ``bank_accounts`` list (CN account numbers), at most one default per currency."""
+    accounts = []
+    defaults: set[str | None] = set()
+    for _ in range(draw(st.integers(0, max_size))):
+        currency = draw(st.none() | st.sampled_from(("CNY", "USD", "EUR")))
+        default = currency not in defaults and draw(st.booleans())
+        if default:
+            defaults.add(currency)
+        accounts.append(BankAccount(
+            bank_name=draw(st.none() | st.sampled_from(_BANKS)),
+            branch=draw(st.none() | st.sampled_from(("苏州分行", "园区支行", "Frankfurt"))),
+            account=draw(st.text("0123456789", min_size=8, max_size=25)),
+            holder=draw(st.none() | _zh_company()),
+            currency=currency,
+            default=default,
+        ))
+    return tuple(accounts)
+
+
+@st.composite
 def credit_profiles(draw: st.DrawFn) -> CreditProfile:
     """Credit terms: a limit >= 0 with two decimals, days 0-365, from <= until."""
     limit = draw(
@@ -385,6 +440,14 @@ _COMMON: dict[str, st.SearchStrategy[Any]] = {
     "tags": st.frozensets(st.sampled_from(_TAGS), max_size=3),
     "priority": st.none() | st.integers(1, 5),
     "remarks": st.none() | st.sampled_from(_REMARKS),
+    "addresses": address_entries(),
+    "bank_accounts": bank_account_lists(),
+    "currency": st.none() | st.sampled_from(("CNY", "USD", "EUR")),
+    "price_level": st.none() | st.sampled_from(("零售价", "批发价", "VIP")),
+    "roles": st.sampled_from((
+        frozenset({PartyRole.CUSTOMER}), frozenset({PartyRole.CUSTOMER}), frozenset({PartyRole.SUPPLIER}),
+        frozenset(PartyRole),
+    )),
     "extra": extras(),
     "companies": companies(),
 }

@@ -273,17 +273,24 @@ POSTCODE_PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
 
 
 def check_postcode(customer: Customer, ctx: Context) -> None:
-    """The postcode must have its country's shape (CN: six digits)."""
-    raw = customer.address.postcode
-    path = "address.postcode"
-    if raw is None or ctx.failed(path):
-        return
+    """Every postcode (``address``'s and each of ``addresses``) has its country's shape (CN: six digits)."""
     pattern = POSTCODE_PATTERNS.get(customer.country)
     if pattern is None:
         return
+    _check_postcode(ctx, pattern, customer.address.postcode, "address.postcode", customer.country)
+    for i, entry in enumerate(customer.addresses):
+        if entry.postcode is not None:
+            _check_postcode(ctx, pattern, entry.postcode, f"addresses[{i}].postcode", customer.country)
+
+
+def _check_postcode(
+    ctx: Context, pattern: tuple[re.Pattern[str], str], raw: str | None, path: str, country: str
+) -> None:
+    if raw is None or ctx.failed(path):
+        return
     value = raw.upper()
     if not pattern[0].fullmatch(value):
-        ctx.report(path, ProblemCode.INVALID_POSTCODE, value=raw, country=customer.country,
+        ctx.report(path, ProblemCode.INVALID_POSTCODE, value=raw, country=country,
                    hint=f"e.g. {pattern[1]}", hint_zh=f"例如 {pattern[1]}")
     elif value != raw:
         ctx.fix(path, value)
@@ -311,9 +318,15 @@ def _iban_problem(value: str, error: StdnumValidationError) -> str:
 
 
 def check_bank_account(customer: Customer, ctx: Context) -> None:
-    """A bank account is digits (CN: 8 to 30; elsewhere at most 34) or a valid IBAN; stored without spaces."""
-    raw = customer.bank_account
-    path = "bank_account"
+    """A bank account (the main one and each of ``bank_accounts``) is digits (CN: 8 to 30; elsewhere at
+    most 34) or a valid IBAN; stored without spaces."""
+    _check_account(ctx, customer.bank_account, "bank_account", customer.country)
+    for i, account in enumerate(customer.bank_accounts):
+        if account.account is not None:
+            _check_account(ctx, account.account, f"bank_accounts[{i}].account", customer.country)
+
+
+def _check_account(ctx: Context, raw: str | None, path: str, country: str) -> None:
     if raw is None or ctx.failed(path):
         return
     value = nfkc(raw).upper().translate(_ACCOUNT_JUNK)
@@ -326,7 +339,7 @@ def check_bank_account(customer: Customer, ctx: Context) -> None:
                        hint="e.g. DE89370400440532013000", hint_zh="例如 DE89370400440532013000")
             return
     else:
-        low, high = (8, 30) if customer.country == "CN" else (1, 34)
+        low, high = (8, 30) if country == "CN" else (1, 34)
         if not (value.isascii() and value.isdigit() and low <= len(value) <= high):
             ctx.report(path, ProblemCode.INVALID_FORMAT, value=raw,
                        hint=f"digits only, {low} to {high} of them", hint_zh=f"应为{low}至{high}位数字")

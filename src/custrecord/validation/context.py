@@ -82,22 +82,23 @@ class Context:
         fixes, self._fixes = self._fixes, {}
         top: dict[str, Any] = {}
         nested: dict[str, dict[str, Any]] = {}
-        contacts: dict[int, dict[str, Any]] = {}
+        items: dict[str, dict[int, dict[str, Any]]] = {}
         for path, value in fixes.items():
             head, _, tail = path.partition(".")
-            if head.startswith("contacts["):
-                contacts.setdefault(int(head[9:-1]), {})[tail] = value
+            if head.endswith("]"):  # contacts[0], addresses[1], bank_accounts[2]
+                name, _, number = head[:-1].partition("[")
+                items.setdefault(name, {}).setdefault(int(number), {})[tail] = value
             elif tail:
                 nested.setdefault(head, {})[tail] = value
             else:
                 top[head] = value
         for head, parts in nested.items():
             top[head] = copy_with(getattr(customer, head), parts)
-        if contacts:
-            items = list(customer.contacts)
-            for index, parts in contacts.items():
-                items[index] = copy_with(items[index], parts)
-            top["contacts"] = tuple(items)
+        for name, fixed in items.items():
+            values = list(getattr(customer, name))
+            for position, parts in fixed.items():
+                values[position] = copy_with(values[position], parts)
+            top[name] = tuple(values)
         return copy_with(customer, top) if top else customer
 
 

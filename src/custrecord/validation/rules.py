@@ -28,6 +28,7 @@ __all__ = [
     "check_classification",
     "check_code_format",
     "check_date_ranges",
+    "check_defaults",
     "check_group",
     "check_lengths",
     "check_ranges",
@@ -101,11 +102,18 @@ def check_required(customer: Customer, ctx: Context) -> None:
 _TOP_TEXTS = (
     "code", "name", "short_name", "tax_id", "category", "region", "industry", "legal_representative",
     "bank_name", "bank_account", "settlement_method", "payment_terms", "remarks", "owner", "department",
+    "price_level",
 )
 _ADDRESS_TEXTS = tuple(
     (name, f"address.{name}") for name in ("province", "city", "district", "street", "postcode")
 )
 _CONTACT_TEXTS = tuple((name, f"contacts[].{name}") for name in ("name", "title", "phone", "mobile", "email"))
+_LIST_TEXTS = (
+    ("addresses", tuple((name, f"addresses[].{name}") for name in ("province", "city", "district", "street",
+                                                                  "postcode"))),
+    ("bank_accounts", tuple((name, f"bank_accounts[].{name}") for name in ("bank_name", "branch", "account",
+                                                                          "holder"))),
+)
 
 
 def check_lengths(customer: Customer, ctx: Context) -> None:
@@ -129,6 +137,14 @@ def check_lengths(customer: Customer, ctx: Context) -> None:
                 limit = limits.get(key)
                 if limit is not None and len(value) > limit:
                     _check_length(ctx, limit, f"contacts[{i}].{name}", value)
+    for head, texts in _LIST_TEXTS:
+        for i, item in enumerate(getattr(customer, head)):
+            for name, key in texts:
+                value = getattr(item, name)
+                if value:
+                    limit = limits.get(key)
+                    if limit is not None and len(value) > limit:
+                        _check_length(ctx, limit, f"{head}[{i}].{name}", value)
     if customer.credit.grade:
         _check_length(ctx, limits.get("credit.grade"), "credit.grade", customer.credit.grade)
     tag_limit = limits.get("tags[]")
@@ -151,10 +167,47 @@ def check_choices(customer: Customer, ctx: Context) -> None:
     if currency not in CURRENCIES and not ctx.failed("credit.currency"):
         ctx.report("credit.currency", ProblemCode.INVALID_CHOICE, value=currency,
                    choices="ISO 4217 codes such as CNY, USD, EUR")
+    _check_currency(ctx, customer.currency, "currency")
+    for i, account in enumerate(customer.bank_accounts):
+        _check_currency(ctx, account.currency, f"bank_accounts[{i}].currency")
     grades = ctx.profile.grades
     grade = customer.credit.grade
     if grades is not None and grade is not None and grade not in grades and not ctx.failed("credit.grade"):
         ctx.report("credit.grade", ProblemCode.INVALID_CHOICE, value=grade, choices=", ".join(sorted(grades)))
+
+
+def _check_currency(ctx: Context, currency: str | None, path: str) -> None:
+    if currency is not None and currency not in CURRENCIES and not ctx.failed(path):
+        ctx.report(path, ProblemCode.INVALID_CHOICE, value=currency,
+                   choices="ISO 4217 codes such as CNY, USD, EUR")
+
+
+def check_defaults(customer: Customer, ctx: Context) -> None:
+    """At most one default address per role (``address`` is the registered one) and one default
+    bank account per currency (``duplicate_default``)."""
+    seen: set[Any] = set()
+    if not customer.address.is_empty():
+        seen.add("registered")
+    for i, entry in enumerate(customer.addresses):
+        if entry.default:
+            if entry.role in seen:
+                ctx.report(f"addresses[{i}].default", ProblemCode.DUPLICATE_DEFAULT, value=str(entry.role),
+                           hint=f"another {entry.role} address is the default",
+                           hint_zh=f"已有默认的{_ROLE_ZH.get(entry.role, entry.role)}地址")
+            seen.add(entry.role)
+    currencies: set[str | None] = set()
+    for i, account in enumerate(customer.bank_accounts):
+        if account.default:
+            if account.currency in currencies:
+                what = account.currency or "no currency"
+                ctx.report(f"bank_accounts[{i}].default", ProblemCode.DUPLICATE_DEFAULT,
+                           value=account.currency,
+                           hint=f"another account is the default for {what}",
+                           hint_zh=f"{account.currency or '未指定币种'}已有默认账户")
+            currencies.add(account.currency)
+
+
+_ROLE_ZH = {"registered": "注册", "billing": "开票", "shipping": "收货", "other": "其他"}
 
 
 def check_ranges(customer: Customer, ctx: Context) -> None:
@@ -263,5 +316,6 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     check_postcode,
     check_bank_account,
     check_classification,
+    check_defaults,
     check_group,
 )

@@ -32,6 +32,7 @@ from sqlalchemy import (
     func,
     insert,
     inspect,
+    not_,
     or_,
     select,
     text,
@@ -113,6 +114,20 @@ def _row(customer: Customer, code: str, stamps: tuple[int, str, str] | None = No
         "updated_at": updated,
         "doc": dump_json(data),
     }
+
+
+def _role_condition(doc: Any, role: str) -> ColumnElement[bool]:
+    """Whether a stored document's partner has ``role``, read from the document (no column of its own).
+
+    A document holds ``roles`` only when they differ from the default (customer alone), as
+    a sorted list of the two names; ``"roles":[`` can stand nowhere else in one (a text's
+    quotes are escaped, extra fields hold no lists).
+    """
+    if role == "supplier":
+        return or_(doc.contains('"roles":["supplier"]', autoescape=True),
+                   doc.contains('"roles":["customer","supplier"]', autoescape=True))
+    return or_(not_(doc.contains('"roles":[', autoescape=True)),
+               doc.contains('"roles":["customer"', autoescape=True))
 
 
 def _scope_conditions(c: Any, scope: Scope) -> list[ColumnElement[bool]]:
@@ -407,6 +422,8 @@ class _Customers:
             conditions.append(c.region.startswith(query.region_prefix, autoescape=True))
         if query.scope is not None:
             conditions.extend(_scope_conditions(c, query.scope))
+        if query.role is not None:
+            conditions.append(_role_condition(c.doc, query.role))
         if query.tag is not None:
             conditions.append(c.code.in_(select(t.tags.c.code).where(t.tags.c.tag == query.tag)))
         conditions.extend(self._unit.storage.lookup.conditions(query, self._conn))
