@@ -11,7 +11,7 @@ import enum
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 import attrs
 
@@ -31,6 +31,8 @@ __all__ = [
     "Scalar",
     "Status",
 ]
+
+V = TypeVar("V")
 
 #: The value types allowed in :attr:`Customer.extra`.
 Scalar: TypeAlias = str | int | float | bool | Decimal | date | None
@@ -70,16 +72,16 @@ class PartyRole(enum.StrEnum):
     SUPPLIER = "supplier"
 
 
-class FrozenMap(Mapping[str, Scalar]):
-    """A small immutable, hashable, picklable mapping used for ``extra``."""
+class _FrozenMapping(Mapping[str, V]):
+    """An immutable, hashable, picklable mapping of text keys; equal to any mapping with its items."""
 
     __slots__ = ("_data", "_hash")
 
-    def __init__(self, data: Mapping[str, Scalar] | None = None) -> None:
-        self._data: dict[str, Scalar] = dict(data or {})
+    def __init__(self, data: Mapping[str, V] | None = None) -> None:
+        self._data: dict[str, V] = dict(data or {})
         self._hash: int | None = None
 
-    def __getitem__(self, key: str) -> Scalar:
+    def __getitem__(self, key: str) -> V:
         return self._data[key]
 
     def __iter__(self) -> Iterator[str]:
@@ -94,17 +96,23 @@ class FrozenMap(Mapping[str, Scalar]):
         return self._hash
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, FrozenMap):
+        if isinstance(other, _FrozenMapping):
             return self._data == other._data
         if isinstance(other, Mapping):
             return self._data == dict(other)
         return NotImplemented
 
     def __repr__(self) -> str:
-        return f"FrozenMap({self._data!r})"
+        return f"{type(self).__name__}({self._data!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (FrozenMap, (self._data,))
+        return (type(self), (self._data,))
+
+
+class FrozenMap(_FrozenMapping[Scalar]):
+    """A small immutable, hashable, picklable mapping used for ``extra``."""
+
+    __slots__ = ()
 
 
 def _frozen_map(value: Mapping[str, Scalar] | None) -> FrozenMap:
@@ -289,41 +297,13 @@ class CompanyTerms:
                              group_limit=self.group_limit)
 
 
-class Companies(Mapping[str, CompanyTerms]):
+class Companies(_FrozenMapping[CompanyTerms]):
     """An immutable, hashable mapping of company id (账套) to :class:`CompanyTerms`, ordered by id."""
 
-    __slots__ = ("_data", "_hash")
+    __slots__ = ()
 
     def __init__(self, data: Mapping[str, CompanyTerms] | None = None) -> None:
-        self._data: dict[str, CompanyTerms] = dict(sorted((data or {}).items()))
-        self._hash: int | None = None
-
-    def __getitem__(self, key: str) -> CompanyTerms:
-        return self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __hash__(self) -> int:
-        if self._hash is None:
-            self._hash = hash(frozenset(self._data.items()))
-        return self._hash
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Companies):
-            return self._data == other._data
-        if isinstance(other, Mapping):
-            return self._data == dict(other)
-        return NotImplemented
-
-    def __repr__(self) -> str:
-        return f"Companies({self._data!r})"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Companies, (self._data,))
+        super().__init__(dict(sorted((data or {}).items())))
 
 
 def _companies(value: Mapping[str, CompanyTerms] | None) -> Companies:
