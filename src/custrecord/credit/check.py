@@ -25,7 +25,7 @@ reservations.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -36,7 +36,7 @@ from custrecord.credit.errors import CreditError, CurrencyMismatchError, NotACus
 from custrecord.credit.ledger import CreditLedger, company_ledger, order_key
 from custrecord.credit.limits import TemporaryRaise, effective_limit
 from custrecord.credit.money import Money, to_money
-from custrecord.credit.policy import DEFAULT_POLICY, CreditPolicy, in_company, resolve_terms
+from custrecord.credit.policy import DEFAULT_POLICY, CreditPolicy, Thresholds, in_company, resolve_terms
 from custrecord.model import Customer, Status
 
 __all__ = [
@@ -343,16 +343,8 @@ def _decide(
                     "客户没有信用额度")
     figures = f"exposure {exposure} + order {amount} = {after} {currency}"
     figures_zh = f"占用{exposure}加订单{amount}共{after} {currency}"
-    if after > limit * th.block_above:
-        return done(Outcome.BLOCK, CreditRule.OVER_LIMIT,
-                    f"{figures}, above {_pct(th.block_above)}% of the limit {limit}",
-                    f"{figures_zh}，超过额度{limit}的{_pct(th.block_above)}%")
-    if after > limit * th.warn_above:
-        return done(Outcome.WARN, CreditRule.NEAR_LIMIT,
-                    f"{figures}, above {_pct(th.warn_above)}% of the limit {limit}",
-                    f"{figures_zh}，超过额度{limit}的{_pct(th.warn_above)}%")
-    return done(Outcome.PASS, CreditRule.WITHIN_LIMIT, f"{figures}, within the limit {limit}",
-                f"{figures_zh}，在额度{limit}以内")
+    return _against(done, th, after, limit, (figures, figures_zh), CreditRule.OVER_LIMIT,
+                    CreditRule.NEAR_LIMIT, ("limit", "额度"))
 
 
 def _decide_group(
@@ -382,16 +374,31 @@ def _decide_group(
                     f"集团{group.head}的信用额度在{day.isoformat()}不在有效期内")
     figures = f"group {group.head}: exposure {exposure} + order {amount} = {after} {currency}"
     figures_zh = f"集团{group.head}占用{exposure}加订单{amount}共{after} {currency}"
+    return _against(done, th, after, limit, (figures, figures_zh), CreditRule.GROUP_OVER_LIMIT,
+                    CreditRule.GROUP_NEAR_LIMIT, ("group limit", "集团额度"))
+
+
+def _against(
+    done: Callable[[Outcome, CreditRule, str, str], CreditDecision],
+    th: Thresholds,
+    after: Decimal,
+    limit: Decimal,
+    figures: tuple[str, str],
+    over: CreditRule,
+    near: CreditRule,
+    what: tuple[str, str],
+) -> CreditDecision:
+    """``after`` (exposure plus order) against ``limit`` by the thresholds: block above the one,
+    warn above the other, else pass. ``figures`` and ``what`` name the sums and the limit (en, zh)."""
+    (en, zh), (name, name_zh) = figures, what
     if after > limit * th.block_above:
-        return done(Outcome.BLOCK, CreditRule.GROUP_OVER_LIMIT,
-                    f"{figures}, above {_pct(th.block_above)}% of the group limit {limit}",
-                    f"{figures_zh}，超过集团额度{limit}的{_pct(th.block_above)}%")
+        return done(Outcome.BLOCK, over, f"{en}, above {_pct(th.block_above)}% of the {name} {limit}",
+                    f"{zh}，超过{name_zh}{limit}的{_pct(th.block_above)}%")
     if after > limit * th.warn_above:
-        return done(Outcome.WARN, CreditRule.GROUP_NEAR_LIMIT,
-                    f"{figures}, above {_pct(th.warn_above)}% of the group limit {limit}",
-                    f"{figures_zh}，超过集团额度{limit}的{_pct(th.warn_above)}%")
-    return done(Outcome.PASS, CreditRule.WITHIN_LIMIT, f"{figures}, within the group limit {limit}",
-                f"{figures_zh}，在集团额度{limit}以内")
+        return done(Outcome.WARN, near, f"{en}, above {_pct(th.warn_above)}% of the {name} {limit}",
+                    f"{zh}，超过{name_zh}{limit}的{_pct(th.warn_above)}%")
+    return done(Outcome.PASS, CreditRule.WITHIN_LIMIT, f"{en}, within the {name} {limit}",
+                f"{zh}，在{name_zh}{limit}以内")
 
 
 def _period(customer: Customer, sep: str = " to ") -> str:

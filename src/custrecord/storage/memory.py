@@ -544,6 +544,20 @@ class _History:
         return changed
 
 
+def _add_events(unit: _Unit, batch: list[OutboxEvent]) -> None:
+    """Add ``batch`` to the outbox as given, all or none (a taken id refuses it), undone with the unit."""
+    stored = unit.state.outbox
+    check_new_events(batch, stored)
+
+    def undo() -> None:
+        for event in batch:
+            del stored[event.id]
+
+    for event in batch:
+        stored[event.id] = event
+    unit.log(undo)
+
+
 class _Outbox:
     def __init__(self, unit: _Unit) -> None:
         self._unit = unit
@@ -556,17 +570,7 @@ class _Outbox:
         self._unit.log(lambda: events.__delitem__(event.id))
 
     def append_many(self, events: Iterable[OutboxEvent]) -> None:
-        stored = self._unit.state.outbox
-        batch = [attrs.evolve(event, delivered_at=None) for event in events]
-        check_new_events(batch, stored)
-
-        def undo() -> None:
-            for event in batch:
-                del stored[event.id]
-
-        for event in batch:
-            stored[event.id] = event
-        self._unit.log(undo)
+        _add_events(self._unit, [attrs.evolve(event, delivered_at=None) for event in events])
 
     def undelivered(self, limit: int | None = None) -> Sequence[OutboxEvent]:
         pending = [e for e in self._unit.state.outbox.values() if e.delivered_at is None]
@@ -725,17 +729,8 @@ class _Archive:
         return len(items)
 
     def load_events(self, events: Iterable[OutboxEvent]) -> int:
-        stored = self._state.outbox
         batch = list(events)
-        check_new_events(batch, stored)
-
-        def undo() -> None:
-            for event in batch:
-                del stored[event.id]
-
-        for event in batch:
-            stored[event.id] = event
-        self._unit.log(undo)
+        _add_events(self._unit, batch)
         return len(batch)
 
     def load_counters(self, counters: Iterable[tuple[str, int]]) -> int:
