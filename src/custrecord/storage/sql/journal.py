@@ -111,7 +111,6 @@ class SqlHistory:
             rows = self._unit.conn.execute(select(t).where(t.c.code == code).order_by(t.c.id)).all()
         return tuple(history_entry(row) for row in rows)
 
-
     def redact(self, code: str, paths: Iterable[str], values: Iterable[str] = ()) -> int:
         t = self._t
         covered, secrets = frozenset(paths), frozenset(values)
@@ -209,7 +208,6 @@ class SqlOutbox:
                 self._unit.conn.execute(
                     update(t).where(t.c.id.in_(chunk), t.c.delivered_at.is_(None)).values(delivered_at=now)
                 )
-
 
     def redact(self, code: str, paths: Iterable[str], values: Iterable[str] = ()) -> int:
         t = self._t
