@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import phonenumbers
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -371,3 +372,32 @@ def test_phone_text_longer_than_forty_characters_is_no_phone() -> None:
     assert len(forty) == 40
     assert normalize_phone(forty, "CN") == "+8613812345678"
     assert normalize_phone(forty + " ", "CN") is None
+
+
+def _written_forms(region: str) -> list[str]:
+    """Ways people write a region's example numbers: national, trunk prefixed, with a doubled
+    zero, after an international prefix, with and without +CC, and as bare digits."""
+    forms: list[str] = []
+    code = str(phonenumbers.country_code_for_region(region))
+    for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE):
+        number = phonenumbers.example_number_for_type(region, kind)
+        if number is None:
+            continue
+        national = str(number.national_number)
+        written = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        forms += [national, written, "0" + national, "00" + national, "0" + written, "1" + national,
+                  "00" + code + national, "011" + code + national, code + national, "+" + code + national,
+                  "+" + code + "0" + national, national[:-1], national + "0"]
+    return forms
+
+
+def test_the_fast_path_never_disagrees_with_phonenumbers() -> None:
+    """For every region phonenumbers knows, the shortcut gives phonenumbers' answer or stands aside
+    (None): trunk and international prefixes, a leading zero, the country code without +."""
+    wrong = [
+        (region, text, fast, _parse_phone(text, region))
+        for region in sorted(phonenumbers.SUPPORTED_REGIONS)
+        for text in _written_forms(region)
+        if (fast := _fast_number(text, region)) is not None and fast != _parse_phone(text, region)
+    ]
+    assert wrong == []
