@@ -167,3 +167,29 @@ def test_a_customer_keeps_its_own_short_name_under_the_unique_rule() -> None:
     assert storage.customers.update(attrs.evolve(c, remarks="x"), 1).short_name == "华信"
     with pytest.raises(DuplicateError, match="short name '华信' is taken by customer 'C1'"):
         storage.customers.add(Customer(name="乙", code="C2", short_name="华信"))
+
+
+def test_a_customer_stored_deleted_is_restored_active() -> None:
+    """No status before the deletion is known: it comes back active."""
+    storage, _ = _ticking()
+    storage.customers.add(Customer(name="甲", code="C1", status=Status.DELETED))
+    storage.customers.add_many([Customer(name="乙", code="C2", status=Status.DELETED)])
+    assert [storage.customers.restore(code).status for code in ("C1", "C2")] == [Status.ACTIVE] * 2
+
+
+def test_an_update_keeps_the_creation_time_whatever_it_is_given() -> None:
+    storage, times = _ticking()
+    storage.customers.add(Customer(name="甲", code="C1"))
+    times.append(T0 + timedelta(days=1))
+    updated = storage.customers.update(Customer(name="甲乙", code="C1"), 1)  # built afresh: no times
+    assert (updated.created_at, updated.updated_at, updated.version) == (T0, times[-1], 2)
+
+
+def test_a_batch_sharing_a_short_name_names_the_row_holding_it() -> None:
+    storage, _ = _ticking()
+    storage.customers.require_unique_short_names()
+    with pytest.raises(DuplicateError) as info:
+        storage.customers.add_many([Customer(name="甲", code="C1", short_name="华信"),
+                                    Customer(name="乙", code="C2", short_name="华信")])
+    assert str(info.value) == "short name '华信' is taken by customer 'C1'"
+    assert storage.customers.count() == 0
