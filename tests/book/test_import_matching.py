@@ -159,7 +159,7 @@ def test_a_name_conflict_says_who_holds_the_tax_id_and_what_was_done(
 ) -> None:
     (added,) = book.import_records([(2, STORED)])
     (outcome,) = book.import_records([(3, OTHER)], on_conflict=on_conflict)
-    assert (outcome.action, outcome.code) == (action, added.code)
+    assert (outcome.row, outcome.action, outcome.code) == (3, action, added.code)
     assert [(p.path, p.code, p.message, p.message_zh, p.value) for p in outcome.problems] == [(
         "name", "name_conflict",
         f"customer name differs from that of the stored customer it matches (tax ID {TAX} is customer "
@@ -172,8 +172,8 @@ def test_a_name_conflict_says_who_holds_the_tax_id_and_what_was_done(
 def test_a_row_matching_a_customer_out_of_scope_is_refused_without_naming_it(book: CustomerBook) -> None:
     book.add({"name": "北京乙公司", "region": "NORTH01"})
     scoped = Actor("wang", {"sales"}, scope=Scope(regions={"EAST"}))
-    (outcome,) = book.import_records([(2, {"客户名称": "北京乙公司", "备注": "y"})], actor=scoped)
-    assert (outcome.action, outcome.code) == ("invalid", None)
+    (outcome,) = book.import_records([(7, {"客户名称": "北京乙公司", "备注": "y"})], actor=scoped)
+    assert (outcome.row, outcome.action, outcome.code) == (7, "invalid", None)
     assert [(p.path, p.code, p.message, p.message_zh) for p in outcome.problems] == [(
         "name", "permission_denied",
         "customer name: not allowed for this user (matches a customer you may not see)",
@@ -220,3 +220,23 @@ def test_a_name_only_row_finds_its_customer_behind_many_similar_names(book: Cust
         book.add({"name": f"华信科技{i}"})
     code = book.add({"name": "华信科技"}).code
     assert _import_name_only(book) == ("updated", code)
+
+
+def test_a_stored_customer_left_alone_is_reported_with_its_row_and_code(book: CustomerBook) -> None:
+    (added,) = book.import_records([(2, STORED)])
+    (outcome,) = book.import_records([(5, {**STORED, "备注": "新"})], update_existing=False)
+    assert (outcome.row, outcome.action, outcome.code, outcome.problems) == (5, "skipped", added.code, ())
+
+
+def test_an_import_update_records_its_reason_and_reports_its_own_warnings(book: CustomerBook) -> None:
+    """The update's ``duplicate_phone`` (another customer's mobile) is reported beside the row."""
+    (first,) = book.import_records([(2, STORED)])
+    second = book.add({"name": "苏州丙有限公司"}).code
+    (outcome,) = book.import_records([(3, {"客户编码": second, "客户名称": "苏州丙有限公司", "联系人": "赵",
+                                            "手机": "13812345678"})])
+    assert (outcome.action, outcome.code) == ("updated", second)
+    assert [(p.path, p.code, p.is_error) for p in outcome.problems] == [
+        ("contacts[0].mobile", "duplicate_phone", False)
+    ]
+    assert f"客户{first.code}" in outcome.problems[0].message_zh
+    assert book.history(second or "")[-1].reason == "import"
