@@ -170,15 +170,22 @@ def test_a_name_conflict_says_who_holds_the_tax_id_and_what_was_done(
 
 
 def test_a_row_matching_a_customer_out_of_scope_is_refused_without_naming_it(book: CustomerBook) -> None:
-    book.add({"name": "北京乙公司", "region": "NORTH01"})
+    """Found by code, by tax ID or by name, the customer is not named: the key that found it is."""
+    north = book.add({"name": "北京乙公司", "region": "NORTH01", "tax_id": TAX}).code
     scoped = Actor("wang", {"sales"}, scope=Scope(regions={"EAST"}))
-    (outcome,) = book.import_records([(7, {"客户名称": "北京乙公司", "备注": "y"})], actor=scoped)
-    assert (outcome.row, outcome.action, outcome.code) == (7, "invalid", None)
-    assert [(p.path, p.code, p.message, p.message_zh) for p in outcome.problems] == [(
-        "name", "permission_denied",
+    rows = [(7, {"客户名称": "北京乙公司", "备注": "y"}), (8, {"客户编码": north, "客户名称": "北京乙公司"}),
+            (9, {"税号": TAX, "客户名称": "北京乙公司"})]
+    outcomes = list(book.import_records(rows, actor=scoped))
+    assert [(o.row, o.action, o.code, [(p.path, p.code) for p in o.problems]) for o in outcomes] == [
+        (7, "invalid", None, [("name", "permission_denied")]),
+        (8, "invalid", None, [("code", "permission_denied")]),
+        (9, "invalid", None, [("tax_id", "permission_denied")]),
+    ]
+    assert [(p.message, p.message_zh) for p in outcomes[0].problems] == [(
         "customer name: not allowed for this user (matches a customer you may not see)",
         "客户名称：当前用户无权操作（与您无权查看的客户相符）",
     )]
+    assert book.get(north or "").remarks is None
 
 
 def _import_name_only(book: CustomerBook, **data: str) -> tuple[str, str | None]:
