@@ -247,3 +247,19 @@ def test_an_import_update_records_its_reason_and_reports_its_own_warnings(book: 
     ]
     assert f"客户{first.code}" in outcome.problems[0].message_zh
     assert book.history(second or "")[-1].reason == "import"
+
+
+def test_an_import_update_the_book_refuses_is_reported_on_its_row(book: CustomerBook) -> None:
+    """A row that is customer C2 but takes C1's tax ID, or sets a field its user may not set."""
+    first = book.add({"name": "甲", "tax_id": TAX}).code
+    second = book.add({"name": "乙"}).code
+    (taken,) = book.import_records([(6, {"客户编码": second, "客户名称": "乙", "税号": TAX})])
+    assert (taken.row, taken.action, taken.code) == (6, "invalid", second)
+    assert [(p.path, p.code, p.message) for p in taken.problems] == [
+        ("tax_id", "duplicate_tax_id", f"tax ID is already used by another customer (customer {first})")
+    ]
+    (denied,) = book.import_records([(7, {"客户编码": second, "客户名称": "乙", "信用额度": "5000"})],
+                                    actor=Actor("wang", {"sales"}))
+    assert (denied.row, denied.action, denied.code) == (7, "invalid", None)
+    assert [(p.path, p.code) for p in denied.problems] == [("credit.limit", "permission_denied")]
+    assert book.get(second or "").tax_id is None
