@@ -195,6 +195,8 @@ def _tax_id(a: Features, b: Features) -> tuple[int, float] | None:
 def _shared(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[int, float] | None:
     if not a or not b:
         return None
+    if len(a) == 1 and len(b) == 1:  # one phone each, as most records have: no loop
+        return (0, 1.0) if a[0] == b[0] else (1, 0.0)
     shared = sum(1 for x in a if x in b)
     return (0, shared / min(len(a), len(b))) if shared else (1, 0.0)
 

@@ -357,27 +357,42 @@ def normalize_phone(text: str | None, region: str = "CN") -> str | None:
     return _possible(compact, region if len(region) == 2 else "CN") or f"~{digits}"
 
 
+@lru_cache(maxsize=256)
+def _dialling(region: str) -> tuple[str, str, frozenset[int]] | None:
+    """The region's country code, trunk prefix and possible national lengths (phonenumbers' metadata)."""
+    import phonenumbers
+
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None or metadata.general_desc is None:
+        return None
+    lengths = frozenset(metadata.general_desc.possible_length or ())
+    return str(metadata.country_code), metadata.national_prefix or "", lengths
+
+
+_PLAIN_NUMBER = re.compile(r"\+?\d+")
+
+
 def _possible(compact: str, region: str) -> str | None:
     """E.164 of a number of possible length for its region that is not known to be valid, or None.
 
     A number written with ``+`` passes the E.164 shortcut above as it is; the
-    same number written without its country code must come out the same.
+    same number written without its country code (or with ``00`` and it, or
+    with the trunk prefix) must come out the same. Read from the metadata's
+    lengths, not by a second full parse: phonenumbers has just said no to it.
     """
-    import phonenumbers
-
-    try:
-        number = phonenumbers.parse(compact, region)
-    except phonenumbers.NumberParseException:
+    found = _dialling(region)
+    if found is None or not _PLAIN_NUMBER.fullmatch(compact):
         return None
-    national = str(number.national_number)
-    digits = "".join(_DIGITS.findall(compact))
-    # Only a country code, an international prefix or a trunk zero may be dropped: never
-    # digits that phonenumbers took for some other prefix (two numbers must not collapse).
-    if not phonenumbers.is_possible_number(number) or not digits.endswith(national) or (
-            len(digits) - len(national) > 4):
-        return None
-    found = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return found if _E164.fullmatch(found) else None
+    code, trunk, lengths = found
+    digits = compact.lstrip("+")
+    if compact[0] == "+" or digits.startswith("00" + code):
+        digits = digits.removeprefix("00")
+        if not digits.startswith(code):
+            return None
+        digits = digits[len(code):]
+    if trunk and digits.startswith(trunk):
+        digits = digits[len(trunk):]
+    return f"+{code}{digits}" if len(digits) in lengths and digits[:1] != "0" else None
 
 
 def normalize_email(text: str | None) -> str | None:
