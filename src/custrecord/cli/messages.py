@@ -122,6 +122,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col_amount": ("amount", "金额"),
     "col_outcome": ("outcome", "结果"),
     "col_available": ("available", "可用额度"),
+    "demo_group": (
+        "group {code} (集团): limit {limit} over {members} members, each order under its own limit",
+        "集团{code}：集团信用额度{limit}，覆盖{members}个成员，每笔订单都在成员自己的额度内",
+    ),
     "demo_report": ("5. summary report (报表)", "5. 汇总报表"),
     "demo_done": (
         "done in {seconds:.1f} s. Try: custrecord report --db {db}; custrecord dedupe --db {db}; "
