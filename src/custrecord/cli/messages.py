@@ -48,6 +48,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "template_written": ("template written to {path}", "导入模板已写入{path}"),
     # backup, restore
+    "schema_current": ("schema version {version}, up to date", "数据库结构版本{version}，已是最新"),
+    "schema_unchanged": ("schema version {version}, unchanged", "数据库结构版本{version}，未变更"),
+    "schema_moved": ("schema version {old} -> {new} ({how})", "数据库结构版本{old} -> {new}（{how}）"),
+    "schema_upgraded": ("upgraded", "已升级"),
+    "schema_downgraded": ("downgraded", "已降级"),
     "backup_written": ("backup of {what} written to {path}", "已备份{what}到{path}"),
     "restored": ("restored {what} from {path} (written {at} by custrecord {version})",
                  "已从{path}恢复{what}（由custrecord {version}于{at}写出）"),
