@@ -235,3 +235,15 @@ def test_a_child_edited_after_the_merge_keeps_its_edit(make_book: Callable[..., 
     book.update("S21", {"parent": "G9"}, expected_version=s21.version)
     book.unmerge("S1", reason="不是同一分公司")
     assert book.get("S21").parent == "G9"
+
+
+def test_a_merged_away_customer_is_no_parent(make_book: Callable[..., CustomerBook]) -> None:
+    book = make_book()
+    _group(book)
+    book.merge(["S1", "S2"], survivor="S1", reason="同一分公司")
+    with pytest.raises(custrecord.ValidationError) as caught:
+        book.add({"name": "新分公司", "parent": "S2"})
+    (problem,) = caught.value.problems
+    assert (problem.code, problem.value) == ("unknown_parent", "S2")
+    assert problem.message == "parent customer is not a stored customer (merged into S1)"
+    assert "已合并至S1" in problem.message_zh
