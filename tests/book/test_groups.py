@@ -281,3 +281,15 @@ def test_merges_keep_any_tree_a_tree(parents: list[int], chosen: list[int], surv
         assert code in _codes(book.group(code))
     book.unmerge(kept, reason="撤销")
     assert _parents(book) == before
+
+
+def test_group_reads_follow_a_merge_only_within_scope(make_book: Callable[..., CustomerBook]) -> None:
+    book = make_book()
+    _group(book)
+    book.add({"name": "东区客户", "code": "E1", "region": "EAST"})
+    book.merge(["S2", "E1"], survivor="S2", choose={"region": "S2"}, reason="同一家")  # E1 leads to S2 (west)
+    with pytest.raises(custrecord.NotFound):
+        book.children("E1", actor=EAST)
+    with pytest.raises(custrecord.NotFound):
+        book.group("E1", actor=EAST)
+    assert _codes(book.children("E1")) == ["S21"]
