@@ -136,6 +136,11 @@ def test_demo_runs_and_reruns(tmp_path: Path) -> None:
     manifest = json.loads(sample_path("sample_manifest.json").read_text(encoding="utf-8"))
     planted = len(manifest["duplicate_groups"])
     assert f"{planted} of {planted} planted duplicate groups found, 0 other" in first.stdout
+    # The sample's group: the third member's order is blocked by the group limit alone.
+    assert "group 0001 (集团): limit" in first.stdout
+    orders = [line for line in first.stdout.splitlines() if " SO-G" in line]
+    assert [line.split()[4] for line in orders] == ["pass", "pass", "block"]
+    assert "group 0001: exposure" in orders[2]
     assert (tmp_path / "custrecord-demo.db").exists()
     assert (tmp_path / "custrecord-demo-errors.csv").exists()
     second = run("demo", "--quiet", cwd=tmp_path)
