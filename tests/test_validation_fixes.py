@@ -140,3 +140,16 @@ def test_fill_own_refuses_unknown_names_and_changes_nothing() -> None:
     with pytest.raises(TypeError, match="no attribute 'nmae'"):
         fill_own(customer, {"code": "C1", "nmae": "乙"})
     assert customer.code is None
+
+
+def test_a_user_rule_may_keep_the_customer_it_is_given() -> None:
+    kept: list[Customer] = []
+
+    def keep(customer: Customer, ctx: Context) -> None:
+        kept.append(customer)
+
+    profile = custrecord.Profile(rules=(keep, *custrecord.Profile().rules))
+    report = custrecord.validate({"name": "甲", "contact_mobile": "138 1234 5678"}, profile=profile)
+    assert report.customer is not None
+    assert report.customer.contacts[0].mobile == "+8613812345678"
+    assert kept[0].contacts[0].mobile == "138 1234 5678"  # fixed in a copy, not in what the rule kept

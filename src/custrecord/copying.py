@@ -79,7 +79,7 @@ def fill_own(instance: T, changes: Mapping[str, Any]) -> T:
 
     Only for an instance that nobody else holds yet: validation builds a fresh
     customer for each record and hands it out only once its fixes are in, so
-    copying it (a fifth of validating a typical row) would protect no one.
+    copying it (about a sixth of validating a typical row) would protect no one.
     Changed values go through their converters, as in :func:`copy_with`.
     """
     layout = _layout(type(instance))
