@@ -6,6 +6,7 @@
 # each run (mutmut's cached verdicts would not notice new tests); the last run stays there.
 # Prints mutmut's summary and the score, killed / (killed + survived + no tests); `mutmut results` and
 # `mutmut show NAME` inside .mutation/MODULE/ list and show the survivors.
+# A module's `names` (mutant-name patterns) limit a run to some functions; only mutants run count.
 # Not part of CI: a module takes minutes. MUTMUT_CHILDREN (default 1) sets mutmut's processes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,7 +59,12 @@ PY
     echo "== $module: $(printf '%s ' $("$python" -c "import tomllib,sys; print(' '.join(tomllib.load(open('pyproject.toml','rb'))['tool']['custrecord']['mutation']['$module']['mutate']))"))"
     (
         cd "$work"
-        HYPOTHESIS_PROFILE=ci "$python" -m mutmut run --max-children "${MUTMUT_CHILDREN:-1}" "$@" >"$work/run.log" 2>&1 || true
+        set -f  # the mutant-name patterns are for mutmut, not the shell
+        # A module's `names` (mutant-name patterns) limit the run to those functions' mutants.
+        names=$("$python" -c "import tomllib; print(' '.join(tomllib.load(open('$root/pyproject.toml','rb'))['tool']['custrecord']['mutation']['$module'].get('names', [])))")
+        # shellcheck disable=SC2086  # the patterns are words, and their globs are mutmut's
+        HYPOTHESIS_PROFILE=ci "$python" -m mutmut run --max-children "${MUTMUT_CHILDREN:-1}" "$@" $names \
+            >"$work/run.log" 2>&1 || true
         tail -n 3 "$work/run.log" | tr '\r' '\n' | tail -n 2
         "$python" - <<'PY'
 import subprocess

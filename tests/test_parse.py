@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 import custrecord
 from custrecord import Address, Contact, Customer, Kind, Status
@@ -16,6 +17,7 @@ from custrecord.coerce import BadValue, parse_date, parse_decimal, parse_int, pa
 from custrecord.fields import FIELDS
 from custrecord.parse import parse
 from custrecord.testing.strategies import raw_records
+from custrecord.text import clean_text
 
 
 def codes(data: Any, **kwargs: Any) -> dict[str, list[str]]:
@@ -31,6 +33,35 @@ def test_text_is_trimmed_nfkc_and_collapsed() -> None:
     assert problems == []
     assert customer.name == "苏州 示例(科技) 有限公司"
     assert customer.remarks is None
+
+
+def test_zero_width_spaces_pasted_from_the_web_are_dropped() -> None:
+    """A name copied from a web page carries U+200B (and a word joiner or BOM) between characters:
+    kept, it made a name that looks like a stored one a different text, missed by look-ups and
+    the unique short name. Dropped, not made a space: they show as nothing."""
+    customer, problems = parse({
+        "name": "\ufeff苏州\u200b华信\u2060科技有限公司\u200b",
+        "short_name": "华\u200b信",
+        "tax_id": "91110000600037341L\u200b",
+        "remarks": "\u200b\u200b",
+        "contacts": [{"name": "王\u200b建国", "mobile": "138\u200b0000\u200b1111"}],
+    })
+    assert problems == []
+    assert (customer.name, customer.short_name, customer.tax_id) == (
+        "苏州华信科技有限公司", "华信", "91110000600037341L"
+    )
+    assert customer.remarks is None
+    assert (customer.contacts[0].name, customer.contacts[0].mobile) == ("王建国", "13800001111")
+    # The joiners that shape a script stay (ZWNJ in a Persian name).
+    assert parse({"name": "می\u200cخواهم"})[0].name == "می\u200cخواهم"
+    assert parse({"name": "\u200b"})[0].name == parse({"name": "  "})[0].name == ""  # blank
+
+
+@given(st.text(alphabet=st.sampled_from("苏州ab \u200b\u2060\ufeff\t")))
+def test_clean_text_leaves_no_zero_width_space(text: str) -> None:
+    cleaned = clean_text(text)
+    assert cleaned is None or not any(c in cleaned for c in "\u200b\u2060\ufeff")
+    assert cleaned == clean_text(text.replace("\u200b", "").replace("\u2060", "").replace("\ufeff", ""))
 
 
 def test_full_width_code_tax_id_and_phone_become_half_width() -> None:

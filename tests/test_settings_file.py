@@ -12,7 +12,8 @@ profile = "yonyou"
 check_organization_code = true
 custom_fields = ["erp_id"]
 require_approval = true
-duplicate_tax_id = "warning"
+duplicate_tax_id = "error"
+duplicate_phone = "error"
 
 [required]
 enterprise = ["tax_id"]
@@ -43,7 +44,7 @@ def test_full_file(tmp_path: Path) -> None:
     assert s.profile.check_organization_code
     assert s.profile.custom_fields == frozenset({"erp_id"})
     assert s.require_approval
-    assert s.duplicate_tax_id == "warning"
+    assert s.duplicate_phone == "error"
     assert s.code_rule.template == "{category}{seq:4}"
     assert not s.code_rule.allow_manual
     assert s.code_rule.max_length == 20  # yonyou codes
@@ -61,7 +62,9 @@ def test_full_file(tmp_path: Path) -> None:
         ("require_approval = 1", "require_approval must be true or false"),
         ('[code_rule]\ntemplate = "C{seq}"', "code_rule"),
         ('[categories]\nscheme = "2-2"\nnodes = { "0101" = "orphan" }', "categories"),
-        ('duplicate_tax_id = "maybe"', "error or warning"),
+        ('duplicate_phone = "maybe"', "error or warning"),
+        ('duplicate_tax_id = "warning"', "duplicate_tax_id can only be error, not 'warning'"),
+        ("duplicate_tax_id = 1", "duplicate_tax_id must be error"),
         ("this is not toml", "not valid TOML"),
     ],
 )

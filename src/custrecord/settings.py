@@ -86,9 +86,6 @@ class Settings:
     approval_exempt_roles: frozenset[str] = attrs.field(default=frozenset(), converter=_paths)
     #: Whether the author of a change may approve it.
     allow_self_approval: bool = attrs.field(default=False, validator=_INSTANCE(bool))
-    #: ``error`` refuses a tax ID another customer has; ``warning`` stores it, flagged
-    #: (the storage's unique key on (country, tax_id) still refuses an exact copy).
-    duplicate_tax_id: Severity = attrs.field(default=Severity.ERROR, converter=Severity)
     #: ``warning`` (default) stores a contact phone or mobile that another customer has, flagged
     #: ``duplicate_phone``; ``error`` refuses it.
     duplicate_phone: Severity = attrs.field(default=Severity.WARNING, converter=Severity)

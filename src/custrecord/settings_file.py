@@ -207,12 +207,20 @@ def settings_from_mapping(data: Mapping[str, Any], *, source: str = "settings") 
     for flag in ("require_approval", "allow_self_approval"):
         if flag in data:
             settings[flag] = _expect(source, flag, data[flag], bool, "true or false")
-    for key in ("duplicate_tax_id", "duplicate_phone"):
-        if key in data:
-            value = _expect(source, key, data[key], str, "error or warning")
-            if value not in ("error", "warning"):
-                raise SettingsError(f"{source}: {key} must be error or warning, not {value!r}")
-            settings[key] = Severity(value)
+    if "duplicate_tax_id" in data:
+        # Kept so that files naming the one behaviour still load: every store holds one customer
+        # per (country, tax ID), so a copy cannot be stored as a warning.
+        value = _expect(source, "duplicate_tax_id", data["duplicate_tax_id"], str, "error")
+        if value != "error":
+            raise SettingsError(
+                f"{source}: duplicate_tax_id can only be error, not {value!r}: a tax ID is unique per "
+                "country in every store; leave the key out"
+            )
+    if "duplicate_phone" in data:
+        value = _expect(source, "duplicate_phone", data["duplicate_phone"], str, "error or warning")
+        if value not in ("error", "warning"):
+            raise SettingsError(f"{source}: duplicate_phone must be error or warning, not {value!r}")
+        settings["duplicate_phone"] = Severity(value)
     if "codes" in data:
         codes = _expect(source, "codes", data["codes"], dict, "a table")
         _unknown(source, "codes", codes, {"given"})

@@ -32,20 +32,27 @@ def nfkc(text: str) -> str:
 
 
 def clean_text(text: str) -> str | None:
-    """Trim, NFKC-normalise and collapse runs of white space; blank gives None."""
+    """Trim, NFKC-normalise, drop zero-width spaces and collapse runs of white space; blank gives None."""
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
-    # Every white-space character but " " is unprintable, so this finds them all cheaply.
+    # Every white-space and zero-width character is unprintable but " ", so this finds them cheaply.
     if "  " in text or not text.isprintable():
-        text = _SPACES.sub(" ", text)
+        text = _SPACES.sub(" ", text.translate(_ZERO_WIDTH))
     text = text.strip()
     return text or None
+
+
+# Invisible characters that text pasted from web pages carries (zero-width space, word joiner,
+# byte-order mark) and that would make two equal-looking names differ. The zero-width
+# (non-)joiners stay: they shape Persian and Indic text and emoji.
+_ZERO_WIDTH = str.maketrans("", "", "\u200b\u2060\ufeff")
 
 
 def compact_identifier(text: str) -> str:
     """NFKC, upper case, and no spaces, dashes, dots or slashes."""
     text = nfkc(text).upper()
-    return text.translate(_COMPACT)
+    # No separator in an all-alphanumeric text: skip translate(), the slow part.
+    return text if text.isalnum() else text.translate(_COMPACT)
 
 
 # White space, and the separators people type or paste: ASCII and Unicode dashes, dots, slashes.

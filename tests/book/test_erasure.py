@@ -10,16 +10,22 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import inspect, select, text
 
 from custrecord.book import CustomerBook
+from custrecord.errors import CustrecordError
+from custrecord.events import Erased, Event
+from custrecord.permissions import Actor
 from custrecord.settings import Settings
 from custrecord.storage.memory import MemoryStorage
 from custrecord.storage.sql import SqlStorage
 from custrecord.storage.sql.search import name_grams
+from custrecord.storage.values import REDACTED, OutboxEvent
 from custrecord.validation.profiles import Profile
 
 BookFactory = Callable[..., CustomerBook]
+ADMIN = Actor("root", {"admin"})
 
 A = {
     "name": "苏州华信科技有限公司",
@@ -179,3 +185,84 @@ def test_erasure_scrubs_every_personal_path_from_history_and_outbox(
     assert [s for s in EVERY_PERSONAL_SECRETS if s in outbox] == []
     assert "苏州市" not in history  # a place is personal on the erased customer's own record
     assert "Vandersloot" not in repr(book.get(code, follow=False))
+
+
+def _merged_pair(book: CustomerBook) -> tuple[str, str]:
+    """A (the survivor) and B merged into it now; their codes."""
+    a = book.add(A).code or ""
+    b = book.add(B).code or ""
+    book.merge([a, b], survivor=a, force=True, reason="同一客户")
+    return a, b
+
+
+@pytest.mark.parametrize("erased_one", ["survivor", "merged"])
+def test_erasure_takes_everyone_merged_now_either_way(make_book: BookFactory, erased_one: str) -> None:
+    """Erasing the survivor erases the customer merged into it, and erasing that one the survivor:
+    one Erased event each, with the code, actor and reason; the call returns the one asked for."""
+    book = make_book()
+    a, b = _merged_pair(book)
+    seen: list[Event] = []
+    book.subscribe(seen.append)
+    asked, other = (a, b) if erased_one == "survivor" else (b, a)
+    result = book.erase(asked, reason="本人要求删除", actor=ADMIN)
+    assert (result.code, result.name) == (asked, REDACTED)
+    assert book.get(other, follow=False).name == REDACTED
+    assert book.get(other, follow=False).contacts == ()
+    erased_events = [e for e in seen if isinstance(e, Erased)]
+    assert [(e.code, e.actor, e.reason) for e in erased_events] == [
+        (asked, "root", "本人要求删除"), (other, "root", "本人要求删除")
+    ]
+    stored = {c: book.get(c, follow=False) for c in (a, b)}
+    assert all(e.at == stored[e.code].updated_at for e in erased_events)
+
+
+def test_erasure_records_what_it_blanked(make_book: BookFactory) -> None:
+    """The history's erase entry names each blanked path, its old value withheld, its new value."""
+    book = make_book()
+    code = book.add({"name": "苏州示例科技有限公司", "remarks": "VIP", "credit": {"limit": "50"}}).code or ""
+    erased = book.erase(code, reason="本人要求删除", actor=ADMIN)
+    assert erased.version == 2
+    last = book.history(code)[-1]
+    assert (last.action, last.actor, last.reason, last.version) == ("erase", "root", "本人要求删除", 2)
+    assert last.at == erased.updated_at
+    assert sorted((c.path, c.old, c.new) for c in last.changes) == [
+        ("name", REDACTED, REDACTED), ("remarks", REDACTED, None)
+    ]
+
+
+def test_erasure_waits_for_approval(make_book: BookFactory) -> None:
+    """A customer waiting for approval, or with a change waiting beside it, is not erased: the
+    approver would otherwise approve values that erasure had taken away."""
+    book = make_book(Settings(require_approval=True))
+    code = book.add({"name": "苏州示例科技有限公司"}, actor=Actor("li", {"finance"})).code or ""
+    message = f"customer {code} awaits approval; approve or reject it before erasing"
+    with pytest.raises(CustrecordError) as new:
+        book.erase(code, reason="本人要求删除")
+    assert str(new.value) == message
+    book.approve(code, actor=Actor("zhou", {"finance"}))
+    book.update(code, {"credit": {"limit": "9000"}}, expected_version=2, actor=Actor("li", {"finance"}))
+    with pytest.raises(CustrecordError) as changed:
+        book.erase(code, reason="本人要求删除")
+    assert str(changed.value) == message
+    book.reject(code, reason="不批", actor=Actor("zhou", {"finance"}))
+    assert book.erase(code, reason="本人要求删除").name == REDACTED
+
+
+def test_erasure_scrubs_a_former_partner_but_leaves_its_own_words(make_book: BookFactory) -> None:
+    """After merge and unmerge, the erased customer's texts go from the partner's history and
+    events (an event a host wrote too); a place both share, and the partner's tags, stay."""
+    book = make_book()
+    a = book.add({**A, "address": {"city": "苏州市", "street": "Own Street 1"}, "tags": ["重点"]}).code or ""
+    b = book.add({**B, "tags": ["展会"]}).code or ""
+    book.merge([a, b], survivor=a, force=True, reason="同一客户")
+    book.unmerge(a, reason="不是同一客户")
+    with book.storage.unit_of_work() as uow:  # a host's own event about A, naming B's e-mail
+        uow.outbox.append(OutboxEvent(type="Noted", code=a, payload={"note": "wil@zqx.example"}))
+    book.erase(b, reason="本人要求删除")
+    a_events = [e for e in book.storage.outbox.undelivered() if e.code == a]
+    assert [e.payload["note"] for e in a_events if e.type == "Noted"] == [REDACTED]
+    a_history = repr(book.history(a))
+    assert [s for s in B_SECRETS if s in a_history] == []
+    assert "苏州市" in a_history  # a shared place is not B's secret
+    assert book.get(a).address.city == "苏州市"
+    assert book.get(a).tags == {"重点"}

@@ -52,7 +52,6 @@ def key_problems(
         if own is None:
             codes = store.get_many({c.code for c in customers if c.code})
     unique_short_names = ctx.settings.profile.unique_short_names
-    severity = ctx.settings.duplicate_tax_id
     seen_tax: dict[TaxKey, int] = {}
     seen_code: dict[str, int] = {}
     seen_short: dict[str, int] = {}
@@ -64,8 +63,8 @@ def key_problems(
             holder = _other(holders.get(key), own)
             if holder is not None or key in seen_tax:
                 hint, hint_zh = _held_by(holder, seen_tax.get(key))
-                problems.append(make_problem("tax_id", ProblemCode.DUPLICATE_TAX_ID, severity=severity,
-                                             value=customer.tax_id, hint=hint, hint_zh=hint_zh))
+                problems.append(make_problem("tax_id", ProblemCode.DUPLICATE_TAX_ID, value=customer.tax_id,
+                                             hint=hint, hint_zh=hint_zh))
             seen_tax.setdefault(key, row)
         if customer.code and own is None:
             if customer.code in codes or customer.code in seen_code:

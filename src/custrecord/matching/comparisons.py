@@ -294,8 +294,11 @@ COMPARISONS: tuple[Comparison, ...] = (
     Comparison("tax_id", _levels(("agree", _A, 12.0, 0.85), ("organisation", _A, 12.0, 0.02),
                                  ("typo", _P, 3.0, 0.05), ("other", _D, -3.0, 0.07),
                                  ("conflict", _D, -12.0, 0.01)), _tax_id, lambda f: f.tax_id),
-    Comparison("name", _name_levels(1.0), _company_name, lambda f: f.name.compact),
-    Comparison("name", _name_levels(0.4), _person_name, lambda f: f.name.compact),
+    # Each name's equal share counts only its own kind: namesakes are far commoner among people.
+    Comparison("name", _name_levels(1.0), _company_name,
+               lambda f: f.name.compact if f.kind is not Kind.INDIVIDUAL else None),
+    Comparison("name", _name_levels(0.4), _person_name,
+               lambda f: f.name.compact if f.kind is Kind.INDIVIDUAL else None),
     Comparison("name.place", _binary(0.5, -4.0, 0.97), _place),
     Comparison("name.legal_form", _levels(("same", _A, 0.0, 0.9, True), ("other", _D, -1.5, 0.1)),
                _legal_form),

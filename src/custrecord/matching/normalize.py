@@ -329,9 +329,11 @@ def normalize_phone(text: str | None, region: str = "CN") -> str | None:
     """A phone number in E.164 (``+8651265201234``) without its extension, best effort.
 
     Read as validation reads it (:func:`custrecord.validation.contact.normalize_phone`,
-    phonenumbers' metadata); numbers it cannot read are kept as ``~`` plus their
-    digits, so two copies of the same bad number still agree; None when there are
-    too few digits.
+    phonenumbers' metadata). A number of a possible length that the metadata does
+    not know (a mobile prefix newer than it, ``194 5221 1524``) is still written
+    in E.164, so that ``+86 194…`` and ``194…`` agree; other numbers are kept as
+    ``~`` plus their digits, so two copies of the same bad number still agree;
+    None when there are too few digits.
     """
     if not text or is_placeholder(text):
         return None
@@ -342,7 +344,9 @@ def normalize_phone(text: str | None, region: str = "CN") -> str | None:
     main = split_extension(raw)[0].split(";ext=")[0]
     # "+49 (0)30 1234567": the bracketed trunk zero is dropped after a country code.
     compact = main.replace("(0)", "").translate(_PHONE_JUNK)
-    if _E164.fullmatch(compact) or (compact[:1] == "~" and compact[1:].isdigit() and len(compact) > 6):
+    # "+86 0512 …": Chinese lists often keep the trunk zero after the country code.
+    if (_E164.fullmatch(compact) and not compact.startswith("+860")) or (
+            compact[:1] == "~" and compact[1:].isdigit() and len(compact) > 6):
         return compact  # already normalised
     found = e164(raw, region if len(region) == 2 else "CN")
     if found is not None:
@@ -350,7 +354,30 @@ def normalize_phone(text: str | None, region: str = "CN") -> str | None:
     digits = "".join(_DIGITS.findall(compact))
     if len(digits) < 6:
         return None
-    return f"~{digits}"
+    return _possible(compact, region if len(region) == 2 else "CN") or f"~{digits}"
+
+
+def _possible(compact: str, region: str) -> str | None:
+    """E.164 of a number of possible length for its region that is not known to be valid, or None.
+
+    A number written with ``+`` passes the E.164 shortcut above as it is; the
+    same number written without its country code must come out the same.
+    """
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(compact, region)
+    except phonenumbers.NumberParseException:
+        return None
+    national = str(number.national_number)
+    digits = "".join(_DIGITS.findall(compact))
+    # Only a country code, an international prefix or a trunk zero may be dropped: never
+    # digits that phonenumbers took for some other prefix (two numbers must not collapse).
+    if not phonenumbers.is_possible_number(number) or not digits.endswith(national) or (
+            len(digits) - len(national) > 4):
+        return None
+    found = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return found if _E164.fullmatch(found) else None
 
 
 def normalize_email(text: str | None) -> str | None:
