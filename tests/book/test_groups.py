@@ -6,6 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.clirun import run
 
 import custrecord
@@ -247,3 +249,47 @@ def test_a_merged_away_customer_is_no_parent(make_book: Callable[..., CustomerBo
     assert (problem.code, problem.value) == ("unknown_parent", "S2")
     assert problem.message == "parent customer is not a stored customer (merged into S1)"
     assert "已合并至S1" in problem.message_zh
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    parents=st.lists(st.integers(min_value=-1, max_value=6), min_size=7, max_size=7),
+    chosen=st.lists(st.integers(min_value=0, max_value=6), min_size=2, max_size=3, unique=True),
+    survivor=st.integers(min_value=0, max_value=2),
+)
+def test_merges_keep_any_tree_a_tree(parents: list[int], chosen: list[int], survivor: int) -> None:
+    """Whatever the tree and whichever customers merge: no cycle, nobody below a merged-away customer,
+    every member in its own group; unmerge gives every customer its parent back."""
+    book = custrecord.open()
+    codes = [f"K{i}" for i in range(7)]
+    for i, code in enumerate(codes):
+        parent = parents[i] if 0 <= parents[i] < i else None  # earlier customers only: a tree
+        book.add({"name": f"客户{i}号", "code": code, "parent": None if parent is None else codes[parent]})
+    before = _parents(book)
+    merged = [codes[i] for i in chosen]
+    kept = merged[survivor % len(merged)]
+    book.merge(merged, survivor=kept, reason="重复")
+    now = _parents(book)
+    gone = {c for c in merged if c != kept}
+    for code in set(codes) - gone:
+        seen, up = {code}, now[code]
+        while up is not None:
+            assert up not in gone
+            assert up not in seen, f"cycle through {code}"
+            seen.add(up)
+            up = now[up]
+        assert code in _codes(book.group(code))
+    book.unmerge(kept, reason="撤销")
+    assert _parents(book) == before
+
+
+def test_group_reads_follow_a_merge_only_within_scope(make_book: Callable[..., CustomerBook]) -> None:
+    book = make_book()
+    _group(book)
+    book.add({"name": "东区客户", "code": "E1", "region": "EAST"})
+    book.merge(["S2", "E1"], survivor="S2", choose={"region": "S2"}, reason="同一家")  # E1 leads to S2 (west)
+    with pytest.raises(custrecord.NotFound):
+        book.children("E1", actor=EAST)
+    with pytest.raises(custrecord.NotFound):
+        book.group("E1", actor=EAST)
+    assert _codes(book.children("E1")) == ["S21"]

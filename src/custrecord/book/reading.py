@@ -150,6 +150,8 @@ class BookReads:
         """
         who, key = self._reading(actor, code)
         head = find_current(self.storage, key)
+        if not self._ctx.in_scope(who, head):
+            raise NotFound(f"no customer with code {key!r}")
         query = self._gate.scoped(who, None, {"parent": head.code, "include_deleted": include_deleted})
         found = [c for c in self.storage.customers.find(query) if c.replaced_by is None]
         return self._gate.logged(who, "children", [self._gate.view(c, who) for c in found])
@@ -167,7 +169,10 @@ class BookReads:
         """
         who, key = self._reading(actor, code)
         with self.storage.unit_of_work() as uow:
-            members = group_of(uow, find_current(uow, key))
+            head = find_current(uow, key)
+            if not self._ctx.in_scope(who, head):
+                raise NotFound(f"no customer with code {key!r}")
+            members = group_of(uow, head)
         kept = (c for c in members
                 if c.replaced_by is None and (include_deleted or c.status is not Status.DELETED))
         return self._gate.logged(who, "group", list(self._gate.visible(who, kept)))
