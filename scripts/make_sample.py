@@ -1116,7 +1116,38 @@ def build(rng: random.Random) -> list[Rec]:
     records = [maker.foreign(p) if len(p) == 2 else getattr(maker, p)() for p in plan]
     originals = inject_duplicates(rng, records)
     inject_faults(rng, records, protected={id(r) for r in originals})
+    plant_group(records, protected={id(r) for r in originals})
     return records
+
+
+#: The given code of the sample's group head (集团总部); it sorts before the codes the demo's rule
+#: gives (``{category}{seq:4}``), so an export of the demo's book lists the head before its members.
+GROUP_CODE = "0001"
+#: How many members the sample's group has below its head.
+GROUP_MEMBERS = 3
+
+
+def plant_group(records: list[Rec], protected: set[int]) -> None:
+    """Make the first clean, active CN companies with a credit limit a group (集团): the first the
+    head, with the given code ``GROUP_CODE``, a group limit of twice the smallest member's limit and
+    terms in a second company (账套 002); the next ``GROUP_MEMBERS`` its members (上级客户); the
+    credit of all four open-ended, so the demo's group check works on any day. No draw from the random stream,
+    so the rest of the sample stays as it was."""
+    from custrecord.money import parse_amount
+
+    def fits(rec: Rec) -> bool:
+        row = rec.row
+        return (rec.kind == "enterprise" and rec.country == "CN" and not rec.faults and not rec.values
+                and rec.dup_of is None and id(rec) not in protected and row["status"] == "正常"
+                and bool(row["credit_limit"]) and parse_amount(row["credit_limit"]) > 0)
+
+    head, *members = [r for r in records if fits(r)][: GROUP_MEMBERS + 1]
+    smallest = min(parse_amount(m.row["credit_limit"]) for m in members)
+    head.row.update(code=GROUP_CODE, credit_group_limit=str(int(smallest * 2)), credit_valid_from="",
+                    credit_valid_until="",
+                    companies=json.dumps({"002": {"limit": "500000", "currency": "CNY", "days": 30}}))
+    for member in members:
+        member.row.update(parent=GROUP_CODE, credit_valid_from="", credit_valid_until="")
 
 
 def inject_faults(rng: random.Random, records: list[Rec], protected: set[int]) -> None:
@@ -1273,6 +1304,11 @@ def manifest(records: Sequence[Rec], tax_ids: Sequence[str | None]) -> dict[str,
         "duplicate_groups": sorted(groups.values()),
         "renamed": renamed,
         "shared_tax_id": shared_tax_ids(records, tax_ids),
+        "group": {
+            "code": GROUP_CODE,
+            "head": next(number[id(r)] for r in records if r.row["code"] == GROUP_CODE),
+            "members": [number[id(r)] for r in records if r.row["parent"] == GROUP_CODE],
+        },
         "categories": CATEGORIES,
         "regions": REGIONS,
     }

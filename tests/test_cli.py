@@ -1,4 +1,4 @@
-"""The command line end to end, through subprocess: exit codes, output, files."""
+"""The command line end to end: exit codes, output, files (a child process where it matters)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.clirun import run
+from tests.clirun import run, run_child
 
 from custrecord.data import sample_path
 
@@ -57,7 +57,7 @@ def test_validate_clean_file_exits_zero(tmp_path: Path) -> None:
 
 
 def test_missing_file_is_exit_2_without_traceback(tmp_path: Path) -> None:
-    result = run("validate", str(tmp_path / "nope.csv"))
+    result = run_child("validate", str(tmp_path / "nope.csv"))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "nope.csv" in result.stderr
@@ -129,13 +129,18 @@ def test_show_unknown_code_is_exit_2(tmp_path: Path, small_csv: Path) -> None:
 
 
 def test_demo_runs_and_reruns(tmp_path: Path) -> None:
-    first = run("demo", "--quiet", cwd=tmp_path)
+    first = run_child("demo", "--quiet", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     for heading in ("import", "codes", "duplicate", "credit", "summary"):
         assert heading in first.stdout
     manifest = json.loads(sample_path("sample_manifest.json").read_text(encoding="utf-8"))
     planted = len(manifest["duplicate_groups"])
     assert f"{planted} of {planted} planted duplicate groups found, 0 other" in first.stdout
+    # The sample's group: the third member's order is blocked by the group limit alone.
+    assert "group 0001 (集团): limit" in first.stdout
+    orders = [line for line in first.stdout.splitlines() if " SO-G" in line]
+    assert [line.split()[4] for line in orders] == ["pass", "pass", "block"]
+    assert "group 0001: exposure" in orders[2]
     assert (tmp_path / "custrecord-demo.db").exists()
     assert (tmp_path / "custrecord-demo-errors.csv").exists()
     second = run("demo", "--quiet", cwd=tmp_path)

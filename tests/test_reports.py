@@ -99,3 +99,6 @@ def test_groups_and_counts_by_parent() -> None:
     by_parent = {r["parent"]: r["count"] for r in reports.counts_by(members, "parent")}
     assert by_parent == {"": 3, "G": 2, "S2": 1, "H": 1}
     assert reports.groups(members[4:5]) == []
+    # A customer merged into another is no member: its survivor stands for it, as in book.group.
+    merged = [*members, Customer(name="一（旧）", code="S9", parent="G", replaced_by="S1")]
+    assert reports.groups(merged)[0] == {"group": "G", "children": 2, "members": 4, "levels": 3}

@@ -8,6 +8,7 @@ import importlib.util
 import random
 import sys
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -266,3 +267,21 @@ def test_some_customers_have_a_ship_to_address_and_a_second_account() -> None:
     assert len(accounts) >= 5
     assert all(a.currency == "USD" and a.default for c in accounts for a in c.bank_accounts)
     assert any(len(c.roles) == 2 for c in customers)
+
+
+def test_a_group_with_a_group_limit_and_company_terms(manifest: dict[str, Any]) -> None:
+    """The sample holds one group (集团): a head with a given code, a group limit under the sum of
+    its members' limits, terms in a second company; the members after it, naming it as parent."""
+    group = manifest["group"]
+    _, rows = read_rows("customers_en.csv")
+    head = custrecord.structure(rows[group["head"] - 2])
+    members = [custrecord.structure(rows[n - 2]) for n in group["members"]]
+    assert (head.code, head.parent) == (group["code"], None)
+    assert [m.parent for m in members] == [head.code] * 3
+    assert min(group["members"]) > group["head"]  # an import meets the head first
+    limit = head.credit.group_limit
+    assert limit is not None
+    assert "002" in head.companies
+    assert all(m.credit.limit is not None and limit * Decimal("0.45") <= m.credit.limit for m in members)
+    assert limit < sum(m.credit.limit or 0 for m in members)
+    assert all(c.credit.valid_until is None for c in (head, *members))

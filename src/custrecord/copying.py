@@ -13,7 +13,7 @@ from typing import Any, TypeVar, cast
 
 import attrs
 
-__all__ = ["copy_with"]
+__all__ = ["copy_with", "fill_own"]
 
 T = TypeVar("T")
 
@@ -72,3 +72,24 @@ def copy_with(instance: T, changes: Mapping[str, Any]) -> T:
         converter = converters[name]
         setter(name, value if converter is None else converter(value))
     return new
+
+
+def fill_own(instance: T, changes: Mapping[str, Any]) -> T:
+    """:func:`copy_with`, but writing ``changes`` into ``instance`` itself when its class allows.
+
+    Only for an instance that nobody else holds yet: validation builds a fresh
+    customer for each record and hands it out only once its fixes are in, so
+    copying it (about a sixth of validating a typical row) would protect no one.
+    Changed values go through their converters, as in :func:`copy_with`.
+    """
+    layout = _layout(type(instance))
+    if layout is None:
+        return copy_with(instance, changes)
+    converters = layout.converters
+    for name in changes:
+        if name not in converters:
+            raise TypeError(f"{type(instance).__name__} has no attribute {name!r}")
+    for name, value in changes.items():
+        converter = converters[name]
+        _SETATTR(instance, name, value if converter is None else converter(value))
+    return instance

@@ -94,9 +94,10 @@ def groups(customers: Iterable[Customer]) -> list[dict[str, Any]]:
     (itself included) and how many ``levels`` deep it goes (2: a parent and its children).
 
     A root is a customer with children whose own parent is not among ``customers``; a
-    customer alone is no group. Biggest groups first, then by root code.
+    customer alone is no group, and a merged-away one no member (its survivor stands for
+    it, as in ``book.group``). Biggest groups first, then by root code.
     """
-    items = list(customers)
+    items = [c for c in customers if c.replaced_by is None]
     below: dict[str, list[str]] = defaultdict(list)
     codes = {c.code for c in items if c.code}
     for c in items:

@@ -51,7 +51,8 @@ _ZERO_WIDTH = str.maketrans("", "", "\u200b\u2060\ufeff")
 def compact_identifier(text: str) -> str:
     """NFKC, upper case, and no spaces, dashes, dots or slashes."""
     text = nfkc(text).upper()
-    return text.translate(_COMPACT)
+    # No separator in an all-alphanumeric text: skip translate(), the slow part.
+    return text if text.isalnum() else text.translate(_COMPACT)
 
 
 # White space, and the separators people type or paste: ASCII and Unicode dashes, dots, slashes.

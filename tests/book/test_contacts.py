@@ -228,3 +228,24 @@ def test_contact_history_is_masked_for_who_reads_it(book: CustomerBook) -> None:
     seen = repr(book.history(code, actor=VIEWER))
     assert [s for s in ("13900001111", "13700001111", "li@example.com") if s in seen] == []
     assert "13700001111" in repr(book.history(code, actor=SALES))
+
+
+def test_find_by_a_fragment_of_a_contact_name(book: CustomerBook) -> None:
+    """`contact_contains`: any part of a contact's name, case and runs of spaces aside; scoped like find."""
+    a = book.add({"name": "苏州华信", "contacts": [{"name": "王 经理"}, {"name": "Anna  Smith"}]}).code
+    b = book.add({"name": "无锡华信", "contacts": [{"name": "王芳"}]}).code
+    assert [c.code for c in book.find(contact_contains="王")] == [a, b]
+    assert [c.code for c in book.find(contact_contains="anna sm")] == [a]
+    assert book.count(contact_contains="王", contact="王芳") == 1
+    assert book.find(contact_contains="王经理") == []  # the space is part of the name
+
+
+def test_a_masked_contact_name_is_no_search_key(make_book: BookFactory) -> None:
+    """A policy that masks contact names refuses searches by them, whole or in part."""
+    sensitive = {**RolePolicy().sensitive, "contacts.name": frozenset({"admin"})}
+    book = make_book(Settings(policy=RolePolicy(sensitive=sensitive)))
+    book.add(HUAXIN)
+    for filters in ({"contact": "王经理"}, {"contact_contains": "王"}):
+        with pytest.raises(PermissionDenied):
+            book.find(actor=VIEWER, **filters)
+    assert book.count(contact_contains="王") == 1  # the default actor is an admin

@@ -6,10 +6,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.clirun import run
 
 import custrecord
 from custrecord.book import CustomerBook
+from custrecord.events import Event
 from custrecord.permissions import Actor, Scope
 
 EAST = Actor("li", {"finance"}, scope=Scope(regions={"EAST"}))
@@ -180,3 +183,113 @@ def test_approval_refuses_a_parent_that_became_a_cycle(make_book: Callable[..., 
     with pytest.raises(custrecord.ValidationError) as caught:
         book.approve("A", actor=other)
     assert [(p.code, p.value) for p in caught.value.problems] == [("parent_cycle", "B")]
+
+
+def _parents(book: CustomerBook) -> dict[str, str | None]:
+    return {c.code or "": c.parent for c in book.all(include_deleted=True)}
+
+
+def test_a_merge_hands_the_children_to_the_survivor(make_any_book: Callable[..., CustomerBook]) -> None:
+    """S2 merged into S1: S21 moves below S1, reads of S2 lead to S1's group, unmerge moves it back."""
+    book = make_any_book()
+    _group(book)
+    seen: list[Event] = []
+    book.subscribe(seen.append)
+    book.merge(["S1", "S2"], survivor="S1", reason="同一分公司")
+    assert book.get("S21").parent == "S1"
+    assert _codes(book.children("S1")) == ["S21"]
+    assert _codes(book.children("S2")) == ["S21"]  # follows the merge to S1
+    assert _codes(book.group("S2")) == ["G1", "S1", "S21"]  # the merged-away S2 is no member
+    assert _codes(book.group("S21")) == ["G1", "S1", "S21"]
+    (moved,) = [e for e in book.history("S21") if e.action == "regroup"]
+    assert [(c.path, c.old, c.new) for c in moved.changes] == [("parent", "S2", "S1")]
+    assert (moved.actor, moved.reason) == ("system", "同一分公司")
+    assert [(e.type, e.code) for e in seen] == [("Merged", "S1"), ("CustomerChanged", "S21")]
+    book.unmerge("S1", reason="不是同一分公司")
+    assert book.get("S21").parent == "S2"
+    assert _codes(book.group("S2")) == ["G1", "S1", "S2", "S21"]
+    assert [e.action for e in book.history("S21")][-2:] == ["regroup", "unmerge"]
+
+
+def test_merging_a_parent_into_its_child_keeps_the_tree(make_any_book: Callable[..., CustomerBook]) -> None:
+    """The survivor never ends up below itself: it takes the place of the topmost member."""
+    book = make_any_book()
+    _group(book)
+    book.merge(["G1", "S1"], survivor="S1", reason="总部与一分公司是同一家")
+    assert _parents(book) == {"G1": None, "S1": None, "S2": "S1", "S21": "S2", "G9": None}
+    assert _codes(book.group("G1")) == ["S1", "S2", "S21"]
+    # A grandchild merged with its grandparent: the child between them moves below it.
+    again = make_any_book()
+    _group(again)
+    again.update("G1", {"parent": "G9"}, expected_version=1)
+    again.merge(["G1", "S21"], survivor="S21", reason="同一家")
+    assert _parents(again) == {"G1": "G9", "S1": "S21", "S2": "S21", "S21": "G9", "G9": None}
+    assert _codes(again.group("S2")) == ["G9", "S21", "S1", "S2"]
+    again.unmerge("S21", reason="不是同一家")
+    assert _parents(again) == {"G1": "G9", "S1": "G1", "S2": "G1", "S21": "S2", "G9": None}
+
+
+def test_a_child_edited_after_the_merge_keeps_its_edit(make_book: Callable[..., CustomerBook]) -> None:
+    book = make_book()
+    _group(book)
+    book.merge(["S1", "S2"], survivor="S1", reason="同一分公司")
+    s21 = book.get("S21")
+    book.update("S21", {"parent": "G9"}, expected_version=s21.version)
+    book.unmerge("S1", reason="不是同一分公司")
+    assert book.get("S21").parent == "G9"
+
+
+def test_a_merged_away_customer_is_no_parent(make_book: Callable[..., CustomerBook]) -> None:
+    book = make_book()
+    _group(book)
+    book.merge(["S1", "S2"], survivor="S1", reason="同一分公司")
+    with pytest.raises(custrecord.ValidationError) as caught:
+        book.add({"name": "新分公司", "parent": "S2"})
+    (problem,) = caught.value.problems
+    assert (problem.code, problem.value) == ("unknown_parent", "S2")
+    assert problem.message == "parent customer is not a stored customer (merged into S1)"
+    assert "已合并至S1" in problem.message_zh
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    parents=st.lists(st.integers(min_value=-1, max_value=6), min_size=7, max_size=7),
+    chosen=st.lists(st.integers(min_value=0, max_value=6), min_size=2, max_size=3, unique=True),
+    survivor=st.integers(min_value=0, max_value=2),
+)
+def test_merges_keep_any_tree_a_tree(parents: list[int], chosen: list[int], survivor: int) -> None:
+    """Whatever the tree and whichever customers merge: no cycle, nobody below a merged-away customer,
+    every member in its own group; unmerge gives every customer its parent back."""
+    book = custrecord.open()
+    codes = [f"K{i}" for i in range(7)]
+    for i, code in enumerate(codes):
+        parent = parents[i] if 0 <= parents[i] < i else None  # earlier customers only: a tree
+        book.add({"name": f"客户{i}号", "code": code, "parent": None if parent is None else codes[parent]})
+    before = _parents(book)
+    merged = [codes[i] for i in chosen]
+    kept = merged[survivor % len(merged)]
+    book.merge(merged, survivor=kept, reason="重复")
+    now = _parents(book)
+    gone = {c for c in merged if c != kept}
+    for code in set(codes) - gone:
+        seen, up = {code}, now[code]
+        while up is not None:
+            assert up not in gone
+            assert up not in seen, f"cycle through {code}"
+            seen.add(up)
+            up = now[up]
+        assert code in _codes(book.group(code))
+    book.unmerge(kept, reason="撤销")
+    assert _parents(book) == before
+
+
+def test_group_reads_follow_a_merge_only_within_scope(make_book: Callable[..., CustomerBook]) -> None:
+    book = make_book()
+    _group(book)
+    book.add({"name": "东区客户", "code": "E1", "region": "EAST"})
+    book.merge(["S2", "E1"], survivor="S2", choose={"region": "S2"}, reason="同一家")  # E1 leads to S2 (west)
+    with pytest.raises(custrecord.NotFound):
+        book.children("E1", actor=EAST)
+    with pytest.raises(custrecord.NotFound):
+        book.group("E1", actor=EAST)
+    assert _codes(book.children("E1")) == ["S21"]

@@ -21,6 +21,7 @@ from custrecord.matching import (
     extract,
     find_duplicates,
     find_duplicates_in,
+    run,
     valid_tax_id,
 )
 from custrecord.matching.features import _uscc_valid
@@ -118,6 +119,48 @@ def test_individuals_need_more_than_a_name() -> None:
     assert find_duplicates(people) == []
     people[1]["contact_mobile"] = people[0]["contact_mobile"] = "13812345678"
     assert len(find_duplicates(people)) == 1
+
+
+def test_a_mobile_with_and_without_the_country_code_agrees() -> None:
+    """U8 rows of one customer, the second keyed in with +86; 194 is newer than phonenumbers' metadata."""
+    rows = [{"客户名称": "苏州恒远贸易有限公司", "联系人": "王芳", "手机": "19452211524"},
+            {"客户名称": "恒远贸易（苏州）有限公司", "联系人": "王芳", "手机": "+86 194 5221 1524"}]
+    (match,) = find_duplicates(rows)
+    assert any(r.field == "phone" and r.outcome is Outcome.AGREE for r in match.reasons)
+
+
+def _namesakes() -> list[dict[str, str]]:
+    """A U8 export: 2,000 companies, a tenth of them keyed twice, and 60 people of 20 common names.
+
+    Each person is their own contact (联系人 = 客户名称), with their own mobile and house number.
+    """
+    rows = []
+    for i in range(2000):
+        row = {"客户名称": f"苏州{i:04d}号贸易有限公司", "客户类型": "企业", "联系人": f"联系人{i}",
+               "手机": f"139{i:08d}", "城市": "苏州", "地址": f"人民路{i + 1}号"}
+        rows.append(row)
+        if i % 10 == 0:
+            rows.append({**row, "客户名称": f"{row['客户名称'][2:-4]}（苏州）有限公司"})
+    for k in range(60):
+        name = "张王李赵刘"[k % 5] + "伟芳娜敏"[k // 5 % 4]
+        rows.append({"客户名称": name, "客户类型": "个人", "联系人": name, "手机": f"138{k:08d}",
+                     "城市": "苏州", "地址": f"中山路{k + 1}号"})
+    return rows
+
+
+def test_namesakes_in_one_city_are_not_one_person() -> None:
+    """Three people called 张伟 share a name, a city and a street: not enough for one person.
+
+    Their name's u is learned among people (namesakes are common there), not among
+    company names, and a person named as their own contact does not count twice.
+    """
+    rows = _namesakes()
+    done = run([extract(r) for r in rows])
+    assert done.model.fitted
+    people = {i for i, r in enumerate(rows) if r["客户类型"] == "个人"}
+    assert [m for m in done.matches if m.left in people or m.right in people] == []
+    companies = [m for m in done.matches if m.left not in people]
+    assert len(companies) == 200  # every company keyed twice is still found
 
 
 def test_threshold_is_checked() -> None:

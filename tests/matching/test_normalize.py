@@ -95,6 +95,8 @@ def test_name_that_is_only_a_form_keeps_a_core() -> None:
         ("13812345678", "+8613812345678"),
         ("010-62345678", "+861062345678"),
         ("+86 (0)512 6520 1234", "+8651265201234"),
+        ("+86 0512 65201234", "+8651265201234"),  # the trunk zero kept after the country code
+        ("+86-010-62345678", "+861062345678"),
     ],
 )
 def test_chinese_phones_become_e164(raw: str, e164: str) -> None:
@@ -108,8 +110,29 @@ def test_foreign_phones_use_the_region() -> None:
     assert normalize_phone("+49 (0)30 1234567", "DE") == "+49301234567"
 
 
+@pytest.mark.parametrize("raw", ["19452211524", "194 5221 1524", "+86 194-5221-1524", "+8619452211524",
+                                 "0086 194 5221 1524", "(+86)19452211524"])
+def test_numbers_newer_than_the_metadata_agree_in_every_spelling(raw: str) -> None:
+    """A mobile prefix phonenumbers does not know yet (194) once gave ``~194…`` or ``+86194…``."""
+    assert normalize_phone(raw, "CN") == "+8619452211524"
+
+
+@given(st.sampled_from(["13", "14", "15", "16", "17", "18", "19"]), st.integers(0, 10**9 - 1),
+       st.sampled_from(["{}", "+86{}", "+86 {}", "0086{}", "{}-{}-{}", "+86 {} {} {}", "({}) {}"]))
+def test_one_mobile_in_any_spelling_is_one_key(prefix: str, rest: int, spelling: str) -> None:
+    number = f"{prefix}{rest:09d}"
+    parts = (number[:3], number[3:7], number[7:])
+    written = spelling.format(*parts) if spelling.count("{}") == 3 else spelling.format(
+        number if spelling.count("{}") == 1 else number[:3], number[3:])
+    assert normalize_phone(written, "CN") == normalize_phone(number, "CN")
+    assert normalize_phone(number, "CN") == f"+86{number}"
+
+
 def test_unreadable_phones_keep_their_digits_or_vanish() -> None:
-    assert normalize_phone("99-123-456", "CN") == "~99123456"
+    assert normalize_phone("99-123-456", "CN") == "+8699123456"  # a possible local number
+    # phonenumbers would read 1234567890123456 as 67890123456 after some prefix: no digit is dropped.
+    assert normalize_phone("1234567890123456", "CN") == "~1234567890123456"
+    assert normalize_phone("123-4567-8901-2345", "CN") == "~123456789012345"
     assert normalize_phone("12345", "CN") is None
     assert normalize_phone("none", "CN") is None
     assert normalize_phone("", "CN") is None

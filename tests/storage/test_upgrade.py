@@ -22,7 +22,7 @@ from custrecord import Customer
 from custrecord.book import CustomerBook
 from custrecord.convert import unstructure
 from custrecord.errors import StorageError
-from custrecord.storage.sql import SqlStorage, downgrade
+from custrecord.storage.sql import SqlStorage, downgrade, schema_version, upgrade
 from custrecord.storage.sql.schema import SCHEMA_VERSION
 
 from .servers import MARIADB_ENV, POSTGRES_ENV, server_url, unique_prefix
@@ -185,3 +185,39 @@ def test_downgrade_refuses_what_it_cannot_do(tmp_path: Path) -> None:
             downgrade(str(tmp_path / "c.db"), version)
     with pytest.raises(StorageError, match="no custrecord store"):
         downgrade(str(tmp_path / "c.db"), 2, table_prefix="other_")
+
+
+def test_the_migrate_command_goes_down_and_up(tmp_path: Path) -> None:
+    """`custrecord migrate --db DB [--to N]`: the version before and after, never a new database."""
+    from tests.clirun import run
+
+    db = tmp_path / "c.db"
+    SqlStorage(str(db)).close()
+    assert schema_version(str(db)) == SCHEMA_VERSION
+    shown = run("migrate", "--db", str(db))
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip() == f"schema version {SCHEMA_VERSION}, up to date"
+    down = run("migrate", "--db", str(db), "--to", "3")
+    assert down.returncode == 0, down.stderr
+    assert down.stdout.strip() == f"schema version {SCHEMA_VERSION} -> 3 (downgraded)"
+    assert schema_version(str(db)) == 3
+    up = run("migrate", "--db", str(db), "--lang", "zh")
+    assert up.stdout.strip() == f"数据库结构版本3 -> {SCHEMA_VERSION}（已升级）"
+    assert upgrade(str(db)) == SCHEMA_VERSION
+    missing = run("migrate", "--db", str(tmp_path / "missing.db"))
+    assert missing.returncode == 2
+    assert "no such database" in missing.stderr
+    assert not (tmp_path / "missing.db").exists()
+    for bad in ("0", str(SCHEMA_VERSION + 1), "x"):
+        refused = run("migrate", "--db", str(db), "--to", bad)
+        assert refused.returncode == 2
+        assert "Traceback" not in refused.stderr
+
+
+def test_upgrade_refuses_to_go_down(tmp_path: Path) -> None:
+    url = str(tmp_path / "c.db")
+    SqlStorage(url).close()
+    with pytest.raises(StorageError, match="use downgrade"):
+        upgrade(url, 3)
+    with pytest.raises(StorageError, match="no such database"):
+        schema_version(str(tmp_path / "missing.db"))

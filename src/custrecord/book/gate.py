@@ -73,7 +73,9 @@ class Gate:
         policy = self.ctx.settings.policy
         scope = policy.scope(who)
         full = make_query(query, filters)
-        for kind in [*full.lookups(), *(["phone"] if full.phone is not None else [])]:
+        probed = [*full.lookups(), *(["phone"] if full.phone is not None else []),
+                  *(["contact"] if full.contact_fragment() is not None else [])]
+        for kind in probed:
             if any(policy.visibility(who, path) is Visibility.MASKED for path in _PROBED[kind]):
                 raise PermissionDenied(who, "find by", kind)
         if scope is None:

@@ -85,7 +85,8 @@ def parent_problems(
     stored: Mapping[str, Customer] | None = None,
     earlier: Collection[str] = (),
 ) -> list[Problem]:
-    """What is wrong with ``customer``'s parent: not a stored customer, or the customer itself or below it.
+    """What is wrong with ``customer``'s parent: not a stored customer (or a deleted or merged-away one),
+    or the customer itself or below it.
 
     ``stored`` holds parents already looked up (a batch does one read); ``earlier`` the codes
     of rows before this one in the same batch, which count as stored. Callers skip a record
@@ -107,10 +108,13 @@ def parent_problems(
         except NotFound:
             found = None
     hidden = found is not None and who is not None and not ctx.in_scope(who, found)  # reads as absent
-    if found is None or hidden or found.status is Status.DELETED:
-        deleted = found is not None and not hidden
-        return [make_problem("parent", ProblemCode.UNKNOWN_PARENT, value=parent,
-                             hint="deleted" if deleted else None, hint_zh="已删除" if deleted else None)]
+    if found is None or hidden or found.status is Status.DELETED or found.replaced_by:
+        hint = hint_zh = None
+        if found is not None and not hidden:  # say why a stored customer is no parent
+            merged = found.replaced_by
+            hint = f"merged into {merged}" if merged else "deleted"
+            hint_zh = f"已合并至{merged}" if merged else "已删除"
+        return [make_problem("parent", ProblemCode.UNKNOWN_PARENT, value=parent, hint=hint, hint_zh=hint_zh)]
     if customer.code is None:
         return []
     chain = [found, *ancestors(uow, found)]

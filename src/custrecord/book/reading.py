@@ -145,10 +145,15 @@ class BookReads:
         """The direct children of customer ``code`` (those whose ``parent`` it is), in code order.
 
         Of those ``actor`` may see, masked for it; ``NotFound`` when it may not see ``code``.
+        A merged-away ``code`` leads to the customer it was merged into, as :meth:`get` does,
+        and merged-away children are left out (their survivor stands for them).
         """
         who, key = self._reading(actor, code)
-        query = self._gate.scoped(who, None, {"parent": key, "include_deleted": include_deleted})
-        found = self.storage.customers.find(query)
+        head = find_current(self.storage, key)
+        if not self._ctx.in_scope(who, head):
+            raise NotFound(f"no customer with code {key!r}")
+        query = self._gate.scoped(who, None, {"parent": head.code, "include_deleted": include_deleted})
+        found = [c for c in self.storage.customers.find(query) if c.replaced_by is None]
         return self._gate.logged(who, "children", [self._gate.view(c, who) for c in found])
 
     def group(
@@ -158,12 +163,18 @@ class BookReads:
         first, then everyone below it, level by level, each level in code order.
 
         Of those ``actor`` may see, masked for it; deleted members are left out unless
-        ``include_deleted`` (a deleted member's children still belong to the group).
+        ``include_deleted`` (a deleted member's children still belong to the group). A
+        merged-away ``code`` leads to the group of the customer it was merged into, and
+        merged-away members are left out (their survivor stands for them).
         """
         who, key = self._reading(actor, code)
         with self.storage.unit_of_work() as uow:
-            members = group_of(uow, uow.customers.get(key))
-        kept = (c for c in members if include_deleted or c.status is not Status.DELETED)
+            head = find_current(uow, key)
+            if not self._ctx.in_scope(who, head):
+                raise NotFound(f"no customer with code {key!r}")
+            members = group_of(uow, head)
+        kept = (c for c in members
+                if c.replaced_by is None and (include_deleted or c.status is not Status.DELETED))
         return self._gate.logged(who, "group", list(self._gate.visible(who, kept)))
 
     def __iter__(self) -> Iterator[Customer]:

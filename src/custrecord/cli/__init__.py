@@ -184,6 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replace everything the target store holds (default: refuse a store with data)")
     _common(p)
 
+    p = sub.add_parser("migrate", help="upgrade a SQL store's schema in place, or take it down with --to")
+    p.add_argument("--to", type=_positive, metavar="N",
+                   help="the schema version to go to (default: this release's); lower ones downgrade for an "
+                        "earlier release")
+    _common(p)
+
     p = sub.add_parser("history", help="the change history of one customer")
     p.add_argument("code")
     p.add_argument("--format", choices=["text", "json"], default="text")

@@ -38,6 +38,7 @@ from custrecord.money import format_amount
 from custrecord.permissions import Actor, Visibility
 from custrecord.settings import Settings
 from custrecord.settings_file import load_settings
+from custrecord.storage import migrate_store
 from custrecord.storage.backup import restore
 from custrecord.storage.registry import scheme_of
 
@@ -215,6 +216,21 @@ def cmd_restore(args: argparse.Namespace) -> int:
     _output(args).line(say(args.lang, "restored", what=say(args.lang, "backup_counts", **info.counts),
                            path=args.file, at=info.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
                            version=info.library_version))
+    return EXIT_OK
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Upgrade the SQL store of ``--db`` to this release's schema, or to ``--to`` (down too)."""
+    path = sqlite_path(args.db)
+    if path is not None and not Path(path).exists():
+        raise CliError("no_database", path=path)
+    old, new = migrate_store(args.db, args.to)
+    out, lang = _output(args), args.lang
+    if new == old:
+        out.line(say(lang, "schema_current" if args.to is None else "schema_unchanged", version=new))
+    else:
+        how = say(lang, "schema_downgraded" if new < old else "schema_upgraded")
+        out.line(say(lang, "schema_moved", old=old, new=new, how=how))
     return EXIT_OK
 
 

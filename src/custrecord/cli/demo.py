@@ -107,7 +107,9 @@ def run_demo(args: argparse.Namespace) -> int:
         print_groups(out, dedupe_groups(book, lang=lang), limit=8, lang=lang)
 
         out.heading(say(lang, "demo_credit"))
-        _credit_checks(book, out, lang)
+        group = json.loads(sample_path("sample_manifest.json").read_text(encoding="utf-8"))["group"]["code"]
+        _credit_checks(book, out, lang, group)
+        _group_checks(book, out, lang, group)
 
         out.heading(say(lang, "demo_report"))
         print_report(out, report_data(book), lang)
@@ -141,12 +143,13 @@ def _sample_groups(out: Output, lang: str) -> None:
     out.table(say(lang, "duplicate_groups", count=len(groups)), columns, rows)
 
 
-def _credit_checks(book: CustomerBook, out: Output, lang: str) -> None:
+def _credit_checks(book: CustomerBook, out: Output, lang: str, group: str) -> None:
+    """Orders of three active customers outside the sample's group, and one of a frozen customer."""
     today = date.today()
     active = [
         c
         for c in book.find(status=Status.ACTIVE, limit=400)
-        if c.credit.limit and c.credit.is_valid_on(today)
+        if c.credit.limit and c.credit.is_valid_on(today) and group not in (c.code, c.parent)
     ]
     frozen = book.find(status=Status.FROZEN, limit=1)
     cases: list[tuple[Customer, Decimal, str]] = []
@@ -175,3 +178,26 @@ def _credit_checks(book: CustomerBook, out: Output, lang: str) -> None:
     columns = [say(lang, f"col_{c}") for c in ("code", "order", "amount", "outcome", "available", "reason")]
     columns.insert(1, column_name("name", lang))
     out.table(say(lang, "orders"), columns, rows)
+
+
+def _group_checks(book: CustomerBook, out: Output, lang: str, group: str) -> None:
+    """One order per member of the sample's group, each 45% of the group limit (under the member's
+    own limit): the first two pass and reserve, the third passes the group limit and is blocked."""
+    head, *members = book.group(group)
+    limit = head.credit.group_limit
+    if limit is None or not members:
+        return
+    amount = (limit * Decimal("0.45")).quantize(Decimal("1"))
+    rows = []
+    for number, member in enumerate(members, start=1):
+        order = f"SO-G{number}"
+        decision = book.check_credit(member.code or "", amount, order_ref=order)
+        reason = decision.reason_zh if lang == "zh" else decision.reason
+        rows.append((member.code, clip(member.name, 16), order, format_amount(amount),
+                     value_name(decision.outcome.value, lang), decision.group or "",
+                     format_amount(decision.available), clip(reason, 60)))
+    columns = [say(lang, f"col_{c}") for c in ("code", "order", "amount", "outcome", "group", "available",
+                                                "reason")]
+    columns.insert(1, column_name("name", lang))
+    out.table(say(lang, "demo_group", code=group, limit=format_amount(limit), members=len(members)), columns,
+              rows)

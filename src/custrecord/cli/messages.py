@@ -48,6 +48,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "template_written": ("template written to {path}", "导入模板已写入{path}"),
     # backup, restore
+    "schema_current": ("schema version {version}, up to date", "数据库结构版本{version}，已是最新"),
+    "schema_unchanged": ("schema version {version}, unchanged", "数据库结构版本{version}，未变更"),
+    "schema_moved": ("schema version {old} -> {new} ({how})", "数据库结构版本{old} -> {new}（{how}）"),
+    "schema_upgraded": ("upgraded", "已升级"),
+    "schema_downgraded": ("downgraded", "已降级"),
     "backup_written": ("backup of {what} written to {path}", "已备份{what}到{path}"),
     "restored": ("restored {what} from {path} (written {at} by custrecord {version})",
                  "已从{path}恢复{what}（由custrecord {version}于{at}写出）"),
@@ -122,6 +127,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col_amount": ("amount", "金额"),
     "col_outcome": ("outcome", "结果"),
     "col_available": ("available", "可用额度"),
+    "demo_group": (
+        "group {code} (集团): limit {limit} over {members} members, each order under its own limit",
+        "集团{code}：集团信用额度{limit}，覆盖{members}个成员，每笔订单都在成员自己的额度内",
+    ),
     "demo_report": ("5. summary report (报表)", "5. 汇总报表"),
     "demo_done": (
         "done in {seconds:.1f} s. Try: custrecord report --db {db}; custrecord dedupe --db {db}; "

@@ -42,7 +42,10 @@ _WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 def compact(number: str) -> str:
     """Strip separators and white space, and upper-case."""
-    return str(number).translate(_SEPARATORS).strip().upper()
+    number = str(number)
+    if not number.isalnum():  # most codes have nothing to strip, and translate() is the slow part
+        number = number.translate(_SEPARATORS).strip()
+    return number.upper()
 
 
 _VALUES = {c: i for i, c in enumerate(ALPHABET)}

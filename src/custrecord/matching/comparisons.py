@@ -195,6 +195,8 @@ def _tax_id(a: Features, b: Features) -> tuple[int, float] | None:
 def _shared(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[int, float] | None:
     if not a or not b:
         return None
+    if len(a) == 1 and len(b) == 1:  # one phone each, as most records have: no loop
+        return (0, 1.0) if a[0] == b[0] else (1, 0.0)
     shared = sum(1 for x in a if x in b)
     return (0, shared / min(len(a), len(b))) if shared else (1, 0.0)
 
@@ -294,8 +296,11 @@ COMPARISONS: tuple[Comparison, ...] = (
     Comparison("tax_id", _levels(("agree", _A, 12.0, 0.85), ("organisation", _A, 12.0, 0.02),
                                  ("typo", _P, 3.0, 0.05), ("other", _D, -3.0, 0.07),
                                  ("conflict", _D, -12.0, 0.01)), _tax_id, lambda f: f.tax_id),
-    Comparison("name", _name_levels(1.0), _company_name, lambda f: f.name.compact),
-    Comparison("name", _name_levels(0.4), _person_name, lambda f: f.name.compact),
+    # Each name's equal share counts only its own kind: namesakes are far commoner among people.
+    Comparison("name", _name_levels(1.0), _company_name,
+               lambda f: f.name.compact if f.kind is not Kind.INDIVIDUAL else None),
+    Comparison("name", _name_levels(0.4), _person_name,
+               lambda f: f.name.compact if f.kind is Kind.INDIVIDUAL else None),
     Comparison("name.place", _binary(0.5, -4.0, 0.97), _place),
     Comparison("name.legal_form", _levels(("same", _A, 0.0, 0.9, True), ("other", _D, -1.5, 0.1)),
                _legal_form),

@@ -152,6 +152,9 @@ def extract(record: Record) -> Features:
     phones: set[str] = set()
     emails: set[str] = set()
     names: set[str] = set()
+    # An individual is often their own contact: that name is the customer's name again, and
+    # counting it twice would make two namesakes look like one person.
+    own = _text(customer.name) if customer.kind is Kind.INDIVIDUAL else None
     for contact in customer.contacts:
         for raw in (contact.phone, contact.mobile):
             phone = normalize_phone(raw, country)
@@ -161,7 +164,7 @@ def extract(record: Record) -> Features:
         if email is not None:
             emails.add(email)
         name = _text(contact.name)
-        if name is not None:
+        if name is not None and name != own:
             names.add(name)
     address = customer.address
     words, numbers = _split_address(

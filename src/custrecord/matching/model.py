@@ -60,6 +60,8 @@ MIN_MATCHES = 10.0
 #: defaults rule out (names wholly different, no identifier shared) cannot be duplicates, and
 #: many of them alike in one way (one address) could otherwise draw EM to them.
 PLAUSIBLE = -8.0
+#: The least chance left to the levels other than "equal" when every record has one value.
+MIN_SHARE = 1e-6
 #: The largest weight a level may get, in bits either way.
 MAX_WEIGHT = 30.0
 
@@ -170,6 +172,8 @@ def estimate_u(random_patterns: Counter[Pattern], *, equal_shares: Sequence[floa
         strength = len(c.levels) / 2
         share = equal_shares[k] if equal_shares is not None else None
         if share is not None:
+            # Every record in one city: the other levels still need some chance, or EM takes log(0).
+            share = min(share, 1.0 - MIN_SHARE)
             rest = [(counts[i] + strength * prior[i]) for i in range(1, len(counts))]
             total = sum(rest)
             u.append([share] + [(1.0 - share) * x / total for x in rest])

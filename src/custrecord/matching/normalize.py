@@ -329,9 +329,11 @@ def normalize_phone(text: str | None, region: str = "CN") -> str | None:
     """A phone number in E.164 (``+8651265201234``) without its extension, best effort.
 
     Read as validation reads it (:func:`custrecord.validation.contact.normalize_phone`,
-    phonenumbers' metadata); numbers it cannot read are kept as ``~`` plus their
-    digits, so two copies of the same bad number still agree; None when there are
-    too few digits.
+    phonenumbers' metadata). A number of a possible length that the metadata does
+    not know (a mobile prefix newer than it, ``194 5221 1524``) is still written
+    in E.164, so that ``+86 194…`` and ``194…`` agree; other numbers are kept as
+    ``~`` plus their digits, so two copies of the same bad number still agree;
+    None when there are too few digits.
     """
     if not text or is_placeholder(text):
         return None
@@ -342,7 +344,9 @@ def normalize_phone(text: str | None, region: str = "CN") -> str | None:
     main = split_extension(raw)[0].split(";ext=")[0]
     # "+49 (0)30 1234567": the bracketed trunk zero is dropped after a country code.
     compact = main.replace("(0)", "").translate(_PHONE_JUNK)
-    if _E164.fullmatch(compact) or (compact[:1] == "~" and compact[1:].isdigit() and len(compact) > 6):
+    # "+86 0512 …": Chinese lists often keep the trunk zero after the country code.
+    if (_E164.fullmatch(compact) and not compact.startswith("+860")) or (
+            compact[:1] == "~" and compact[1:].isdigit() and len(compact) > 6):
         return compact  # already normalised
     found = e164(raw, region if len(region) == 2 else "CN")
     if found is not None:
@@ -350,7 +354,45 @@ def normalize_phone(text: str | None, region: str = "CN") -> str | None:
     digits = "".join(_DIGITS.findall(compact))
     if len(digits) < 6:
         return None
-    return f"~{digits}"
+    return _possible(compact, region if len(region) == 2 else "CN") or f"~{digits}"
+
+
+@lru_cache(maxsize=256)
+def _dialling(region: str) -> tuple[str, str, frozenset[int]] | None:
+    """The region's country code, trunk prefix and possible national lengths (phonenumbers' metadata)."""
+    import phonenumbers
+
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None or metadata.general_desc is None:
+        return None
+    lengths = frozenset(metadata.general_desc.possible_length or ())
+    return str(metadata.country_code), metadata.national_prefix or "", lengths
+
+
+_PLAIN_NUMBER = re.compile(r"\+?\d+")
+
+
+def _possible(compact: str, region: str) -> str | None:
+    """E.164 of a number of possible length for its region that is not known to be valid, or None.
+
+    A number written with ``+`` passes the E.164 shortcut above as it is; the
+    same number written without its country code (or with ``00`` and it, or
+    with the trunk prefix) must come out the same. Read from the metadata's
+    lengths, not by a second full parse: phonenumbers has just said no to it.
+    """
+    found = _dialling(region)
+    if found is None or not _PLAIN_NUMBER.fullmatch(compact):
+        return None
+    code, trunk, lengths = found
+    digits = compact.lstrip("+")
+    if compact[0] == "+" or digits.startswith("00" + code):
+        digits = digits.removeprefix("00")
+        if not digits.startswith(code):
+            return None
+        digits = digits[len(code):]
+    if trunk and digits.startswith(trunk):
+        digits = digits[len(trunk):]
+    return f"+{code}{digits}" if len(digits) in lengths and digits[:1] != "0" else None
 
 
 def normalize_email(text: str | None) -> str | None:

@@ -98,7 +98,8 @@ class Match:
 
 def pattern(a: Features, b: Features, model: Model = DEFAULT_MODEL) -> Pattern:
     """The level of each comparison for a pair, -1 where a side has no value."""
-    return tuple(-1 if (found := measure(a, b)) is None else found[0] for measure in model.measures)
+    # A list first: a generator resumed once a comparison costs more than most comparisons.
+    return tuple([-1 if (found := measure(a, b)) is None else found[0] for measure in model.measures])
 
 
 def score_of(levels: Pattern, model: Model = DEFAULT_MODEL) -> float:

@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from custrecord.storage.memory import MemoryStorage
 from custrecord.storage.ports import CustomerStore, History, Outbox, Sequences, Storage, UnitOfWork
-from custrecord.storage.registry import ENTRY_POINT_GROUP, adapter_for, open_storage, register_adapter
+from custrecord.storage.registry import (
+    ENTRY_POINT_GROUP,
+    adapter_for,
+    open_storage,
+    register_adapter,
+    with_driver,
+)
 from custrecord.storage.values import ORDER_FIELDS, Change, HistoryEntry, OutboxEvent, Query
 
 if TYPE_CHECKING:
@@ -40,9 +46,24 @@ __all__ = [
     "Storage",
     "UnitOfWork",
     "adapter_for",
+    "migrate_store",
     "open_storage",
     "register_adapter",
 ]
+
+
+def migrate_store(url: str, to: int | None = None) -> tuple[int, int]:
+    """Bring the SQL store at ``url`` to schema version ``to`` (None: this release's), up or down.
+
+    Returns the versions before and after. Never creates a store (``StorageError``); see
+    :func:`custrecord.storage.sql.upgrade` and :func:`~custrecord.storage.sql.downgrade`.
+    """
+    from custrecord.storage.sql import downgrade, schema_version, upgrade
+
+    url = with_driver(url)
+    before = schema_version(url)
+    after = downgrade(url, to) if to is not None and to < before else upgrade(url, to)
+    return before, after
 
 
 def __getattr__(name: str) -> Any:

@@ -54,7 +54,8 @@ class LookupKind(enum.StrEnum):
     TAX_ID = "tax_id"
 
 
-_COUNTRY_CODES = frozenset(str(code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+#: The main region of each country calling code (``"86"``: ``"CN"``), as phonenumbers' metadata has it.
+_MAIN_REGION = {str(code): regions[0] for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()}
 
 
 def _base(phone: str) -> str:
@@ -64,16 +65,21 @@ def _base(phone: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _national(e164: str) -> str | None:
-    """The national significant number of an E.164 number (the digits after the country code).
+    """The national significant number of an E.164 number (the digits after the country code)."""
+    code = _calling_code(e164)
+    return (e164[1 + len(code) :] or None) if code else None
+
+
+def _calling_code(e164: str) -> str | None:
+    """The country calling code of ``+`` and digits (``+8613812345678``: ``86``), or None.
 
     Country calling codes are prefix-free, so the first one to match is the one.
     """
     if not e164.startswith("+") or not e164[1:].isdigit():
         return None
-    digits = e164[1:]
     for size in (1, 2, 3):
-        if digits[:size] in _COUNTRY_CODES:
-            return digits[size:] or None
+        if e164[1 : 1 + size] in _MAIN_REGION:
+            return e164[1 : 1 + size]
     return None
 
 
@@ -164,7 +170,12 @@ def phone_matches(text: str, country: str, phones: Iterable[str | None]) -> bool
 
 @functools.lru_cache(maxsize=1024)
 def _normal(text: str, country: str) -> str | None:
-    return normalize_phone(text, country if len(country) == 2 else "ZZ")
+    if len(country) != 2 or country == "ZZ":  # no known region
+        # A number written as ``+`` and digits reads the same in every region; in the main region
+        # of its calling code, the normaliser checks the common ones against the metadata directly.
+        code = _calling_code(text)
+        country = _MAIN_REGION[code] if code else "ZZ"
+    return normalize_phone(text, country)
 
 
 def _phones(customer: Customer) -> list[str | None]:

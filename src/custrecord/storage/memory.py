@@ -183,6 +183,11 @@ class _State:
         for kind, text in query.lookups().items():
             key = query_key(kind, text)
             hits.append(set() if key is None else self.lookups.get((kind, key), set()))
+        fragment = query.contact_fragment()
+        if fragment is not None:  # a scan of the distinct contact names
+            key, kind = query_key(LookupKind.CONTACT, fragment), LookupKind.CONTACT.value
+            hits.append(set() if key is None else set().union(
+                *(codes for (k, value), codes in self.lookups.items() if k == kind and key in value)))
         return hits
 
     def sorted_codes(self) -> list[str]:

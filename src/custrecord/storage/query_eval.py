@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from custrecord.model import Customer
-from custrecord.storage.lookup import lookup_matches
+from custrecord.storage.lookup import LookupKind, lookup_keys, lookup_matches, query_key
 from custrecord.storage.values import Query, name_key
 
-__all__ = ["compile_filter", "matches", "order_and_page", "sort_value"]
+__all__ = ["compile_filter", "contact_name_matches", "matches", "order_and_page", "sort_value"]
 
 
 def compile_filter(query: Query, *, name_checked: bool = False) -> Callable[[Customer], bool]:
@@ -25,6 +25,7 @@ def compile_filter(query: Query, *, name_checked: bool = False) -> Callable[[Cus
     owner, department, scope, parent = query.owner, query.department, query.scope, query.parent
     role = query.role
     lookups, phones = query.lookups(), query.phones()
+    contact = query.contact_fragment()
     category, category_prefix = query.category, query.category_prefix
     region, region_prefix = query.region, query.region_prefix
 
@@ -59,9 +60,20 @@ def compile_filter(query: Query, *, name_checked: bool = False) -> Callable[[Cus
             return False
         if (lookups or phones) and not lookup_matches(c, lookups, phones):
             return False
+        if contact is not None and not contact_name_matches(c, contact):
+            return False
         return fragment is None or fragment in name_key(c.name)
 
     return test
+
+
+def contact_name_matches(customer: Customer, fragment: str) -> bool:
+    """Whether a contact name of ``customer``, as its look-up keys hold it, contains ``fragment``
+    (read as a ``contact`` query is); a fragment no key can hold matches nobody."""
+    key = query_key(LookupKind.CONTACT, fragment)
+    return key is not None and any(
+        kind == LookupKind.CONTACT.value and key in value for kind, value in lookup_keys(customer)
+    )
 
 
 def matches(query: Query, customer: Customer) -> bool:

@@ -151,12 +151,14 @@ class Query:
     in its tree. ``short_name``, ``owner``, ``department`` and ``parent`` (the direct
     children of a customer code) match exactly; ``role`` keeps the partners that
     have it (``supplier`` finds suppliers and partners that are both); ``phone``,
-    ``email``, ``contact`` (a contact's name) and ``tax_id`` find customers by their
+    ``email``, ``contact`` (a contact's whole name) and ``tax_id`` find customers by their
     look-up keys (``phone`` may also be several numbers: a customer with any of them;
     :mod:`custrecord.storage.lookup`: a phone as stored phones were read,
     an e-mail or name case-insensitively, a tax ID in any country); ``scope`` keeps the
     customers of a :class:`Scope` (an actor's record-level rights). ``name_contains``
-    is a case-insensitive substring of the name (Chinese or Latin, any length). Text
+    is a case-insensitive substring of the name (Chinese or Latin, any length);
+    ``contact_contains`` one of a contact's name, read as ``contact`` is (NFKC,
+    case-folded, runs of spaces as one) and matched against the indexed names. Text
     that no store can hold (control characters, broken Unicode) is ``InvalidQuery``,
     as are unknown statuses and order fields. ``order_by`` names fields of
     :data:`ORDER_FIELDS` (``-`` for descending); missing values sort first
@@ -181,6 +183,7 @@ class Query:
     phone: str | frozenset[str] | None = attrs.field(default=None, converter=_phone_texts)
     email: str | None = attrs.field(default=None, validator=_optional_text)
     contact: str | None = attrs.field(default=None, validator=_optional_text)
+    contact_contains: str | None = attrs.field(default=None, validator=_optional_text)
     tax_id: str | None = attrs.field(default=None, validator=_optional_text)
     scope: Scope | None = None
     name_contains: str | None = attrs.field(default=None, validator=_optional_text)
@@ -200,6 +203,11 @@ class Query:
     def fragment(self) -> str | None:
         """The name fragment in search form, or None when there is none to search."""
         return name_key(self.name_contains) if self.name_contains else None
+
+    def contact_fragment(self) -> str | None:
+        """The ``contact_contains`` text, or None when there is none to search (blank)."""
+        text = self.contact_contains
+        return text if text is not None and text.strip() else None
 
     def phones(self) -> frozenset[str]:
         """The phone texts of the ``phone`` filter (a customer with any of them matches)."""

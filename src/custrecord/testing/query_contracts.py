@@ -61,6 +61,7 @@ def queries() -> st.SearchStrategy[Query]:
         phone=_rarely(("13812345678", "+86 138 1234 5678", "13900000000")),
         email=_rarely(("BUYER@example.cn", "x@example.cn")),
         contact=_rarely(("anna  smith", "张伟", "张")),
+        contact_contains=_rarely(("张", "ANNA", "na  sm", "伟", "%", "_", "")),
         scope=st.none()
         | st.builds(
             Scope,
@@ -366,6 +367,12 @@ class LookupContract(StorageFixtures):
         assert codes(contact="王 经理") == ["A"]
         assert codes(contact="hans") == ["B"]
         assert codes(contact="王") == []  # names match whole
+        assert codes(contact_contains="王") == ["A"]  # a fragment of a name, read as names are
+        assert codes(contact_contains="经理") == ["A"]
+        assert codes(contact_contains="ANS") == ["B"]
+        assert codes(contact_contains="王  经") == ["A"]
+        assert codes(contact_contains="%") == []  # no wildcard
+        assert codes(contact_contains=" ") == ["A", "B", "C"]  # blank: no filter
         assert codes(tax_id="9132 0500 7382 5473 9g") == ["A"]
         assert codes(tax_id="de136695976") == ["B"]
         assert codes(department="华南") == ["C"]
@@ -383,6 +390,7 @@ class LookupContract(StorageFixtures):
         assert [c.code for c in storage.customers.find(phone="13900001111")] == ["A"]
         assert storage.customers.find(email="wang@example.com") == []
         assert storage.customers.find(contact="王 经理") == []
+        assert [c.code for c in storage.customers.find(contact_contains="赵")] == ["A"]
         assert storage.customers.find(tax_id="91320500738254739G") == []
         storage.customers.delete("C")
         assert storage.customers.find(phone="13812345678") == []

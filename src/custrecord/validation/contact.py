@@ -148,7 +148,8 @@ def _fast_number(text: str, region: str) -> str | None:
     """
     if not text.isascii():
         return None
-    digits = text.translate(_PLAIN_SEPARATORS)
+    # Most numbers have no separators; translate() costs a third of the fast path.
+    digits = text if text.isdigit() else text.translate(_PLAIN_SEPARATORS)
     plus = digits[:1] == "+"
     if plus:
         digits = digits[1:]
@@ -329,7 +330,9 @@ def check_bank_account(customer: Customer, ctx: Context) -> None:
 def _check_account(ctx: Context, raw: str | None, path: str, country: str) -> None:
     if raw is None or ctx.failed(path):
         return
-    value = nfkc(raw).upper().translate(_ACCOUNT_JUNK)
+    value = nfkc(raw).upper()
+    if not value.isalnum():  # spaces or dashes to take out (translate() is the slow part)
+        value = value.translate(_ACCOUNT_JUNK)
     if value[:2].isalpha():
         try:
             value = iban.validate(value)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
-from custrecord.copying import copy_with
+from custrecord.copying import copy_with, fill_own
 from custrecord.model import Customer
 from custrecord.problems import Problem, Severity, make_problem
 
@@ -75,10 +75,16 @@ class Context:
         """Replace the value at ``path`` with its normalised form."""
         self._fixes[path] = value
 
-    def applied(self, customer: Customer) -> Customer:
-        """``customer`` with the fixes reported so far (``{"credit.limit": ...}``), which are then done."""
+    def applied(self, customer: Customer, *, own: bool = False) -> Customer:
+        """``customer`` with the fixes reported so far (``{"credit.limit": ...}``), which are then done.
+
+        ``own``: ``customer`` is the engine's own, freshly parsed and seen by no one but the
+        built-in rules (which keep no reference to it); the fixes are then written into it
+        instead of into a copy.
+        """
         if not self._fixes:
             return customer
+        change = fill_own if own else copy_with
         fixes, self._fixes = self._fixes, {}
         top: dict[str, Any] = {}
         nested: dict[str, dict[str, Any]] = {}
@@ -93,13 +99,13 @@ class Context:
             else:
                 top[head] = value
         for head, parts in nested.items():
-            top[head] = copy_with(getattr(customer, head), parts)
+            top[head] = change(getattr(customer, head), parts)
         for name, fixed in items.items():
             values = list(getattr(customer, name))
             for position, parts in fixed.items():
-                values[position] = copy_with(values[position], parts)
+                values[position] = change(values[position], parts)
             top[name] = tuple(values)
-        return copy_with(customer, top) if top else customer
+        return change(customer, top) if top else customer
 
 
 Rule = Callable[[Customer, Context], None]

@@ -7,6 +7,7 @@ applied together). Users add rules with a plain function.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -40,16 +41,37 @@ def run(data: Any, profile: Profile, *, today: date | None = None) -> Report:
             for p in problems
         ]
     ctx = Context(profile, problems, today)
-    for rule in profile.rules:
-        if not _is_independent(rule):
-            customer = ctx.applied(customer)
-        rule(customer, ctx)
-    return Report(problems=tuple(_unique(ctx.problems)), customer=ctx.applied(customer))
+    rules = profile.rules
+    own = _all_independent(rules)
+    if own:
+        for rule in rules:
+            rule(customer, ctx)
+    else:
+        for rule in rules:
+            if not _is_independent(rule):
+                customer = ctx.applied(customer)
+            rule(customer, ctx)
+    found = tuple(_unique(ctx.problems)) if ctx.problems else ()
+    # Only built-in rules saw the parsed customer, and they keep no reference: fix it in place.
+    return Report(problems=found, customer=ctx.applied(customer, own=own))
 
 
 def _is_independent(rule: Rule) -> bool:
     try:
         return rule in _INDEPENDENT
+    except TypeError:  # an unhashable callable object: a user rule
+        return False
+
+
+@functools.lru_cache(maxsize=64)
+def _all_independent_cached(rules: tuple[Rule, ...]) -> bool:
+    return all(rule in _INDEPENDENT for rule in rules)
+
+
+def _all_independent(rules: tuple[Rule, ...]) -> bool:
+    """Whether every rule is a built-in one (then all fixes wait for the end), decided once per rule list."""
+    try:
+        return _all_independent_cached(rules)
     except TypeError:  # an unhashable callable object: a user rule
         return False
 

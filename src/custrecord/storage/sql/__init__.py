@@ -6,6 +6,6 @@ URL is opened (see :mod:`custrecord.storage.registry`).
 
 from __future__ import annotations
 
-from custrecord.storage.sql.adapter import SqlStorage, downgrade, open_sql
+from custrecord.storage.sql.adapter import SqlStorage, downgrade, open_sql, schema_version, upgrade
 
-__all__ = ["SqlStorage", "downgrade", "open_sql"]
+__all__ = ["SqlStorage", "downgrade", "open_sql", "schema_version", "upgrade"]

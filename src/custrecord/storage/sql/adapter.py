@@ -64,8 +64,8 @@ from custrecord.storage.sql.engine import READ_ONLY, is_memory_sqlite, make_engi
 from custrecord.storage.sql.errors import storable, translate_errors
 from custrecord.storage.sql.journal import SqlHistory, SqlOutbox, SqlSequences
 from custrecord.storage.sql.lookup import LookupIndex, lookup_rows
-from custrecord.storage.sql.migrations import drop_index, migrate
-from custrecord.storage.sql.schema import DEFAULT_PREFIX, Tables, build_tables
+from custrecord.storage.sql.migrations import current_version, drop_index, migrate
+from custrecord.storage.sql.schema import DEFAULT_PREFIX, SCHEMA_VERSION, Tables, build_tables
 from custrecord.storage.sql.search import NameSearch
 from custrecord.storage.sql.statements import IN_BATCH, Statements
 from custrecord.storage.values import (
@@ -729,6 +729,34 @@ def downgrade(url: str, to: int, *, table_prefix: str | None = None) -> int:
     whose revert would lose what the store holds. Opening the store with this release
     upgrades it again.
     """
+    with _existing_store(url, table_prefix) as (engine, tables):
+        return migrate(engine, tables, to=to, attempts=1)
+
+
+def upgrade(url: str, to: int | None = None, *, table_prefix: str | None = None) -> int:
+    """Bring the store at ``url`` up to schema version ``to`` (None: this release's) and return it.
+
+    Opening a store does the same; this is for a deployment that upgrades in its own step.
+    A ``to`` below the store's version is refused: going down is :func:`downgrade`'s.
+    """
+    with _existing_store(url, table_prefix) as (engine, tables):
+        with engine.connect() as conn:
+            current = current_version(conn, tables)
+        target = SCHEMA_VERSION if to is None else to
+        if target < current:
+            raise StorageError(f"the store is at schema version {current}, above {target}: use downgrade")
+        return migrate(engine, tables, to=target, attempts=1)
+
+
+def schema_version(url: str, *, table_prefix: str | None = None) -> int:
+    """The schema version of the store at ``url``, without changing it."""
+    with _existing_store(url, table_prefix) as (engine, tables), engine.connect() as conn:
+        return current_version(conn, tables)
+
+
+@contextmanager
+def _existing_store(url: str, table_prefix: str | None) -> Iterator[tuple[Engine, Tables]]:
+    """An engine on the custrecord store at ``url``; ``StorageError`` when there is none (it creates none)."""
     with translate_errors():
         parsed, ours = parse_url(url)
         tables = build_tables(table_prefix or ours.get("table_prefix") or DEFAULT_PREFIX)
@@ -739,7 +767,7 @@ def downgrade(url: str, to: int, *, table_prefix: str | None = None) -> int:
         try:
             if not inspect(engine).has_table(tables.schema_version.name):
                 raise StorageError(f"no custrecord store with the table prefix {tables.prefix!r} there")
-            return migrate(engine, tables, to=to, attempts=1)
+            yield engine, tables
         finally:
             engine.dispose()
 

@@ -115,6 +115,15 @@ class LookupIndex:
                 out.append(false())
             else:
                 out.append(code.in_(select(t.code).where(t.kind == kind, t.value == key)))
+        fragment = query.contact_fragment()
+        if fragment is not None:  # a scan of the contact names in the side table
+            key = query_key(LookupKind.CONTACT, fragment)
+            if key is None:
+                out.append(false())
+            else:
+                near = select(t.code).where(t.kind == LookupKind.CONTACT.value,
+                                            t.value.contains(key, autoescape=True))
+                out.append(code.in_(near))
         return out
 
     def _phone(self, texts: frozenset[str], conn: Connection) -> ColumnElement[bool]:
