@@ -263,3 +263,11 @@ def test_an_import_update_the_book_refuses_is_reported_on_its_row(book: Customer
     assert (denied.row, denied.action, denied.code) == (7, "invalid", None)
     assert [(p.path, p.code) for p in denied.problems] == [("credit.limit", "permission_denied")]
     assert book.get(second or "").tax_id is None
+
+
+def test_a_row_with_a_new_code_is_not_matched_by_its_name(book: CustomerBook) -> None:
+    """Only a row with neither code nor tax ID is looked up by name: a new code is a new customer."""
+    stored = book.add({"name": "华信科技"}).code
+    (outcome,) = book.import_records([(2, {"客户编码": "X0009", "客户名称": "华信科技", "备注": "新"})])
+    assert (outcome.action, outcome.code) == ("added", "X0009")
+    assert book.get(stored or "").remarks is None
