@@ -204,11 +204,14 @@ def test_a_row_with_only_a_name_is_the_one_customer_of_exactly_that_name(book: C
     assert book.get(code or "").remarks == "导入"
 
 
-def test_name_matching_takes_kind_and_country_and_deleted_customers(book: CustomerBook) -> None:
+def test_name_matching_takes_kind_and_country_and_deleted_customers(
+    make_book: Callable[..., CustomerBook],
+) -> None:
+    book = make_book()
     deleted = book.add({"name": "华信科技"}).code or ""
     book.delete(deleted)
     assert _import_name_only(book) == ("invalid", deleted)  # found: a deleted customer is not revived
-    other = CustomerBook(book.storage.__class__())
+    other = make_book()
     other.add({"name": "华信科技", "kind": "个人"})
     other.add({"name": "华信科技", "country": "HK"})
     action, added = _import_name_only(other)  # neither the person nor the HK company
