@@ -170,15 +170,22 @@ def test_a_name_conflict_says_who_holds_the_tax_id_and_what_was_done(
 
 
 def test_a_row_matching_a_customer_out_of_scope_is_refused_without_naming_it(book: CustomerBook) -> None:
-    book.add({"name": "北京乙公司", "region": "NORTH01"})
+    """Found by code, by tax ID or by name, the customer is not named: the key that found it is."""
+    north = book.add({"name": "北京乙公司", "region": "NORTH01", "tax_id": TAX}).code
     scoped = Actor("wang", {"sales"}, scope=Scope(regions={"EAST"}))
-    (outcome,) = book.import_records([(7, {"客户名称": "北京乙公司", "备注": "y"})], actor=scoped)
-    assert (outcome.row, outcome.action, outcome.code) == (7, "invalid", None)
-    assert [(p.path, p.code, p.message, p.message_zh) for p in outcome.problems] == [(
-        "name", "permission_denied",
+    rows = [(7, {"客户名称": "北京乙公司", "备注": "y"}), (8, {"客户编码": north, "客户名称": "北京乙公司"}),
+            (9, {"税号": TAX, "客户名称": "北京乙公司"})]
+    outcomes = list(book.import_records(rows, actor=scoped))
+    assert [(o.row, o.action, o.code, [(p.path, p.code) for p in o.problems]) for o in outcomes] == [
+        (7, "invalid", None, [("name", "permission_denied")]),
+        (8, "invalid", None, [("code", "permission_denied")]),
+        (9, "invalid", None, [("tax_id", "permission_denied")]),
+    ]
+    assert [(p.message, p.message_zh) for p in outcomes[0].problems] == [(
         "customer name: not allowed for this user (matches a customer you may not see)",
         "客户名称：当前用户无权操作（与您无权查看的客户相符）",
     )]
+    assert book.get(north or "").remarks is None
 
 
 def _import_name_only(book: CustomerBook, **data: str) -> tuple[str, str | None]:
@@ -240,3 +247,27 @@ def test_an_import_update_records_its_reason_and_reports_its_own_warnings(book: 
     ]
     assert f"客户{first.code}" in outcome.problems[0].message_zh
     assert book.history(second or "")[-1].reason == "import"
+
+
+def test_an_import_update_the_book_refuses_is_reported_on_its_row(book: CustomerBook) -> None:
+    """A row that is customer C2 but takes C1's tax ID, or sets a field its user may not set."""
+    first = book.add({"name": "甲", "tax_id": TAX}).code
+    second = book.add({"name": "乙"}).code
+    (taken,) = book.import_records([(6, {"客户编码": second, "客户名称": "乙", "税号": TAX})])
+    assert (taken.row, taken.action, taken.code) == (6, "invalid", second)
+    assert [(p.path, p.code, p.message) for p in taken.problems] == [
+        ("tax_id", "duplicate_tax_id", f"tax ID is already used by another customer (customer {first})")
+    ]
+    (denied,) = book.import_records([(7, {"客户编码": second, "客户名称": "乙", "信用额度": "5000"})],
+                                    actor=Actor("wang", {"sales"}))
+    assert (denied.row, denied.action, denied.code) == (7, "invalid", None)
+    assert [(p.path, p.code) for p in denied.problems] == [("credit.limit", "permission_denied")]
+    assert book.get(second or "").tax_id is None
+
+
+def test_a_row_with_a_new_code_is_not_matched_by_its_name(book: CustomerBook) -> None:
+    """Only a row with neither code nor tax ID is looked up by name: a new code is a new customer."""
+    stored = book.add({"name": "华信科技"}).code
+    (outcome,) = book.import_records([(2, {"客户编码": "X0009", "客户名称": "华信科技", "备注": "新"})])
+    assert (outcome.action, outcome.code) == ("added", "X0009")
+    assert book.get(stored or "").remarks is None
