@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import phonenumbers
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -257,3 +258,146 @@ def test_bank_account_lengths_count_digits_not_spaces() -> None:
     assert account(spaced) == ([], "6222" * 7 + "62")
     assert account("1" * 34, "US") == ([], "1" * 34)
     assert account("1" * 35, "US")[0] == ["invalid_format"]
+
+
+# -- every contact problem word for word --------------------------------------
+
+
+def _problems(data: dict[str, Any]) -> list[tuple[str, str, str, str, Any]]:
+    report = custrecord.validate({"name": "x", **data})
+    return [(p.path, p.code, p.message, p.message_zh, p.value) for p in report.problems]
+
+
+def test_contact_problems_word_for_word() -> None:
+    """Each problem names its path, the region or country, an example, and the value as given;
+    items of lists (contacts, addresses, bank accounts) are checked each, the blank ones skipped."""
+    long_local = "a" * 65 + "@example.com"
+    assert _problems({
+        "country": "CN",
+        "contacts": [{"name": "A", "phone": "12345", "mobile": "123", "email": "bad@"},
+                     {"name": "B", "email": long_local}],
+        "address": {"postcode": "99999x"},
+        "addresses": [{"role": "billing", "street": "s"},
+                      {"role": "billing", "street": "t", "postcode": "ABC"}],
+        "bank_account": "DE00370400440532013000",
+        "bank_accounts": [{"bank_name": "b"}, {"account": "1234567"},
+                          {"account": "DE89!70400440532013000"}],
+    }) == [
+        ("contacts[0].phone", "invalid_phone",
+         "phone is not a valid phone number for CN (e.g. 010 1234 5678)",
+         "电话不是CN的有效电话号码（例如 010 1234 5678）", "12345"),
+        ("contacts[0].mobile", "invalid_phone",
+         "mobile is not a valid phone number for CN (e.g. 131 2345 6789)",
+         "手机不是CN的有效电话号码（例如 131 2345 6789）", "123"),
+        ("contacts[0].email", "invalid_email", "e-mail is not an e-mail address",
+         "电子邮箱不是有效的电子邮箱地址", "bad@"),
+        ("contacts[1].email", "invalid_email", "e-mail is not an e-mail address",
+         "电子邮箱不是有效的电子邮箱地址", long_local),
+        ("address.postcode", "invalid_postcode", "postcode is not a postcode of CN (e.g. 215000)",
+         "邮编不是CN的有效邮编（例如 215000）", "99999x"),
+        ("addresses[1].postcode", "invalid_postcode", "postcode is not a postcode of CN (e.g. 215000)",
+         "邮编不是CN的有效邮编（例如 215000）", "ABC"),
+        ("bank_account", "invalid_checksum",
+         "bank account (IBAN) has a wrong check digit (e.g. DE89370400440532013000)",
+         "银行账号（IBAN）校验位错误（例如 DE89370400440532013000）", "DE00370400440532013000"),
+        ("bank_accounts[1].account", "invalid_format",
+         "bank account has an invalid format (digits only, 8 to 30 of them)",
+         "银行账号格式不正确（应为8至30位数字）", "1234567"),
+        ("bank_accounts[2].account", "invalid_format",
+         "bank account (IBAN) has an invalid format (e.g. DE89370400440532013000)",
+         "银行账号（IBAN）格式不正确（例如 DE89370400440532013000）", "DE89!70400440532013000"),
+    ]
+
+
+def test_contact_values_are_stored_normalised_in_every_list_item() -> None:
+    report = custrecord.validate({
+        "name": "x", "country": "GB",
+        "contacts": [{"name": "A", "email": "bad"}, {"name": "B", "email": "x@EXAMPLE.COM"}],
+        "addresses": [{"role": "billing", "street": "s"},
+                      {"role": "billing", "street": "t", "postcode": "sw1a 1aa"}],
+        "bank_account": "1",  # outside CN any 1 to 34 digits
+        "bank_accounts": [{"bank_name": "b"}, {"account": "de89 3704 0044 0532 0130 00"}],
+    })
+    assert [p.path for p in report.problems] == ["contacts[0].email"]
+    customer = report.customer
+    assert customer is not None
+    assert customer.contacts[1].email == "x@example.com"  # after an invalid one, the next is checked
+    assert [a.postcode for a in customer.addresses] == [None, "SW1A 1AA"]
+    assert (customer.bank_account, customer.bank_accounts[1].account) == ("1", "DE89370400440532013000")
+    cn = custrecord.validate({"name": "x", "bank_accounts": [{"account": "1234 5678"}]})
+    assert (cn.problems, cn.customer and cn.customer.bank_accounts[0].account) == ((), "12345678")
+
+
+def test_email_length_limits_stand_on_their_boundaries() -> None:
+    """RFC 5321: at most 254 characters in all, 64 before the @."""
+    domain = "b" * 63 + "." + "b" * 63 + "." + "c" * 61
+    longest = "a" * 64 + "@" + domain
+    assert len(longest) == 254
+    assert _problems({"contacts": [{"name": "A", "email": longest}]}) == []
+    too_long = "a" * 64 + "@" + domain + "c"
+    assert [p[1] for p in _problems({"contacts": [{"name": "A", "email": too_long}]})] == ["too_long"]
+    local_65 = "a" + longest[:-1]  # 254 characters, 65 of them before the @
+    assert [p[1] for p in _problems({"contacts": [{"name": "A", "email": local_65}]})] == ["invalid_email"]
+
+
+def test_phones_without_a_usable_country() -> None:
+    """With a country that is no country, a number without +CC waits for the country's fix, and
+    one with it is checked with no default region (ZZ, and no example to give)."""
+    contacts = [{"name": "A", "phone": "13812345678", "mobile": "+86 1"}]
+    assert _problems({"country": "ZQ", "contacts": contacts})[1:] == [
+        ("contacts[0].mobile", "invalid_phone", "mobile is not a valid phone number for ZZ",
+         "手机不是ZZ的有效电话号码", "+86 1"),
+    ]
+    report = custrecord.validate({"name": "x", "country": "ZQ",
+                                  "contacts": [{"name": "A", "phone": " +86 138 1234 5678"}]})
+    assert [p.path for p in report.problems] == ["country"]
+    assert report.customer is not None
+    assert report.customer.contacts[0].phone == "+8613812345678"
+
+
+def test_a_value_too_long_is_not_also_malformed() -> None:
+    """A field that already failed is reported once."""
+    long = "1" * 100
+    data = {"address": {"postcode": long}, "bank_account": long,
+            "contacts": [{"name": "A", "phone": long, "email": "a" * 300 + "@example.com"}]}
+    assert sorted((p[0], p[1]) for p in _problems(data)) == [
+        ("address.postcode", "too_long"), ("bank_account", "too_long"),
+        ("contacts[0].email", "too_long"), ("contacts[0].phone", "too_long"),
+    ]
+
+
+def test_phone_text_longer_than_forty_characters_is_no_phone() -> None:
+    """At most 40 characters are read: longer text is refused before parsing (a pasted paragraph)."""
+    forty = "13812345678" + " " * 29
+    assert len(forty) == 40
+    assert normalize_phone(forty, "CN") == "+8613812345678"
+    assert normalize_phone(forty + " ", "CN") is None
+
+
+def _written_forms(region: str) -> list[str]:
+    """Ways people write a region's example numbers: national, trunk prefixed, with a doubled
+    zero, after an international prefix, with and without +CC, and as bare digits."""
+    forms: list[str] = []
+    code = str(phonenumbers.country_code_for_region(region))
+    for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE):
+        number = phonenumbers.example_number_for_type(region, kind)
+        if number is None:
+            continue
+        national = str(number.national_number)
+        written = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        forms += [national, written, "0" + national, "00" + national, "0" + written, "1" + national,
+                  "00" + code + national, "011" + code + national, code + national, "+" + code + national,
+                  "+" + code + "0" + national, national[:-1], national + "0"]
+    return forms
+
+
+def test_the_fast_path_never_disagrees_with_phonenumbers() -> None:
+    """For every region phonenumbers knows, the shortcut gives phonenumbers' answer or stands aside
+    (None): trunk and international prefixes, a leading zero, the country code without +."""
+    wrong = [
+        (region, text, fast, _parse_phone(text, region))
+        for region in sorted(phonenumbers.SUPPORTED_REGIONS)
+        for text in _written_forms(region)
+        if (fast := _fast_number(text, region)) is not None and fast != _parse_phone(text, region)
+    ]
+    assert wrong == []

@@ -13,7 +13,9 @@ import pytest
 import custrecord
 from custrecord.book import CustomerBook
 from custrecord.codes import CodeRule
+from custrecord.permissions import Actor
 from custrecord.settings import Settings
+from custrecord.storage.values import Scope
 from custrecord.validation.profiles import LENIENT
 
 TAX = "91110000600037341L"
@@ -142,3 +144,133 @@ def test_unknown_columns_of_records_are_warned_once(book: CustomerBook) -> None:
                                       columns={"旧名称": "name", "limit": "credit.limit"}))
     assert mapped[0].action == "added"
     assert book.get(mapped[0].code or "").credit.limit == Decimal(50000)
+
+
+@pytest.mark.parametrize(
+    ("on_conflict", "action", "outcome_en", "outcome_zh"),
+    [
+        ("keep", "skipped", "the stored customer is kept as it is", "已保留原客户，未导入本行"),
+        ("update", "updated", "the stored customer is updated, name included", "已按本行更新客户（含名称）"),
+        ("refuse", "invalid", "the row is refused", "本行被拒绝"),
+    ],
+)
+def test_a_name_conflict_says_who_holds_the_tax_id_and_what_was_done(
+    book: CustomerBook, on_conflict: str, action: str, outcome_en: str, outcome_zh: str
+) -> None:
+    (added,) = book.import_records([(2, STORED)])
+    (outcome,) = book.import_records([(3, OTHER)], on_conflict=on_conflict)
+    assert (outcome.row, outcome.action, outcome.code) == (3, action, added.code)
+    assert [(p.path, p.code, p.message, p.message_zh, p.value) for p in outcome.problems] == [(
+        "name", "name_conflict",
+        f"customer name differs from that of the stored customer it matches (tax ID {TAX} is customer "
+        f"{added.code}, '苏州甲科技有限公司'; {outcome_en})",
+        f"客户名称与匹配到的已有客户不一致（税号{TAX}属于客户{added.code}“苏州甲科技有限公司”；{outcome_zh}）",
+        "苏州乙贸易有限公司",
+    )]
+
+
+def test_a_row_matching_a_customer_out_of_scope_is_refused_without_naming_it(book: CustomerBook) -> None:
+    """Found by code, by tax ID or by name, the customer is not named: the key that found it is."""
+    north = book.add({"name": "北京乙公司", "region": "NORTH01", "tax_id": TAX}).code
+    scoped = Actor("wang", {"sales"}, scope=Scope(regions={"EAST"}))
+    rows = [(7, {"客户名称": "北京乙公司", "备注": "y"}), (8, {"客户编码": north, "客户名称": "北京乙公司"}),
+            (9, {"税号": TAX, "客户名称": "北京乙公司"})]
+    outcomes = list(book.import_records(rows, actor=scoped))
+    assert [(o.row, o.action, o.code, [(p.path, p.code) for p in o.problems]) for o in outcomes] == [
+        (7, "invalid", None, [("name", "permission_denied")]),
+        (8, "invalid", None, [("code", "permission_denied")]),
+        (9, "invalid", None, [("tax_id", "permission_denied")]),
+    ]
+    assert [(p.message, p.message_zh) for p in outcomes[0].problems] == [(
+        "customer name: not allowed for this user (matches a customer you may not see)",
+        "客户名称：当前用户无权操作（与您无权查看的客户相符）",
+    )]
+    assert book.get(north or "").remarks is None
+
+
+def _import_name_only(book: CustomerBook, **data: str) -> tuple[str, str | None]:
+    (outcome,) = book.import_records([(2, {"name": "华信科技", "remarks": "导入", **data})])
+    return outcome.action, outcome.code
+
+
+def test_a_row_with_only_a_name_is_the_one_customer_of_exactly_that_name(book: CustomerBook) -> None:
+    """Same name, kind and country, among many customers, deleted ones too; a name that only
+    contains it, or two holders of it, is no match."""
+    for i in range(55):
+        book.add({"name": f"其他公司{i}"})
+    code = book.add({"name": "华信科技"}).code
+    book.add({"name": "华信科技苏州分公司"})
+    assert _import_name_only(book) == ("updated", code)
+    assert book.get(code or "").remarks == "导入"
+
+
+def test_name_matching_takes_kind_and_country_and_deleted_customers(
+        make_book: Callable[..., CustomerBook]) -> None:
+    book = make_book()
+    deleted = book.add({"name": "华信科技"}).code or ""
+    book.delete(deleted)
+    assert _import_name_only(book) == ("invalid", deleted)  # found: a deleted customer is not revived
+    other = make_book()
+    other.add({"name": "华信科技", "kind": "个人"})
+    other.add({"name": "华信科技", "country": "HK"})
+    action, added = _import_name_only(other)  # neither the person nor the HK company
+    assert action == "added"
+    assert _import_name_only(other) == ("unchanged", added)
+    other.add({"name": "华信科技"})
+    assert _import_name_only(other)[0] == "added"  # two of that name: neither is taken
+    assert other.count() == 5
+
+
+def test_a_name_only_row_finds_its_customer_behind_many_similar_names(book: CustomerBook) -> None:
+    """The exact holder sorts after hundreds of longer names that contain it; a second one,
+    as far down, makes the name ambiguous."""
+    book.import_records([(i, {"name": f"华信科技{i}"}) for i in range(450)])
+    code = book.add({"name": "华信科技"}).code
+    assert _import_name_only(book) == ("updated", code)
+    book.import_records([(i, {"name": f"华信科技{i}分公司"}) for i in range(300)])
+    book.add({"name": "华信科技", "tax_id": "91110000600037341L"})
+    assert _import_name_only(book)[0] == "added"
+
+
+def test_a_stored_customer_left_alone_is_reported_with_its_row_and_code(book: CustomerBook) -> None:
+    (added,) = book.import_records([(2, STORED)])
+    (outcome,) = book.import_records([(5, {**STORED, "备注": "新"})], update_existing=False)
+    assert (outcome.row, outcome.action, outcome.code, outcome.problems) == (5, "skipped", added.code, ())
+
+
+def test_an_import_update_records_its_reason_and_reports_its_own_warnings(book: CustomerBook) -> None:
+    """The update's ``duplicate_phone`` (another customer's mobile) is reported beside the row."""
+    (first,) = book.import_records([(2, STORED)])
+    second = book.add({"name": "苏州丙有限公司"}).code
+    (outcome,) = book.import_records([(3, {"客户编码": second, "客户名称": "苏州丙有限公司", "联系人": "赵",
+                                            "手机": "13812345678"})])
+    assert (outcome.action, outcome.code) == ("updated", second)
+    assert [(p.path, p.code, p.is_error) for p in outcome.problems] == [
+        ("contacts[0].mobile", "duplicate_phone", False)
+    ]
+    assert f"客户{first.code}" in outcome.problems[0].message_zh
+    assert book.history(second or "")[-1].reason == "import"
+
+
+def test_an_import_update_the_book_refuses_is_reported_on_its_row(book: CustomerBook) -> None:
+    """A row that is customer C2 but takes C1's tax ID, or sets a field its user may not set."""
+    first = book.add({"name": "甲", "tax_id": TAX}).code
+    second = book.add({"name": "乙"}).code
+    (taken,) = book.import_records([(6, {"客户编码": second, "客户名称": "乙", "税号": TAX})])
+    assert (taken.row, taken.action, taken.code) == (6, "invalid", second)
+    assert [(p.path, p.code, p.message) for p in taken.problems] == [
+        ("tax_id", "duplicate_tax_id", f"tax ID is already used by another customer (customer {first})")
+    ]
+    (denied,) = book.import_records([(7, {"客户编码": second, "客户名称": "乙", "信用额度": "5000"})],
+                                    actor=Actor("wang", {"sales"}))
+    assert (denied.row, denied.action, denied.code) == (7, "invalid", None)
+    assert [(p.path, p.code) for p in denied.problems] == [("credit.limit", "permission_denied")]
+    assert book.get(second or "").tax_id is None
+
+
+def test_a_row_with_a_new_code_is_not_matched_by_its_name(book: CustomerBook) -> None:
+    """Only a row with neither code nor tax ID is looked up by name: a new code is a new customer."""
+    stored = book.add({"name": "华信科技"}).code
+    (outcome,) = book.import_records([(2, {"客户编码": "X0009", "客户名称": "华信科技", "备注": "新"})])
+    assert (outcome.action, outcome.code) == ("added", "X0009")
+    assert book.get(stored or "").remarks is None

@@ -43,6 +43,8 @@ ON_CONFLICT = ("keep", "update", "refuse")
 #: A numbered input record: its row as the spreadsheet shows it, and its data.
 Record = tuple[int, Mapping[str, Any]]
 TaxKey = tuple[str, str]
+#: Customers read at a time while looking for a row's exact name among those containing it.
+NAME_PAGE = 200
 
 
 @attrs.frozen
@@ -371,12 +373,23 @@ def _not_given(value: Any) -> bool:
 
 
 def _by_name(uow: UnitOfWork, customer: Customer) -> Customer | None:
-    """The one stored customer with exactly this name, kind and country, or None."""
+    """The one stored customer with exactly this name, kind and country, or None.
+
+    Every customer whose name contains the name is read, a page at a time: the exact
+    holder may sort after any number of longer names that contain it.
+    """
     if not customer.name:
         return None
-    found = [
-        c
-        for c in uow.customers.find(Query(name_contains=customer.name, include_deleted=True, limit=50))
-        if c.name == customer.name and c.kind == customer.kind and c.country == customer.country
-    ]
-    return found[0] if len(found) == 1 else None
+    query = Query(name_contains=customer.name, kind=customer.kind, country=customer.country,
+                  include_deleted=True, limit=NAME_PAGE)
+    found: Customer | None = None
+    while True:
+        page = uow.customers.find(query)
+        for c in page:
+            if c.name == customer.name:
+                if found is not None:
+                    return None  # two of that name: neither is taken
+                found = c
+        if len(page) < NAME_PAGE:
+            return found
+        query = attrs.evolve(query, offset=query.offset + NAME_PAGE)
