@@ -1,0 +1,125 @@
+"""The tax-ID rule's problems word for word: path, code, severity, value and both messages.
+
+Written against the messages docs/reference/problems.md documents, so that a changed value,
+hint, slice or path in validation/taxid.py fails here (its mutation run left them unread).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import stdnum.exceptions
+
+import custrecord
+from custrecord import Profile
+from custrecord.validation.taxid import DEFAULT_REGISTRY, TaxIdScheme
+
+LEGACY = Profile(allow_legacy_tax_ids=True)
+
+
+def problems(data: dict[str, Any], profile: Profile | None = None) -> list[dict[str, Any]]:
+    report = custrecord.validate({"name": "x", **data}, profile=profile)
+    return [p.to_dict() for p in report.problems if p.path == "tax_id"]
+
+
+def test_a_legacy_number_is_stored_compact_with_a_warning() -> None:
+    report = custrecord.validate({"name": "x", "tax_id": "110108 600037341"}, profile=LEGACY)
+    assert report.customer is not None
+    assert report.customer.tax_id == "110108600037341"
+    assert [p.to_dict() for p in report.problems] == [{
+        "path": "tax_id", "code": "legacy_tax_id", "severity": "warning",
+        "message": "tax ID is a legacy (pre-2015) tax number "
+                   "(replace it with the unified social credit code)",
+        "message_zh": "税号是旧版（2015年前）税号（请更换为统一社会信用代码）",
+        "value": "110108600037341",
+    }]
+
+
+def test_a_bad_legacy_number_names_the_number_as_written() -> None:
+    assert problems({"tax_id": "110108 600037342"}, LEGACY) == [{
+        "path": "tax_id", "code": "invalid_checksum", "severity": "error",
+        "message": "tax ID has a wrong check digit "
+                   "(a legacy number: 6-digit region and 9-character organisation code)",
+        "message_zh": "税号校验位错误（旧版税号：6位地区码加9位组织机构代码）",
+        "value": "110108 600037342",
+    }]
+
+
+def test_a_region_mismatch_names_the_issuing_region_and_the_province() -> None:
+    data = {"tax_id": "91110000600037341L", "address": {"province": "江苏省"}}
+    assert problems(data) == [{
+        "path": "tax_id", "code": "region_mismatch", "severity": "warning",
+        "message": "tax ID was issued in region 110000, which does not match the address "
+                   "(address province is 江苏省)",
+        "message_zh": "税号的登记地区110000与地址不符（地址省份为江苏省）",
+        "value": "91110000600037341L",
+    }]
+
+
+def test_a_code_issued_nationally_matches_every_province() -> None:
+    # Region 000000: issued by a national authority (GB 32100), so no province to compare.
+    assert problems({"tax_id": "91000000600037341R", "address": {"province": "江苏省"}}) == []
+    assert problems({"tax_id": "91000000600037341R", "address": {"province": "江苏省"}},
+                    Profile(check_tax_id_region=False)) == []
+
+
+class _Boom:
+    """Boom number."""
+
+    @staticmethod
+    def validate(number: str) -> str:
+        raise RuntimeError("broken table")
+
+
+class _Odd:
+    """Odd number (ON).
+
+    A second paragraph the label leaves out.
+    """
+
+    @staticmethod
+    def validate(number: str) -> str:
+        raise stdnum.exceptions.InvalidFormat()
+
+
+def _profile(scheme: TaxIdScheme) -> Profile:
+    return Profile(tax_ids=DEFAULT_REGISTRY.with_scheme("JP", None, scheme))
+
+
+def test_a_validator_that_breaks_is_an_invalid_format_naming_the_scheme() -> None:
+    assert problems({"country": "JP", "tax_id": "12 3"}, _profile(TaxIdScheme.from_module(_Boom))) == [{
+        "path": "tax_id", "code": "invalid_format", "severity": "error",
+        "message": "tax ID has an invalid format (_Boom: broken table)",
+        "message_zh": "税号格式不正确（_Boom: broken table）",
+        "value": "12 3",
+    }]
+
+
+def test_a_scheme_without_an_example_gives_no_hint() -> None:
+    assert problems({"country": "JP", "tax_id": "12 3"}, _profile(TaxIdScheme.from_module(_Odd))) == [{
+        "path": "tax_id", "code": "invalid_format", "severity": "error",
+        "message": "tax ID (Odd number (ON)) has an invalid format",
+        "message_zh": "税号（Odd number (ON)）格式不正确",
+        "value": "12 3",
+    }]
+
+
+def test_a_scheme_from_a_module_takes_its_names_from_the_module() -> None:
+    odd = TaxIdScheme.from_module(_Odd)
+    assert (odd.key, odd.label, odd.label_zh, odd.example, odd.prefix) == (
+        "_Odd", "Odd number (ON)", "Odd number (ON)", "", "")
+    named = TaxIdScheme.from_module(_Odd, label="odd number", prefix="OD", countries=["jp"])
+    assert (named.label, named.label_zh, named.prefix, named.countries) == (
+        "odd number", "odd number", "OD", frozenset({"JP"}))
+    assert TaxIdScheme.from_module("stdnum.gb.vat").key == "gb.vat"
+
+
+def test_an_object_without_a_name_or_docstring_is_named_by_its_type() -> None:
+    class Checker:
+        def validate(self, number: str) -> str:
+            return number
+
+    checker = Checker()
+    Checker.__doc__ = None
+    scheme = TaxIdScheme.from_module(checker)
+    assert (scheme.key, scheme.label, scheme.label_zh) == ("Checker", "Checker", "Checker")
