@@ -12,7 +12,7 @@ import stdnum.exceptions
 
 import custrecord
 from custrecord import Profile
-from custrecord.validation.taxid import DEFAULT_REGISTRY, TaxIdScheme
+from custrecord.validation.taxid import DEFAULT_REGISTRY, TaxIdScheme, province_code
 
 LEGACY = Profile(allow_legacy_tax_ids=True)
 
@@ -123,3 +123,40 @@ def test_an_object_without_a_name_or_docstring_is_named_by_its_type() -> None:
     Checker.__doc__ = None
     scheme = TaxIdScheme.from_module(checker)
     assert (scheme.key, scheme.label, scheme.label_zh) == ("Checker", "Checker", "Checker")
+
+
+def test_an_invalid_number_shows_the_schemes_example_in_both_languages() -> None:
+    assert problems({"country": "US", "tax_id": "12-345"}) == [{
+        "path": "tax_id", "code": "invalid_format", "severity": "error",
+        "message": "tax ID (employer identification number) has an invalid format (e.g. 04-2103594)",
+        "message_zh": "税号（美国雇主识别号）格式不正确（例如 04-2103594）",
+        "value": "12-345",
+    }]
+
+
+class _Series:
+    """Series X."""
+
+    @staticmethod
+    def validate(number: str) -> str:
+        return number
+
+
+def test_the_label_loses_only_the_docstrings_full_stop() -> None:
+    series = TaxIdScheme.from_module(_Series)
+    assert (series.label, series.label_zh) == ("Series X", "Series X")
+
+
+def test_the_registry_adds_a_module_for_its_country_and_removes_a_kindless_scheme() -> None:
+    registry = DEFAULT_REGISTRY.with_scheme("JP", None, _Series)
+    scheme = registry.lookup("JP", "enterprise")
+    assert scheme is not None
+    assert scheme.countries == frozenset({"JP"})
+    assert ("GB", None) in DEFAULT_REGISTRY.schemes
+    assert ("GB", None) not in DEFAULT_REGISTRY.without("GB", None).schemes
+
+
+def test_three_character_province_names() -> None:
+    names = ("黑龙江省", "内蒙古自治区", "江苏省")
+    assert [province_code(name) for name in names] == ["23", "15", "32"]
+    assert province_code("火星") is None
