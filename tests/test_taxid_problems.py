@@ -22,38 +22,40 @@ def problems(data: dict[str, Any], profile: Profile | None = None) -> list[dict[
     return [p.to_dict() for p in report.problems if p.path == "tax_id"]
 
 
+def one(code: str, message: str, message_zh: str, value: str,
+        severity: str = "error") -> list[dict[str, Any]]:
+    """The list of one problem at ``tax_id``, as ``Problem.to_dict`` writes it."""
+    return [{"path": "tax_id", "code": code, "severity": severity, "message": message,
+             "message_zh": message_zh, "value": value}]
+
+
+def _invalid_format(message: str, message_zh: str, value: str) -> list[dict[str, Any]]:
+    return one("invalid_format", message, message_zh, value)
+
+
 def test_a_legacy_number_is_stored_compact_with_a_warning() -> None:
     report = custrecord.validate({"name": "x", "tax_id": "110108 600037341"}, profile=LEGACY)
     assert report.customer is not None
     assert report.customer.tax_id == "110108600037341"
-    assert [p.to_dict() for p in report.problems] == [{
-        "path": "tax_id", "code": "legacy_tax_id", "severity": "warning",
-        "message": "tax ID is a legacy (pre-2015) tax number "
-                   "(replace it with the unified social credit code)",
-        "message_zh": "税号是旧版（2015年前）税号（请更换为统一社会信用代码）",
-        "value": "110108600037341",
-    }]
+    assert [p.to_dict() for p in report.problems] == one(
+        "legacy_tax_id", "tax ID is a legacy (pre-2015) tax number "
+        "(replace it with the unified social credit code)",
+        "税号是旧版（2015年前）税号（请更换为统一社会信用代码）", "110108600037341", "warning")
 
 
 def test_a_bad_legacy_number_names_the_number_as_written() -> None:
-    assert problems({"tax_id": "110108 600037342"}, LEGACY) == [{
-        "path": "tax_id", "code": "invalid_checksum", "severity": "error",
-        "message": "tax ID has a wrong check digit "
-                   "(a legacy number: 6-digit region and 9-character organisation code)",
-        "message_zh": "税号校验位错误（旧版税号：6位地区码加9位组织机构代码）",
-        "value": "110108 600037342",
-    }]
+    assert problems({"tax_id": "110108 600037342"}, LEGACY) == one(
+        "invalid_checksum", "tax ID has a wrong check digit "
+        "(a legacy number: 6-digit region and 9-character organisation code)",
+        "税号校验位错误（旧版税号：6位地区码加9位组织机构代码）", "110108 600037342")
 
 
 def test_a_region_mismatch_names_the_issuing_region_and_the_province() -> None:
     data = {"tax_id": "91110000600037341L", "address": {"province": "江苏省"}}
-    assert problems(data) == [{
-        "path": "tax_id", "code": "region_mismatch", "severity": "warning",
-        "message": "tax ID was issued in region 110000, which does not match the address "
-                   "(address province is 江苏省)",
-        "message_zh": "税号的登记地区110000与地址不符（地址省份为江苏省）",
-        "value": "91110000600037341L",
-    }]
+    assert problems(data) == one(
+        "region_mismatch", "tax ID was issued in region 110000, which does not match the address "
+        "(address province is 江苏省)", "税号的登记地区110000与地址不符（地址省份为江苏省）",
+        "91110000600037341L", "warning")
 
 
 def test_a_code_issued_nationally_matches_every_province() -> None:
@@ -87,21 +89,15 @@ def _profile(scheme: TaxIdScheme) -> Profile:
 
 
 def test_a_validator_that_breaks_is_an_invalid_format_naming_the_scheme() -> None:
-    assert problems({"country": "JP", "tax_id": "12 3"}, _profile(TaxIdScheme.from_module(_Boom))) == [{
-        "path": "tax_id", "code": "invalid_format", "severity": "error",
-        "message": "tax ID has an invalid format (_Boom: broken table)",
-        "message_zh": "税号格式不正确（_Boom: broken table）",
-        "value": "12 3",
-    }]
+    found = problems({"country": "JP", "tax_id": "12 3"}, _profile(TaxIdScheme.from_module(_Boom)))
+    assert found == _invalid_format("tax ID has an invalid format (_Boom: broken table)",
+                                    "税号格式不正确（_Boom: broken table）", "12 3")
 
 
 def test_a_scheme_without_an_example_gives_no_hint() -> None:
-    assert problems({"country": "JP", "tax_id": "12 3"}, _profile(TaxIdScheme.from_module(_Odd))) == [{
-        "path": "tax_id", "code": "invalid_format", "severity": "error",
-        "message": "tax ID (Odd number (ON)) has an invalid format",
-        "message_zh": "税号（Odd number (ON)）格式不正确",
-        "value": "12 3",
-    }]
+    found = problems({"country": "JP", "tax_id": "12 3"}, _profile(TaxIdScheme.from_module(_Odd)))
+    assert found == _invalid_format("tax ID (Odd number (ON)) has an invalid format",
+                                    "税号（Odd number (ON)）格式不正确", "12 3")
 
 
 def test_a_scheme_from_a_module_takes_its_names_from_the_module() -> None:
@@ -126,12 +122,9 @@ def test_an_object_without_a_name_or_docstring_is_named_by_its_type() -> None:
 
 
 def test_an_invalid_number_shows_the_schemes_example_in_both_languages() -> None:
-    assert problems({"country": "US", "tax_id": "12-345"}) == [{
-        "path": "tax_id", "code": "invalid_format", "severity": "error",
-        "message": "tax ID (employer identification number) has an invalid format (e.g. 04-2103594)",
-        "message_zh": "税号（美国雇主识别号）格式不正确（例如 04-2103594）",
-        "value": "12-345",
-    }]
+    assert problems({"country": "US", "tax_id": "12-345"}) == _invalid_format(
+        "tax ID (employer identification number) has an invalid format (e.g. 04-2103594)",
+        "税号（美国雇主识别号）格式不正确（例如 04-2103594）", "12-345")
 
 
 class _Series:
