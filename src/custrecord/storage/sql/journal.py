@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     Row,
     select,
     update,
@@ -112,18 +113,13 @@ class SqlHistory:
         return tuple(history_entry(row) for row in rows)
 
     def redact(self, code: str, paths: Iterable[str], values: Iterable[str] = ()) -> int:
-        t = self._t
         covered, secrets = frozenset(paths), frozenset(values)
-        changed = 0
-        with translate_errors():
-            rows = self._unit.conn.execute(select(t.c.id, t.c.changes).where(t.c.code == code)).all()
-            for row in rows:
-                redacted = redact_changes(_stored_changes(row.changes), covered, secrets)
-                if redacted is not None:
-                    text = dump_json([list(change) for change in redacted])
-                    self._unit.conn.execute(update(t).where(t.c.id == row.id).values(changes=text))
-                    changed += 1
-        return changed
+
+        def redacted(text: str) -> str | None:
+            changes = redact_changes(_stored_changes(text), covered, secrets)
+            return None if changes is None else dump_json([list(change) for change in changes])
+
+        return _rewrite(self._unit, self._t.c.id, self._t.c.changes, code, redacted)
 
 
 def event_row(event: OutboxEvent, texts: dict[Any, str] | None = None) -> dict[str, Any]:
@@ -210,17 +206,26 @@ class SqlOutbox:
                 )
 
     def redact(self, code: str, paths: Iterable[str], values: Iterable[str] = ()) -> int:
-        t = self._t
         covered, secrets = frozenset(paths), frozenset(values)
-        changed = 0
-        with translate_errors():
-            rows = self._unit.conn.execute(select(t.c.seq, t.c.payload).where(t.c.code == code)).all()
-            for row in rows:
-                payload = redact_payload(load_json(row.payload), covered, secrets)
-                if payload is not None:
-                    text = dump_json(payload)
-                    self._unit.conn.execute(update(t).where(t.c.seq == row.seq).values(payload=text))
-                    changed += 1
-        return changed
+
+        def redacted(text: str) -> str | None:
+            payload = redact_payload(load_json(text), covered, secrets)
+            return None if payload is None else dump_json(payload)
+
+        return _rewrite(self._unit, self._t.c.seq, self._t.c.payload, code, redacted)
 
 
+def _rewrite(
+    unit: UnitContext, key: Column[Any], column: Column[Any], code: str, rewrite: Callable[[str], str | None]
+) -> int:
+    """Replace ``column`` in the rows of customer ``code`` where ``rewrite`` gives a new text;
+    the number of rows rewritten. ``key`` identifies a row of the table."""
+    t = column.table
+    changed = 0
+    with translate_errors():
+        for row in unit.conn.execute(select(key, column).where(t.c.code == code)).all():
+            text = rewrite(row[1])
+            if text is not None:
+                unit.conn.execute(update(t).where(key == row[0]).values({column.name: text}))
+                changed += 1
+    return changed
