@@ -107,8 +107,9 @@ _TOP_TEXTS = (
 _ADDRESS_TEXTS = tuple(
     (name, f"address.{name}") for name in ("province", "city", "district", "street", "postcode")
 )
-_CONTACT_TEXTS = tuple((name, f"contacts[].{name}") for name in ("name", "title", "phone", "mobile", "email"))
 _LIST_TEXTS = (
+    ("contacts", tuple((name, f"contacts[].{name}") for name in ("name", "title", "phone", "mobile",
+                                                                "email"))),
     ("addresses", tuple((name, f"addresses[].{name}") for name in ("province", "city", "district", "street",
                                                                   "postcode"))),
     ("bank_accounts", tuple((name, f"bank_accounts[].{name}") for name in ("bank_name", "branch", "account",
@@ -130,13 +131,6 @@ def check_lengths(customer: Customer, ctx: Context) -> None:
         value = getattr(address, name)
         if value:
             _check_length(ctx, limits.get(key), key, value)
-    for i, contact in enumerate(customer.contacts):
-        for name, key in _CONTACT_TEXTS:
-            value = getattr(contact, name)
-            if value:
-                limit = limits.get(key)
-                if limit is not None and len(value) > limit:
-                    _check_length(ctx, limit, f"contacts[{i}].{name}", value)
     for head, texts in _LIST_TEXTS:
         for i, item in enumerate(getattr(customer, head)):
             for name, key in texts:
