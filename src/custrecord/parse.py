@@ -31,6 +31,7 @@ from custrecord.model import (
     Contact,
     CreditProfile,
     Customer,
+    FrozenMap,
 )
 from custrecord.problems import Problem, ProblemCode, make_problem
 from custrecord.text import PLACEHOLDERS, has_unstorable, text_of
@@ -78,8 +79,9 @@ _LEAF_PARTS: dict[str, tuple[Coercers, str]] = {
     "contact": (_CONTACT, "contacts[0]."),
 }
 
-#: The parts of the flat form's address column groups (``shipping_street``), read as addresses.
-_ADDRESS_GROUPS = ("shipping", "billing")
+#: The parts of the flat form's address column groups (``shipping_street``), read as the default
+#: addresses of their roles.
+_ADDRESS_GROUPS = {"shipping": AddressRole.SHIPPING, "billing": AddressRole.BILLING}
 
 #: One flat value to coerce: its index in the record, attribute name, problem path and coercer.
 _Step = tuple[int, str, str, Callable[[Any], Any]]
@@ -94,7 +96,7 @@ class _Plan:
     in the place of the first (as a dict keeps them).
     """
 
-    __slots__ = ("address", "billing", "contact", "credit", "extra", "nested", "shipping", "top", "unknown")
+    __slots__ = ("address", "contact", "credit", "defaults", "extra", "flat_only", "nested", "top", "unknown")
 
     def __init__(self, keys: tuple[Any, ...], custom_fields: frozenset[str]) -> None:
         slots: dict[str, dict[Any, int]] = {}
@@ -117,11 +119,14 @@ class _Plan:
         self.nested: tuple[tuple[str, int], ...] = tuple(slots.get("nested", {}).items())
         # The default shipping and billing addresses' columns: read with the rest of the address
         # list, whose order decides the paths their problems get.
-        self.shipping = tuple(slots.get("shipping", {}).items())
-        self.billing = tuple(slots.get("billing", {}).items())
+        self.defaults = tuple(
+            (role, tuple(slots[part].items())) for part, role in _ADDRESS_GROUPS.items() if slots.get(part)
+        )
         # Extra and unknown keys are named from the record's own key (see _plan_of).
         self.extra = tuple(slots.get("extra", {}).values())
         self.unknown = tuple(slots.get("unknown", {}).values())
+        # No nested part, list column, address group or extra field: the record is its flat columns.
+        self.flat_only = not (self.nested or self.defaults or self.extra)
 
 
 #: Plans by (custom fields, keys), for records whose keys are all plain strings.
@@ -449,6 +454,35 @@ def _nested_parts(
     return address, credit, nested.get("contacts")
 
 
+def _list_parts(
+    parser: _Parser, plan: _Plan, nested: dict[str, Any], keys: tuple[Any, ...], row: tuple[Any, ...],
+    raw_contacts: Any, first: dict[str, Any] | None, address: dict[str, Any],
+) -> tuple[tuple[Contact, ...], tuple[AddressEntry, ...], tuple[BankAccount, ...], dict[str, Any]]:
+    """The contacts, addresses, bank accounts and extra fields of a record with more than flat columns.
+
+    ``address`` is filled in place when the registered address comes from the address list.
+    """
+    if OTHER_CONTACTS_KEY in nested:
+        others = parser.other_contacts(nested[OTHER_CONTACTS_KEY])
+        if others:
+            raw_contacts = _joined(raw_contacts, others)
+    contacts = parser.contacts(raw_contacts, first)
+    raw_addresses = parser.items("addresses", nested.get("addresses"), "addresses")
+    if OTHER_ADDRESSES_KEY in nested:
+        raw_addresses += parser.json_list(nested[OTHER_ADDRESSES_KEY], "addresses")
+    defaults = [(role, {name: row[index] for name, index in group}) for role, group in plan.defaults]
+    addresses = parser.addresses(raw_addresses, defaults, address) if raw_addresses or defaults else ()
+    raw_accounts = parser.items("bank_accounts", nested.get("bank_accounts"), "bank accounts")
+    if OTHER_BANK_ACCOUNTS_KEY in nested:
+        raw_accounts += parser.json_list(nested[OTHER_BANK_ACCOUNTS_KEY], "bank_accounts")
+    accounts = parser.bank_accounts(raw_accounts) if raw_accounts else ()
+    if "extra" in nested or plan.extra:
+        extra = parser.extra(nested.get("extra"), {keys[index]: row[index] for index in plan.extra})
+    else:
+        extra = {}
+    return contacts, addresses, accounts, extra
+
+
 def parse(data: Any, *, custom_fields: Iterable[str] = ()) -> tuple[Customer, list[Problem]]:
     """Parse nested or flat input (or a :class:`Customer`) into a customer and the problems met.
 
@@ -460,54 +494,40 @@ def parse(data: Any, *, custom_fields: Iterable[str] = ()) -> tuple[Customer, li
         # Parse a customer like any input, so that one built by hand is normalised
         # (trimmed, NFKC) and checked exactly as its dict form would be.
         data = attrs.asdict(data, recurse=True)
-    if not isinstance(data, Mapping):
+    if type(data) is dict:  # the usual record, before the slower Mapping check
+        keys, row = tuple(data), tuple(data.values())
+    elif isinstance(data, Mapping):
+        items = tuple(data.items())
+        keys, row = tuple(key for key, _ in items), tuple(value for _, value in items)
+    else:
         parser.problems.append(
             make_problem("", ProblemCode.INVALID_FORMAT, value=data, label="record", label_zh="记录",
                          hint="a mapping of field names to values expected")
         )
         return Customer(name=""), parser.problems
-    if type(data) is dict:
-        keys, row = tuple(data), tuple(data.values())
-    else:
-        items = tuple(data.items())
-        keys, row = tuple(key for key, _ in items), tuple(value for _, value in items)
     plan = _plan_of(keys, parser.custom_fields)
     for index in plan.unknown:
         parser.unknown(text_of(keys[index]), row[index])
     values = parser.planned(plan.top, row)
     # A whole part given as NaN (a DataFrame column named "address") is blank, like None.
-    nested = {name: plain_value(row[index]) for name, index in plan.nested}
+    nested = {name: plain_value(row[index]) for name, index in plan.nested} if plan.nested else {}
     if nested:
         address, credit, raw_contacts = _nested_parts(parser, plan, nested, row)
     else:
         address, credit = parser.planned(plan.address, row), parser.planned(plan.credit, row)
         raw_contacts = None
     first = parser.planned(plan.contact, row) if plan.contact else None
-    if OTHER_CONTACTS_KEY in nested:
-        others = parser.other_contacts(nested[OTHER_CONTACTS_KEY])
-        if others:
-            raw_contacts = _joined(raw_contacts, others)
-    contacts = parser.contacts(raw_contacts, first)
-    raw_addresses = parser.items("addresses", nested.get("addresses"), "addresses")
-    if OTHER_ADDRESSES_KEY in nested:
-        raw_addresses += parser.json_list(nested[OTHER_ADDRESSES_KEY], "addresses")
-    defaults = [
-        (role, {name: row[index] for name, index in group})
-        for role, group in ((AddressRole.SHIPPING, plan.shipping), (AddressRole.BILLING, plan.billing))
-        if group
-    ]
-    addresses = parser.addresses(raw_addresses, defaults, address) if raw_addresses or defaults else ()
-    raw_accounts = parser.items("bank_accounts", nested.get("bank_accounts"), "bank accounts")
-    if OTHER_BANK_ACCOUNTS_KEY in nested:
-        raw_accounts += parser.json_list(nested[OTHER_BANK_ACCOUNTS_KEY], "bank_accounts")
-    accounts = parser.bank_accounts(raw_accounts) if raw_accounts else ()
-    if "extra" in nested or plan.extra:
-        flat_extra = {keys[index]: row[index] for index in plan.extra}
-        extra = parser.extra(nested.get("extra"), flat_extra)
+    if plan.flat_only:  # the usual row of a file: one contact at most, no lists, no extra
+        contacts: tuple[Contact, ...] = (Contact(**first),) if first else ()
+        addresses: tuple[AddressEntry, ...] = ()
+        accounts: tuple[BankAccount, ...] = ()
+        extra: dict[str, Any] = {}
     else:
-        extra = {}
-    if "companies" in nested:
-        values["companies"] = parser.companies(nested["companies"])
+        contacts, addresses, accounts, extra = _list_parts(
+            parser, plan, nested, keys, row, raw_contacts, first, address
+        )
+        if "companies" in nested:
+            values["companies"] = parser.companies(nested["companies"])
     name = values.pop("name", "")
     try:
         customer = Customer(
@@ -517,7 +537,7 @@ def parse(data: Any, *, custom_fields: Iterable[str] = ()) -> tuple[Customer, li
             contacts=contacts,
             addresses=addresses,
             bank_accounts=accounts,
-            extra=extra,
+            extra=extra or _NO_EXTRA,
             **values,
         )
     except (TypeError, ValueError) as exc:  # pragma: no cover - the tables above guard this
@@ -529,3 +549,4 @@ def parse(data: Any, *, custom_fields: Iterable[str] = ()) -> tuple[Customer, li
 # Values are immutable, so records without these parts can share one empty instance.
 _NO_ADDRESS = Address()
 _NO_CREDIT = CreditProfile()
+_NO_EXTRA = FrozenMap()
