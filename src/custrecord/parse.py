@@ -96,7 +96,9 @@ class _Plan:
     in the place of the first (as a dict keeps them).
     """
 
-    __slots__ = ("address", "contact", "credit", "defaults", "extra", "flat_only", "nested", "top", "unknown")
+    __slots__ = (
+        "address", "contact", "credit", "defaults", "extra", "flat_only", "nested", "read", "top", "unknown",
+    )
 
     def __init__(self, keys: tuple[Any, ...], custom_fields: frozenset[str]) -> None:
         slots: dict[str, dict[Any, int]] = {}
@@ -127,6 +129,8 @@ class _Plan:
         self.unknown = tuple(slots.get("unknown", {}).values())
         # No nested part, list column, address group or extra field: the record is its flat columns.
         self.flat_only = not (self.nested or self.defaults or self.extra)
+        # The leaf parts' reader, written for a flat-only plan once a second record uses it (see _plan_of).
+        self.read: _Reader | None = None
 
 
 #: Plans by (custom fields, keys), for records whose keys are all plain strings.
@@ -137,11 +141,16 @@ _MAX_PLANS = 1024  # bounded: every record of a junk source may bring its own ke
 def _plan_of(keys: tuple[Any, ...], custom_fields: frozenset[str]) -> _Plan:
     cache_key = (custom_fields, keys)
     try:
-        return _PLANS[cache_key]
+        plan = _PLANS[cache_key]
     except KeyError:
         pass
     except TypeError:  # an unhashable key (a Mapping that is not a dict may have one)
         return _Plan(keys, custom_fields)
+    else:
+        # Written on its second use: a source whose every record brings its own keys compiles nothing.
+        if plan.read is None and plan.flat_only:
+            plan.read = _compile_reader(plan)
+        return plan
     plan = _Plan(keys, custom_fields)
     # Only string keys are cached: other keys may equal one another across types (1 == True).
     if all(type(key) is str for key in keys):
@@ -149,6 +158,72 @@ def _plan_of(keys: tuple[Any, ...], custom_fields: frozenset[str]) -> _Plan:
             _PLANS.clear()
         _PLANS[cache_key] = plan
     return plan
+
+
+#: A compiled reader: ``read(row, problems)`` gives the customer of a flat-only record.
+_Reader = Callable[[tuple[Any, ...], list["Problem"]], Customer]
+
+#: The leaf parts of a flat record in the order :func:`parse` reads them (problems come in this
+#: order), each with the customer's attribute it fills, a blank instance, whose attributes are
+#: the defaults (the model's are immutable), and the code of the value when none is given.
+_READ_PARTS: tuple[tuple[str, str, Any, str], ...] = (
+    ("top", "", Customer(name=""), ""),
+    ("address", "address", Address(), "_NO_ADDRESS"),
+    ("credit", "credit", CreditProfile(), "_NO_CREDIT"),
+    ("contact", "contacts", Contact(), "()"),
+)
+
+#: One step of a compiled reader: what :meth:`_Parser.planned` does for one value, into ``v<n>``.
+_STEP_CODE = """\
+    value = row[{index}]
+    try:
+        v{n} = coerce_{n}(value if type(value) is str else plain_value(value))
+    except BadValue as exc:
+        problems.append(_problem(path_{n}, exc, value))
+        v{n} = None
+"""
+
+
+def _compile_reader(plan: _Plan) -> _Reader:
+    """:func:`parse` of the records of a flat-only ``plan``, written out as one function.
+
+    As cattrs generates a structuring function per class: each value is coerced in its own
+    lines (no loop over the steps, no dict per part), and the customer, its address, credit
+    terms and contact are built from them, a blank value giving the attribute's default. The
+    code holds indexes and the model's attribute names only; paths and coercers are passed in
+    the function's globals, so nothing a record brings becomes code.
+    """
+    namespace: dict[str, Any] = {
+        "BadValue": BadValue, "plain_value": plain_value, "_problem": _problem, "_NO_ADDRESS": _NO_ADDRESS,
+        "_NO_CREDIT": _NO_CREDIT, "Customer": Customer, "Address": Address, "CreditProfile": CreditProfile,
+        "Contact": Contact,
+    }
+    code = ["def read(row, problems):"]
+    built: dict[str, list[str]] = {}  # each part's keyword arguments, as code
+    given: dict[str, list[str]] = {}  # each part's variables, as code
+    n = 0
+    for part, _, blank, _ in _READ_PARTS:
+        for index, name, path, coerce in getattr(plan, part):
+            if not name.isidentifier():  # pragma: no cover - the catalogue's names are attribute names
+                raise RuntimeError(f"custrecord.parse cannot compile a reader for {path}")
+            default = getattr(blank, name)
+            namespace.update({f"coerce_{n}": coerce, f"path_{n}": path, f"default_{n}": default})
+            code.append(_STEP_CODE.format(index=int(index), n=n))
+            built.setdefault(part, []).append(f"{name}=v{n} if v{n} is not None else default_{n}")
+            given.setdefault(part, []).append(f"v{n} is not None")
+            n += 1
+    arguments = built.get("top", [])
+    if "name" not in (step[1] for step in plan.top):
+        arguments.append('name=""')
+    for part, attribute, blank, empty in _READ_PARTS[1:]:
+        if part in built:
+            value = f"{type(blank).__name__}({', '.join(built[part])})"
+            value = f"({value},)" if part == "contact" else value  # the contacts' first
+            arguments.append(f"{attribute}={value} if ({' or '.join(given[part])}) else {empty}")
+    code.append(f"    return Customer({', '.join(arguments)})")
+    exec(compile("\n".join(code), "<custrecord.parse reader>", "exec"), namespace)
+    reader: _Reader = namespace["read"]
+    return reader
 
 
 def _problem(path: str, exc: BadValue, value: Any) -> Problem:
@@ -508,29 +583,44 @@ def parse(data: Any, *, custom_fields: Iterable[str] = ()) -> tuple[Customer, li
     plan = _plan_of(keys, parser.custom_fields)
     for index in plan.unknown:
         parser.unknown(text_of(keys[index]), row[index])
+    if plan.read is not None:  # the usual row of a file, in columns met before
+        return plan.read(row, parser.problems), parser.problems
     values = parser.planned(plan.top, row)
-    # A whole part given as NaN (a DataFrame column named "address") is blank, like None.
-    nested = {name: plain_value(row[index]) for name, index in plan.nested} if plan.nested else {}
+    nested: dict[str, Any] = {}
+    if plan.nested:
+        # A whole part given as NaN (a DataFrame column named "address") is blank, like None.
+        nested = {name: plain_value(row[index]) for name, index in plan.nested}
+    raw_contacts: Any = None
     if nested:
         address, credit, raw_contacts = _nested_parts(parser, plan, nested, row)
     else:
         address, credit = parser.planned(plan.address, row), parser.planned(plan.credit, row)
-        raw_contacts = None
-    first = parser.planned(plan.contact, row) if plan.contact else None
-    if plan.flat_only:  # the usual row of a file: one contact at most, no lists, no extra
+    first = parser.planned(plan.contact, row)
+    if plan.flat_only:
         contacts: tuple[Contact, ...] = (Contact(**first),) if first else ()
-        addresses: tuple[AddressEntry, ...] = ()
-        accounts: tuple[BankAccount, ...] = ()
-        extra: dict[str, Any] = {}
-    else:
-        contacts, addresses, accounts, extra = _list_parts(
-            parser, plan, nested, keys, row, raw_contacts, first, address
-        )
-        if "companies" in nested:
-            values["companies"] = parser.companies(nested["companies"])
+        return _customer(parser, values, address, credit, contacts), parser.problems
+    contacts, addresses, accounts, extra = _list_parts(
+        parser, plan, nested, keys, row, raw_contacts, first, address
+    )
+    if "companies" in nested:
+        values["companies"] = parser.companies(nested["companies"])
+    return _customer(parser, values, address, credit, contacts, addresses, accounts, extra), parser.problems
+
+
+def _customer(
+    parser: _Parser,
+    values: dict[str, Any],
+    address: dict[str, Any],
+    credit: dict[str, Any],
+    contacts: tuple[Contact, ...],
+    addresses: tuple[AddressEntry, ...] = (),
+    accounts: tuple[BankAccount, ...] = (),
+    extra: dict[str, Any] | None = None,
+) -> Customer:
+    """The customer of parsed parts: ``values`` are the top-level fields, the name among them."""
     name = values.pop("name", "")
     try:
-        customer = Customer(
+        return Customer(
             name=name,
             address=Address(**address) if address else _NO_ADDRESS,
             credit=CreditProfile(**credit) if credit else _NO_CREDIT,
@@ -542,8 +632,7 @@ def parse(data: Any, *, custom_fields: Iterable[str] = ()) -> tuple[Customer, li
         )
     except (TypeError, ValueError) as exc:  # pragma: no cover - the tables above guard this
         parser.problems.append(make_problem("", ProblemCode.INVALID_FORMAT, value=repr(exc)))
-        customer = Customer(name=name)
-    return customer, parser.problems
+        return Customer(name=name)
 
 
 # Values are immutable, so records without these parts can share one empty instance.
