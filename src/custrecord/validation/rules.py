@@ -97,7 +97,7 @@ def check_required(customer: Customer, ctx: Context) -> None:
             continue
         if path == "contacts":
             if not customer.contacts:
-                ctx.report("contacts", ProblemCode.REQUIRED, label="contacts", label_zh="联系人")
+                ctx.report("contacts", ProblemCode.REQUIRED, label_zh="联系人")
             continue
         value = getattr(customer, head, None)
         if tail:
@@ -234,8 +234,7 @@ def check_ranges(customer: Customer, ctx: Context) -> None:
         ctx.report("credit.group_limit", ProblemCode.OUT_OF_RANGE, value=str(credit.group_limit),
                    hint="must not be negative", hint_zh="不能为负数")
     if customer.version < 0:
-        ctx.report("version", ProblemCode.OUT_OF_RANGE, value=customer.version, label="version",
-                   label_zh="版本")
+        ctx.report("version", ProblemCode.OUT_OF_RANGE, value=customer.version)
 
 
 def check_date_ranges(customer: Customer, ctx: Context) -> None:
