@@ -7,7 +7,9 @@ import csv
 import json
 import multiprocessing
 import os
+import pickle
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime
@@ -19,7 +21,7 @@ import pytest
 from hypothesis import given
 
 import custrecord
-from custrecord.book import CustomerBook, ImportOutcome, bulk_import
+from custrecord.book import CustomerBook, ImportOutcome, bulk_import, workers
 from custrecord.book.workers import decode_customer, encode_customer
 from custrecord.cli import main
 from custrecord.errors import WorkerError
@@ -27,6 +29,7 @@ from custrecord.identifiers import uscc
 from custrecord.io import import_file
 from custrecord.io.importing import FileImport
 from custrecord.model import Customer
+from custrecord.permissions import SYSTEM, Actor, RolePolicy
 from custrecord.settings import Settings
 from custrecord.storage.registry import open_storage
 from custrecord.testing.strategies import customers
@@ -244,3 +247,50 @@ def test_import_records_with_jobs_reports_unknown_columns_as_one_process_does() 
     assert outcomes[0] == outcomes[1]
     warned = [(o.row, p.path) for o in outcomes[0] for p in o.problems if p.code == "unknown_column"]
     assert warned == [(2, "旧系统编号"), (72, "备用列")]
+
+
+def test_workers_start_fresh_unless_the_profile_reaches_only_a_forked_one() -> None:
+    state = (DEFAULT, RolePolicy(), None)
+    fresh = workers._context(state)
+    assert fresh is not None
+    assert fresh.get_start_method() == workers.START_METHOD
+    closure = attrs.evolve(DEFAULT, rules=(*DEFAULT.rules, lambda customer, ctx: None))
+    forked = workers._context((closure, RolePolicy(), None))
+    if sys.platform.startswith("linux"):
+        assert forked is not None
+        assert forked.get_start_method() == "fork"
+    else:
+        assert forked is None
+
+
+def test_the_library_actor_stays_itself_in_a_worker() -> None:
+    # SYSTEM is known by identity: a pickled copy would have every field checked by the policy.
+    workers._start(pickle.loads(pickle.dumps((DEFAULT, RolePolicy(), None))))
+    assert workers._state is not None
+    assert workers._state[2] is SYSTEM
+    sales = Actor("li", {"sales"})
+    workers._start(pickle.loads(pickle.dumps((DEFAULT, RolePolicy(), sales))))
+    assert workers._state is not None
+    assert workers._state[2] == sales
+
+
+def test_an_actor_of_limited_rights_gets_the_outcomes_of_one_process() -> None:
+    records = [(i + 2, {"客户名称": f"样品{i}贸易有限公司", "税号": _tax(i),
+                        **({"信用额度": "5000"} if i % 3 == 0 else {})}) for i in range(40)]
+    sales = Actor("li", {"sales"})
+    outcomes = []
+    for jobs in (1, 2):
+        book = CustomerBook(open_storage("sqlite://"), clock=lambda: NOON)
+        outcomes.append(list(book.import_records(records, jobs=jobs, chunk_size=8, actor=sales)))
+    assert outcomes[0] == outcomes[1]
+    # Sales may not set credit terms: those rows are refused, in the workers as here.
+    assert [o.row for o in outcomes[0] if o.action != "added"] == [i + 2 for i in range(0, 40, 3)]
+
+
+def test_the_first_chunk_is_let_go_as_it_is_taken() -> None:
+    first = [(2, {"a": 1}, ()), (3, {"a": 2}, ())]
+    joined = workers._then(first, iter([(4, {"a": 3}, ())]))
+    assert next(joined)[0] == 2
+    assert len(first) == 1
+    assert [r[0] for r in joined] == [3, 4]
+    assert first == []

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import gc
 import operator
+import pickle
 import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
-from itertools import chain, islice
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -31,7 +32,7 @@ from custrecord.book.results import ImportOutcome
 from custrecord.book.revisions import BookContext
 from custrecord.errors import WorkerError
 from custrecord.model import Address, Contact, CreditProfile, Customer
-from custrecord.permissions import Actor, Policy
+from custrecord.permissions import SYSTEM, Actor, Policy
 from custrecord.problems import Problem
 from custrecord.validation.profiles import Profile
 
@@ -103,39 +104,53 @@ Answer = ImportOutcome | tuple[tuple[Any, ...], tuple[Problem, ...]]
 _state: tuple[Profile, Policy, Actor] | None = None
 
 
-def _start(state: tuple[Profile, Policy, Actor]) -> None:
+#: What a worker is started with: the profile, the policy, and the actor, None for
+#: :data:`~custrecord.permissions.SYSTEM` (known by identity: a pickled copy would be a
+#: stranger whose every field is checked against the policy, at twice the cost of a row).
+State = tuple[Profile, Policy, Actor | None]
+
+
+def _start(state: State) -> None:
     """Run in each worker as it starts: remember what admitting needs; leave Ctrl-C to the main process."""
     global _state
-    _state = state
+    profile, policy, who = state
+    _state = (profile, policy, SYSTEM if who is None else who)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # What a forked worker inherits stays shared with the main process only while nothing
-    # writes to its pages: the collector never walks it, and collects the worker's own rows
-    # (the main process may have switched collection off for itself).
+    # The collector never walks what is loaded by now (in a forked worker, the pages it
+    # shares with the main process stay shared), and collects the worker's own rows (the
+    # main process may have switched collection off for itself).
     gc.freeze()
     gc.enable()
 
 
-def _admit_piece(piece: Piece, today: date) -> list[Answer]:
+def _admit_piece(piece: bytes, today: date) -> bytes:
+    """The answers to a pickled piece, pickled: the main process keeps them as compact bytes
+    until it takes them."""
     assert _state is not None, "the worker was not started by admit_in_workers"
     profile, policy, who = _state
-    keysets, rows = piece
-    records: list[Sorted] = [
-        (row, dict(zip(keysets[keys], values, strict=True)) if keys >= 0 else values, found)
-        for row, keys, values, found in rows
-    ]
     answers: list[Answer] = []
-    for decided in admit_records(Admission(profile, policy, who, today), records):
+    for decided in admit_records(Admission(profile, policy, who, today), _records(piece)):
         if isinstance(decided, ImportOutcome):
             answers.append(decided)
         else:
             answers.append((encode_customer(decided.customer), decided.problems))
-    return answers
+    return pickle.dumps(answers, pickle.HIGHEST_PROTOCOL)
+
+
+def _records(piece: bytes) -> list[Sorted]:
+    """The records :func:`_pack` made ``piece`` of (each record's data an equal copy)."""
+    keysets, rows = pickle.loads(piece)
+    return [
+        (row, dict(zip(keysets[keys], values, strict=True)) if keys >= 0 else values, found)
+        for row, keys, values, found in rows
+    ]
 
 
 # -- the main process's side ----------------------------------------------------------------
 
 
-def _pack(records: Sequence[Sorted]) -> Piece:
+def _pack(records: Sequence[Sorted]) -> bytes:
+    """``records`` pickled compactly, as a :data:`Piece`."""
     keysets: list[tuple[Any, ...]] = []
     index: dict[tuple[Any, ...], int] = {}
     rows: list[tuple[int, int, Any, tuple[Problem, ...]]] = []
@@ -149,11 +164,13 @@ def _pack(records: Sequence[Sorted]) -> Piece:
             rows.append((row, at, tuple(data.values()), found))
         else:
             rows.append((row, -1, data, found))
-    return keysets, rows
+    piece: Piece = (keysets, rows)
+    return pickle.dumps(piece, pickle.HIGHEST_PROTOCOL)
 
 
-def _unpack(records: Sequence[Sorted], answers: Sequence[Answer]) -> Iterator[Admitted]:
-    for (row, data, _), answer in zip(records, answers, strict=True):
+def _unpack(piece: bytes, answered: bytes) -> Iterator[Admitted]:
+    answers: list[Answer] = pickle.loads(answered)
+    for (row, data, _), answer in zip(_records(piece), answers, strict=True):
         if isinstance(answer, ImportOutcome):
             yield row, data, answer
         else:
@@ -161,21 +178,32 @@ def _unpack(records: Sequence[Sorted], answers: Sequence[Answer]) -> Iterator[Ad
             yield row, data, Candidate(row, decode_customer(values), problems)
 
 
-def _context(state: tuple[Profile, Policy, Actor]) -> BaseContext | None:
+#: How workers start where the profile pickles. A started interpreter holds only what
+#: admitting needs, in pages of its own: a forked worker would count the main process's heap,
+#: grown by then, in its RSS, and copy each page the collector or a reference count touches.
+START_METHOD = "spawn"
+
+
+def _context(state: State) -> BaseContext | None:
     """How to start the workers, or None when they cannot have what admitting needs.
 
-    Forked workers inherit the profile as it is (its rules may be closures); elsewhere it
-    must pickle.
+    Workers are started fresh (:data:`START_METHOD`) when the profile pickles; a profile that
+    does not (its rules may be closures) reaches only a forked worker, on Linux.
     """
     import multiprocessing  # loaded when a pool starts: ``import custrecord.book`` stays light
-    import pickle
 
-    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
+    methods = multiprocessing.get_all_start_methods()
     try:
         pickle.dumps(state)
     except (pickle.PicklingError, AttributeError, TypeError):
+        if sys.platform.startswith("linux") and "fork" in methods:
+            return multiprocessing.get_context("fork")
         return None
+    if START_METHOD in methods:
+        start = multiprocessing.get_context(START_METHOD)
+        if START_METHOD == "forkserver":
+            start.set_forkserver_preload([__name__])
+        return start
     return multiprocessing.get_context()
 
 
@@ -200,10 +228,10 @@ def admit_in_workers(
     source = iter(records)
     head = list(islice(source, chunk_size + 1))
     settings = ctx.settings
-    state = (settings.profile, settings.policy, who)
+    state: State = (settings.profile, settings.policy, None if who is SYSTEM else who)
     start = _context(state) if len(head) > chunk_size else None
     if start is None:
-        yield admitted_here(ctx, who, chain(head, source), chunk_size)
+        yield admitted_here(ctx, who, _then(head, source), chunk_size)
         return
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -213,11 +241,23 @@ def admit_in_workers(
     ahead = -(-chunk_size // piece) + 2 * jobs
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=start, initializer=_start, initargs=(state,))
     try:
-        yield _pooled(ctx, pool, chain(head, source), piece, ahead)
+        yield _pooled(ctx, pool, _then(head, source), piece, ahead)
     except BrokenProcessPool as exc:
         raise _lost(exc) from exc
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _then(first: list[Sorted], rest: Iterator[Sorted]) -> Iterator[Sorted]:
+    """The records of ``first``, then of ``rest``; each of ``first`` let go as it is taken.
+
+    ``first`` is emptied: held to the end (as by ``chain``), the first chunk's records would
+    stay in memory for the whole import.
+    """
+    first.reverse()
+    while first:
+        yield first.pop()
+    yield from rest
 
 
 def _pooled(
@@ -225,16 +265,19 @@ def _pooled(
 ) -> Iterator[Admitted]:
     from concurrent.futures.process import BrokenProcessPool
 
-    pending: deque[tuple[list[Sorted], Future[list[Answer]]]] = deque()
+    # In flight, a piece is held here only as the bytes sent and, once answered, received:
+    # as records and candidates it would take several times the memory.
+    pending: deque[tuple[bytes, Future[bytes]]] = deque()
 
-    def answers(records: list[Sorted], future: Future[list[Answer]]) -> Iterator[Admitted]:
+    def answers(sent: bytes, future: Future[bytes]) -> Iterator[Admitted]:
         try:
-            return _unpack(records, future.result())
+            return _unpack(sent, future.result())
         except BrokenProcessPool as exc:
             raise _lost(exc) from exc
 
     while batch := list(islice(records, piece)):
-        pending.append((batch, pool.submit(_admit_piece, _pack(batch), ctx.today())))
+        sent = _pack(batch)
+        pending.append((sent, pool.submit(_admit_piece, sent, ctx.today())))
         if len(pending) > ahead:
             yield from answers(*pending.popleft())
     while pending:
