@@ -3,11 +3,10 @@
 The main process reads the records and sorts their columns (so the first record with an
 unknown column still carries its warning), sends them in pieces to a process pool, and
 takes the answers back in the order it sent them; matching, codes and writing stay with
-it. The workers are new interpreters that import only what admitting needs. A piece
-travels compactly: each record's values as a tuple, each distinct key set once per piece;
-a candidate comes back as tuples of its field values, rebuilt here. The pool starts only
-for more than one chunk of records, and is shut down whatever happens: Ctrl-C reaches
-only the main process (the workers ignore it), and a worker that dies is a
+it. A piece travels compactly: each record's values as a tuple, each distinct key set once
+per piece; a candidate comes back as tuples of its field values, rebuilt here. The pool
+starts only for more than one chunk of records, and is shut down whatever happens:
+Ctrl-C reaches only the main process (the workers ignore it), and a worker that dies is a
 :class:`~custrecord.errors.WorkerError` after the chunks committed so far.
 """
 
@@ -15,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import operator
+import pickle
 import signal
 import sys
 from collections import deque
@@ -123,27 +123,34 @@ def _start(state: State) -> None:
     gc.enable()
 
 
-def _admit_piece(piece: Piece, today: date) -> list[Answer]:
+def _admit_piece(piece: bytes, today: date) -> bytes:
+    """The answers to a pickled piece, pickled: the main process keeps them as compact bytes
+    until it takes them."""
     assert _state is not None, "the worker was not started by admit_in_workers"
     profile, policy, who = _state
-    keysets, rows = piece
-    records: list[Sorted] = [
-        (row, dict(zip(keysets[keys], values, strict=True)) if keys >= 0 else values, found)
-        for row, keys, values, found in rows
-    ]
     answers: list[Answer] = []
-    for decided in admit_records(Admission(profile, policy, who, today), records):
+    for decided in admit_records(Admission(profile, policy, who, today), _records(piece)):
         if isinstance(decided, ImportOutcome):
             answers.append(decided)
         else:
             answers.append((encode_customer(decided.customer), decided.problems))
-    return answers
+    return pickle.dumps(answers, pickle.HIGHEST_PROTOCOL)
+
+
+def _records(piece: bytes) -> list[Sorted]:
+    """The records :func:`_pack` made ``piece`` of (each record's data an equal copy)."""
+    keysets, rows = pickle.loads(piece)
+    return [
+        (row, dict(zip(keysets[keys], values, strict=True)) if keys >= 0 else values, found)
+        for row, keys, values, found in rows
+    ]
 
 
 # -- the main process's side ----------------------------------------------------------------
 
 
-def _pack(records: Sequence[Sorted]) -> Piece:
+def _pack(records: Sequence[Sorted]) -> bytes:
+    """``records`` pickled compactly, as a :data:`Piece`."""
     keysets: list[tuple[Any, ...]] = []
     index: dict[tuple[Any, ...], int] = {}
     rows: list[tuple[int, int, Any, tuple[Problem, ...]]] = []
@@ -157,11 +164,13 @@ def _pack(records: Sequence[Sorted]) -> Piece:
             rows.append((row, at, tuple(data.values()), found))
         else:
             rows.append((row, -1, data, found))
-    return keysets, rows
+    piece: Piece = (keysets, rows)
+    return pickle.dumps(piece, pickle.HIGHEST_PROTOCOL)
 
 
-def _unpack(records: Sequence[Sorted], answers: Sequence[Answer]) -> Iterator[Admitted]:
-    for (row, data, _), answer in zip(records, answers, strict=True):
+def _unpack(piece: bytes, answered: bytes) -> Iterator[Admitted]:
+    answers: list[Answer] = pickle.loads(answered)
+    for (row, data, _), answer in zip(_records(piece), answers, strict=True):
         if isinstance(answer, ImportOutcome):
             yield row, data, answer
         else:
@@ -169,10 +178,9 @@ def _unpack(records: Sequence[Sorted], answers: Sequence[Answer]) -> Iterator[Ad
             yield row, data, Candidate(row, decode_customer(values), problems)
 
 
-#: How workers start where the profile pickles, on every system (the default of macOS and
-#: Windows). A started interpreter holds only what admitting needs, in pages of its own: a
-#: forked worker would count the main process's heap, grown by then, in its RSS, and copy
-#: each page the collector or a reference count touches.
+#: How workers start where the profile pickles. A started interpreter holds only what
+#: admitting needs, in pages of its own: a forked worker would count the main process's heap,
+#: grown by then, in its RSS, and copy each page the collector or a reference count touches.
 START_METHOD = "spawn"
 
 
@@ -183,15 +191,20 @@ def _context(state: State) -> BaseContext | None:
     does not (its rules may be closures) reaches only a forked worker, on Linux.
     """
     import multiprocessing  # loaded when a pool starts: ``import custrecord.book`` stays light
-    import pickle
 
+    methods = multiprocessing.get_all_start_methods()
     try:
         pickle.dumps(state)
     except (pickle.PicklingError, AttributeError, TypeError):
-        if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        if sys.platform.startswith("linux") and "fork" in methods:
             return multiprocessing.get_context("fork")
         return None
-    return multiprocessing.get_context(START_METHOD)
+    if START_METHOD in methods:
+        start = multiprocessing.get_context(START_METHOD)
+        if START_METHOD == "forkserver":
+            start.set_forkserver_preload([__name__])
+        return start
+    return multiprocessing.get_context()
 
 
 def _lost(exc: BaseException) -> WorkerError:
@@ -252,16 +265,19 @@ def _pooled(
 ) -> Iterator[Admitted]:
     from concurrent.futures.process import BrokenProcessPool
 
-    pending: deque[tuple[list[Sorted], Future[list[Answer]]]] = deque()
+    # In flight, a piece is held here only as the bytes sent and, once answered, received:
+    # as records and candidates it would take several times the memory.
+    pending: deque[tuple[bytes, Future[bytes]]] = deque()
 
-    def answers(records: list[Sorted], future: Future[list[Answer]]) -> Iterator[Admitted]:
+    def answers(sent: bytes, future: Future[bytes]) -> Iterator[Admitted]:
         try:
-            return _unpack(records, future.result())
+            return _unpack(sent, future.result())
         except BrokenProcessPool as exc:
             raise _lost(exc) from exc
 
     while batch := list(islice(records, piece)):
-        pending.append((batch, pool.submit(_admit_piece, _pack(batch), ctx.today())))
+        sent = _pack(batch)
+        pending.append((sent, pool.submit(_admit_piece, sent, ctx.today())))
         if len(pending) > ahead:
             yield from answers(*pending.popleft())
     while pending:
