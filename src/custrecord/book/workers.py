@@ -3,9 +3,10 @@
 The main process reads the records and sorts their columns (so the first record with an
 unknown column still carries its warning), sends them in pieces to a process pool, and
 takes the answers back in the order it sent them; matching, codes and writing stay with
-it. A piece travels compactly: each record's values as a tuple, each distinct key set once
-per piece; a candidate comes back as tuples of its field values, rebuilt here. The pool
-starts only for more than one chunk of records, and is shut down whatever happens:
+it. The workers are new interpreters that import only what admitting needs. A piece
+travels compactly, pickled here: each record's values as a tuple, each distinct key set
+once per piece; a candidate comes back as tuples of its field values, rebuilt here. The
+pool starts only for more than one chunk of records, and is shut down whatever happens:
 Ctrl-C reaches only the main process (the workers ignore it), and a worker that dies is a
 :class:`~custrecord.errors.WorkerError` after the chunks committed so far.
 """
@@ -178,9 +179,10 @@ def _unpack(piece: bytes, answered: bytes) -> Iterator[Admitted]:
             yield row, data, Candidate(row, decode_customer(values), problems)
 
 
-#: How workers start where the profile pickles. A started interpreter holds only what
-#: admitting needs, in pages of its own: a forked worker would count the main process's heap,
-#: grown by then, in its RSS, and copy each page the collector or a reference count touches.
+#: How workers start where the profile pickles, on every system (the default of macOS and
+#: Windows). A started interpreter holds only what admitting needs, in pages of its own: a
+#: forked worker would count the main process's heap, grown by then, in its RSS, and copy
+#: each page the collector or a reference count touches.
 START_METHOD = "spawn"
 
 
@@ -192,19 +194,13 @@ def _context(state: State) -> BaseContext | None:
     """
     import multiprocessing  # loaded when a pool starts: ``import custrecord.book`` stays light
 
-    methods = multiprocessing.get_all_start_methods()
     try:
         pickle.dumps(state)
     except (pickle.PicklingError, AttributeError, TypeError):
-        if sys.platform.startswith("linux") and "fork" in methods:
+        if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
             return multiprocessing.get_context("fork")
         return None
-    if START_METHOD in methods:
-        start = multiprocessing.get_context(START_METHOD)
-        if START_METHOD == "forkserver":
-            start.set_forkserver_preload([__name__])
-        return start
-    return multiprocessing.get_context()
+    return multiprocessing.get_context(START_METHOD)
 
 
 def _lost(exc: BaseException) -> WorkerError:
