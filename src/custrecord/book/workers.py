@@ -237,7 +237,7 @@ def admit_in_workers(
     ahead = -(-chunk_size // piece) + 2 * jobs
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=start, initializer=_start, initargs=(state,))
     try:
-        yield _pooled(ctx, pool, _then(head, source), piece, ahead)
+        yield _pooled(ctx, who, pool, (head, source), piece, ahead)
     except BrokenProcessPool as exc:
         raise _lost(exc) from exc
     finally:
@@ -257,8 +257,14 @@ def _then(first: list[Sorted], rest: Iterator[Sorted]) -> Iterator[Sorted]:
 
 
 def _pooled(
-    ctx: BookContext, pool: ProcessPoolExecutor, records: Iterator[Sorted], piece: int, ahead: int
+    ctx: BookContext,
+    who: Actor,
+    pool: ProcessPoolExecutor,
+    records: tuple[list[Sorted], Iterator[Sorted]],
+    piece: int,
+    ahead: int,
 ) -> Iterator[Admitted]:
+    """The first records (``records[0]``) admitted here, the rest by the workers, in order."""
     from concurrent.futures.process import BrokenProcessPool
 
     # In flight, a piece is held here only as the bytes sent and, once answered, received:
@@ -271,9 +277,22 @@ def _pooled(
         except BrokenProcessPool as exc:
             raise _lost(exc) from exc
 
-    while batch := list(islice(records, piece)):
-        sent = _pack(batch)
-        pending.append((sent, pool.submit(_admit_piece, sent, ctx.today())))
+    head, rest = records
+
+    def send() -> bool:
+        batch = list(islice(rest, piece))
+        if batch:
+            sent = _pack(batch)
+            pending.append((sent, pool.submit(_admit_piece, sent, ctx.today())))
+        return bool(batch)
+
+    # A new worker takes a while to start (its interpreter imports the package): this
+    # process, which would wait for it, admits the first records meanwhile, behind the
+    # pieces of the next ones.
+    while len(pending) < ahead and send():
+        pass
+    yield from admitted_here(ctx, who, _then(head, iter(())), len(head))
+    while send():
         if len(pending) > ahead:
             yield from answers(*pending.popleft())
     while pending:
