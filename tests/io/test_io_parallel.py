@@ -265,11 +265,11 @@ def test_workers_start_fresh_unless_the_profile_reaches_only_a_forked_one() -> N
 
 def test_the_library_actor_stays_itself_in_a_worker() -> None:
     # SYSTEM is known by identity: a pickled copy would have every field checked by the policy.
-    workers._start(pickle.loads(pickle.dumps((DEFAULT, RolePolicy(), None))))
+    workers._start(pickle.loads(pickle.dumps(workers._sent(DEFAULT, RolePolicy(), SYSTEM))))
     assert workers._state is not None
     assert workers._state[2] is SYSTEM
     sales = Actor("li", {"sales"})
-    workers._start(pickle.loads(pickle.dumps((DEFAULT, RolePolicy(), sales))))
+    workers._start(pickle.loads(pickle.dumps(workers._sent(DEFAULT, RolePolicy(), sales))))
     assert workers._state is not None
     assert workers._state[2] == sales
 

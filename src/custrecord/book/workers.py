@@ -111,6 +111,11 @@ _state: tuple[Profile, Policy, Actor] | None = None
 State = tuple[Profile, Policy, Actor | None]
 
 
+def _sent(profile: Profile, policy: Policy, who: Actor) -> State:
+    """What a worker is started with for ``who`` (see :data:`State`)."""
+    return profile, policy, None if who is SYSTEM else who
+
+
 def _start(state: State) -> None:
     """Run in each worker as it starts: remember what admitting needs; leave Ctrl-C to the main process."""
     global _state
@@ -224,7 +229,7 @@ def admit_in_workers(
     source = iter(records)
     head = list(islice(source, chunk_size + 1))
     settings = ctx.settings
-    state: State = (settings.profile, settings.policy, None if who is SYSTEM else who)
+    state = _sent(settings.profile, settings.policy, who)
     start = _context(state) if len(head) > chunk_size else None
     if start is None:
         yield admitted_here(ctx, who, _then(head, source), chunk_size)
