@@ -11,6 +11,7 @@ import custrecord
 from custrecord import Kind, Profile
 from custrecord.identifiers import uscc
 from custrecord.problems import Severity
+from custrecord.validation import taxid
 from custrecord.validation.taxid import (
     DEFAULT_REGISTRY,
     EU_MEMBER_STATES,
@@ -18,6 +19,12 @@ from custrecord.validation.taxid import (
     TaxIdScheme,
     problem_code,
 )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_builtin_schemes() -> None:
+    """Build the built-in schemes inside each test: mutation testing switches a mutant on there."""
+    taxid._builtin_schemes.cache_clear()
 
 
 def check(
