@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from itertools import pairwise
+from itertools import pairwise, repeat
 
 from custrecord.matching.chinese import has_cjk
 from custrecord.matching.chinese import sound as spell
@@ -184,6 +184,14 @@ class Candidates:
 
     def pairs(self) -> Iterator[tuple[int, int]]:
         """Every candidate pair ``(i, j)``, ``i < j``, once, ordered by ``i`` then ``j``."""
+        return zip(*self.pair_arrays(), strict=True)
+
+    def pair_arrays(self) -> tuple[array[int], array[int]]:
+        """Every candidate pair once, as arrays ``left`` and ``right`` (``left[k] < right[k]``).
+
+        Ordered by ``left`` then ``right``. A record's partners are the members
+        of its blocks: each pair is found from both ends and kept from the lower.
+        """
         members, starts = self._members, self._starts
         count = array("i", bytes(4 * (self.size + 1)))
         for m in members:
@@ -198,20 +206,22 @@ class Candidates:
                 blocks_of[offsets[m]] = b
                 offsets[m] += 1
         split = self.split
-        compared = 0
-        for i in range(self.size):
-            if split is not None and i >= split:
-                break
+        left, right = array("i"), array("i")
+        for i in range(self.size if split is None else split):
+            first, last = count[i], count[i + 1]
+            if first == last:
+                continue
             partners: set[int] = set()
-            for p in range(count[i], count[i + 1]):
+            for p in range(first, last):
                 b = blocks_of[p]
                 partners.update(members[starts[b]:starts[b + 1]])
             lowest = i if split is None else split - 1
-            for j in sorted(partners):
-                if j > lowest:
-                    compared += 1
-                    yield i, j
-        self.compared = compared
+            later = [j for j in partners if j > lowest]
+            later.sort()
+            right.extend(later)
+            left.extend(repeat(i, len(later)))
+        self.compared = len(left)
+        return left, right
 
     def __len__(self) -> int:
         return self.compared
