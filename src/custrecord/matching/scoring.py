@@ -134,21 +134,23 @@ def _cutoff(threshold: float) -> float:
 class Screen:
     """Tells, comparing as few fields as it can, that a pair cannot reach the threshold.
 
-    The most telling comparisons (the widest spread of weights) come first;
+    The most telling comparisons for their cost come first (the spread of
+    their weights over :attr:`~custrecord.matching.comparisons.Comparison.cost`);
     after each, the bits so far plus the best weight of every comparison not
     yet made bound the pair's score from above, and a bound under the
     threshold rules the pair out. Most candidate pairs are ruled out after a
-    few fields, so only the rest pay for every comparison (and for their
+    few cheap fields, so only the rest pay for every comparison (and for their
     reasons). Exact: a pair ruled out would score under the threshold. The
     tax ID comes first because its agreement overrides the sum.
     """
 
-    __slots__ = ("_cutoff", "_first", "_prior", "_steps")
+    __slots__ = ("_cutoff", "_prior", "_steps")
 
     def __init__(self, model: Model, threshold: float) -> None:
         weights = model.weights
         rest = range(1, len(weights))
-        order = [_TAX, *sorted(rest, key=lambda k: (min(weights[k]) - max(weights[k]), k))]
+        costs = [c.cost for c in model.comparisons]
+        order = [_TAX, *sorted(rest, key=lambda k: ((min(weights[k]) - max(weights[k])) / costs[k], k))]
         best = [max(0.0, *weights[k]) for k in order]
         # A small margin so that summing in another order than Model.bits never rules out a pair.
         self._cutoff = _cutoff(threshold) - 1e-6
