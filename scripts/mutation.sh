@@ -48,6 +48,14 @@ def toml_list(items):
     return "[" + ", ".join('"' + item.replace("\\", "\\\\").replace('"', '\\"') + '"' for item in items) + "]"
 
 
+def toml_value(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return toml_list([value])[1:-1]
+    return toml_list(value) if isinstance(value, list) else str(value)
+
+
 with open(target, "w", encoding="utf-8") as f:
     f.write(open(source, encoding="utf-8").read().split("[tool.mutmut]")[0])
     f.write("[tool.mutmut]\n")
@@ -55,6 +63,9 @@ with open(target, "w", encoding="utf-8") as f:
     f.write(f"only_mutate = {toml_list(spec['mutate'])}\n")
     f.write(f"pytest_add_cli_args = {toml_list(base['pytest_add_cli_args'])}\n")
     f.write(f"pytest_add_cli_args_test_selection = {toml_list(spec['tests'])}\n")
+    # A module's `mutmut` table passes settings on as they are (timeout_multiplier, debug, ...).
+    for key, value in spec.get("mutmut", {}).items():
+        f.write(f"{key} = {toml_value(value)}\n")
 PY
     echo "== $module: $(printf '%s ' $("$python" -c "import tomllib,sys; print(' '.join(tomllib.load(open('pyproject.toml','rb'))['tool']['custrecord']['mutation']['$module']['mutate']))"))"
     (

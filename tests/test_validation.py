@@ -430,3 +430,328 @@ def test_huge_numbers_are_problems_not_crashes() -> None:
     assert codes({"name": "x", "extra": {"n": 2**64}}) == {"extra.n": ["out_of_range"]}
     assert codes({"name": "x", "priority": 10**5000}) == {"priority": ["out_of_range"]}
     assert codes({10**5000: 1, "name": "x"}) == {"<int>": ["unknown_column"]}
+
+
+# -- each rule's problems word for word --------------------------------------------------
+
+
+def problems(data: dict[str, Any], profile: Profile | None = None) -> list[dict[str, Any]]:
+    """The problems of ``{"name": "x", **data}`` as ``to_dict`` gives them."""
+    return [p.to_dict() for p in custrecord.validate({"name": "x", **data}, profile=profile).problems]
+
+
+def _problem(path: str, code: str, message: str, message_zh: str, value: str | None) -> dict[str, Any]:
+    return {"path": path, "code": code, "severity": "error", "message": message, "message_zh": message_zh,
+            "value": value}
+
+
+def _priority(value: str) -> dict[str, Any]:
+    return _problem("priority", "out_of_range", "priority is out of range (1 (highest) to 5)",
+                    "优先级超出范围（1（最高）至5）", value)
+
+
+def _not_negative(path: str, label: str, label_zh: str, value: str) -> dict[str, Any]:
+    return _problem(path, "out_of_range", f"{label} is out of range (must not be negative)",
+                    f"{label_zh}超出范围（不能为负数）", value)
+
+
+def _days(value: str) -> dict[str, Any]:
+    return _problem("credit.days", "out_of_range", "credit days is out of range (0 to 3650 days)",
+                    "信用期限超出范围（0至3650天）", value)
+
+
+def test_range_problems_word_for_word_and_their_boundaries() -> None:
+    assert problems({"priority": 0}) == [_priority("0")]
+    assert problems({"priority": 6}) == [_priority("6")]
+    assert problems({"priority": 1}) == problems({"priority": 5}) == []
+    assert problems({"credit_limit": "-0.5"}) == [
+        _not_negative("credit.limit", "credit limit", "信用额度", "-0.5")]
+    assert problems({"credit": {"group_limit": "-0.5"}}) == [
+        _not_negative("credit.group_limit", "group credit limit", "集团信用额度", "-0.5")]
+    assert problems({"credit": {"limit": "0", "group_limit": "0"}}) == []
+    assert problems({"credit_days": -1}) == [_days("-1")]
+    assert problems({"credit_days": 3651}) == [_days("3651")]
+    assert problems({"credit_days": 0}) == problems({"credit_days": 3650}) == []
+    assert problems({"version": -1}) == [_problem("version", "out_of_range", "version is out of range",
+                                                  "版本超出范围", "-1")]
+    assert problems({"version": 0}) == []
+
+
+def _choice(path: str, label: str, label_zh: str, choices: str, value: str) -> dict[str, Any]:
+    return _problem(path, "invalid_choice", f"{label} must be one of: {choices}",
+                    f"{label_zh}必须是以下之一：{choices}", value)
+
+
+_ISO_4217 = "ISO 4217 codes such as CNY, USD, EUR"
+
+
+def test_choice_problems_word_for_word() -> None:
+    assert problems({"country": "ZZ"}) == [
+        _choice("country", "country", "国家", "ISO 3166-1 alpha-2 codes such as CN, US, DE", "ZZ")]
+    assert problems({"credit": {"currency": "RMBX"}}) == [
+        _choice("credit.currency", "credit currency", "币种", _ISO_4217, "RMBX")]
+    assert problems({"currency": "XYZ"}) == [
+        _choice("currency", "trading currency", "交易币种", _ISO_4217, "XYZ")]
+    accounts = [{"account": "6222021234567890", "currency": "USD"},
+                {"account": "6222021234567891", "currency": "QQQ"}]
+    assert problems({"bank_accounts": accounts}) == [
+        _choice("bank_accounts[1].currency", "account currency", "币种", _ISO_4217, "QQQ")]
+    assert problems({"currency": "USD", "bank_accounts": accounts[:1]}) == []
+    graded = Profile(grades=frozenset({"B", "AA", "A"}))
+    assert problems({"credit_grade": "C"}, graded) == [
+        _choice("credit.grade", "credit grade", "信用等级", "A, AA, B", "C")]
+
+
+def _default_address(index: int, role: str, role_zh: str) -> dict[str, Any]:
+    return _problem(f"addresses[{index}].default", "duplicate_default",
+                    f"default address: more than one default (another {role} address is the default)",
+                    f"默认地址：默认项不止一个（已有默认的{role_zh}地址）", role)
+
+
+def test_one_default_address_per_role_and_the_registered_address_counts() -> None:
+    def entry(role: str, city: str) -> dict[str, Any]:
+        return {"role": role, "default": True, "city": city}
+
+    shipping = [entry("shipping", "甲"), entry("shipping", "乙")]
+    assert problems({"addresses": shipping}) == [_default_address(1, "shipping", "收货")]
+    billing = [entry("billing", "甲"), entry("billing", "乙")]
+    assert problems({"addresses": billing}) == [_default_address(1, "billing", "开票")]
+    # The registered address (``address``) is that role's default already.
+    assert problems({"address": {"city": "苏州"}, "addresses": [entry("registered", "甲")]}) == [
+        _default_address(0, "registered", "注册")]
+    one_each = [entry("registered", "甲"), entry("billing", "乙"), entry("other", "丙")]
+    assert problems({"addresses": one_each}) == []
+    assert problems({"addresses": [entry("other", "甲"), entry("other", "乙")]}) == [
+        _default_address(1, "other", "其他")]
+
+
+def test_one_default_bank_account_per_currency() -> None:
+    def account(number: str, currency: str | None) -> dict[str, Any]:
+        return {"account": f"622202123456789{number}", "currency": currency, "default": True}
+
+    found = problems({"bank_accounts": [account("0", None), account("1", None), account("2", "USD"),
+                                        account("3", "USD"), account("4", "EUR")]})
+    assert found == [
+        _problem("bank_accounts[1].default", "duplicate_default",
+                 "default account: more than one default (another account is the default for no currency)",
+                 "默认账户：默认项不止一个（未指定币种已有默认账户）", None),
+        _problem("bank_accounts[3].default", "duplicate_default",
+                 "default account: more than one default (another account is the default for USD)",
+                 "默认账户：默认项不止一个（USD已有默认账户）", "USD"),
+    ]
+
+
+def test_code_date_and_classification_problems_word_for_word() -> None:
+    assert problems({"code": "C#1"}) == [_problem(
+        "code", "invalid_format",
+        "customer code has an invalid format (letters A-Z, digits, -, _, . and / only)",
+        "客户编码格式不正确（只能包含字母A-Z、数字、-、_、.和/）", "C#1")]
+    assert problems({"credit": {"valid_from": "2025-02-01", "valid_until": "2025-01-31"}}) == [_problem(
+        "credit.valid_until", "invalid_date_range", "credit valid until is before the start date",
+        "信用截止日期早于起始日期", "2025-01-31")]
+    profile = Profile(categories=Tree(), regions=frozenset({"EAST"}))  # type: ignore[arg-type]
+    assert problems({"category": "09", "region": "west"}, profile) == [
+        _problem("category", "unknown_category", "category is not a known category code",
+                 "所属分类不是已有的分类编码", "09"),
+        _problem("region", "unknown_region", "region is not a known region code",
+                 "所属地区不是已有的地区编码", "WEST"),
+    ]
+    assert problems({"category": "01"}, profile) == [_problem(
+        "category", "not_leaf_category", "category has sub-categories; choose a leaf category",
+        "所属分类含有下级分类，请选择末级分类", "01")]
+
+
+def test_required_problems_word_for_word() -> None:
+    profile = Profile(required_by_kind={Kind.INDIVIDUAL: frozenset({"contacts", "name", "tags"})})
+    # "contacts" comes first in the order paths are checked; the paths after it are still checked.
+    assert problems({"kind": "个人", "name": None}, profile) == [
+        _problem("contacts", "required", "contacts is required", "联系人不能为空", None),
+        _problem("name", "required", "customer name is required", "客户名称不能为空", None),
+        _problem("tags", "required", "tags is required", "标签不能为空", None),
+    ]
+    mobile = Profile(required=frozenset({"name", "kind", "contacts[].mobile"}))
+    assert problems({"contacts": [{"name": "A"}]}, mobile) == [
+        _problem("contacts[0].mobile", "required", "mobile is required", "手机不能为空", None)]
+    assert problems({"contacts": [{"name": "A", "mobile": "13812345678"}]}, mobile) == []
+
+
+def test_a_required_path_the_model_lacks_is_reported_missing() -> None:
+    """A misspelt path in a profile shows on the first record instead of breaking validation."""
+    profile = Profile(required=frozenset({"name", "adress", "address.town", "contacts[].wechat"}))
+    assert codes({"name": "x", "contacts": [{"name": "A"}]}, profile=profile) == {
+        "address.town": ["required"], "adress": ["required"], "contacts[0].wechat": ["required"]}
+
+
+def test_a_zero_or_a_filled_collection_is_not_blank() -> None:
+    profile = Profile(required=frozenset({"name", "kind", "credit.limit", "tags"}))
+    assert codes({"name": "x", "credit_limit": "0", "tags": ["a"]}, profile=profile) == {}
+    assert codes({"name": "x", "tags": []}, profile=profile) == {
+        "credit.limit": ["required"], "tags": ["required"]}
+
+
+def test_a_profile_without_a_limit_for_a_list_text_checks_none() -> None:
+    profile = Profile(max_lengths={"name": 100})
+    assert codes({"name": "x", "contacts": [{"name": "n" * 500}]}, profile=profile) == {}
+
+
+def fail_first(customer: Customer, ctx: Context) -> None:
+    """Reports an error on each field below before any built-in rule runs."""
+    for path in _FAILED_FIRST:
+        ctx.report(path, "failed_first")
+
+
+_FAILED_FIRST = (
+    "name", "code", "country", "currency", "credit.currency", "credit.grade", "bank_accounts[0].currency",
+    "category", "region", "parent", "contacts[0].mobile", "contacts[0].name", "address.city",
+    "companies.002.currency", "companies.002.limit", "companies.002.group_limit", "companies.002.days",
+)
+
+
+def test_built_in_rules_skip_a_field_that_already_failed() -> None:
+    """A field a rule has refused gets no second problem from the rules after it."""
+    profile = Profile(
+        rules=(fail_first, *DEFAULT.rules),
+        required=frozenset({"name", "kind", "address.city", "contacts[].mobile"}),
+        categories=Tree(),  # type: ignore[arg-type]
+        regions=frozenset({"EAST"}),
+        grades=frozenset({"A"}),
+    )
+    data = {
+        "name": "名" * 101, "code": "C#1", "country": "ZZ", "currency": "XYZ", "parent": "P#1",
+        "credit": {"currency": "RMBX", "grade": "C"},
+        "bank_accounts": [{"account": "6222021234567890", "currency": "QQQ"}],
+        "category": "09", "region": "WEST", "contacts": [{"title": "经理"}],
+        "companies": {"002": {"currency": "XXX", "limit": "-1", "group_limit": "-1", "days": -1}},
+    }
+    report = custrecord.validate(data, profile=profile)
+    assert report.codes() == {path: ["failed_first"] for path in _FAILED_FIRST}
+
+
+# -- the engine: many rows, severities, labels, fixes ------------------------------------------
+
+
+def test_validate_many_reads_rows_as_one_table() -> None:
+    rows = [{"name": "甲", "旧编码": "1", "priority": 9}, {"name": "乙", "旧编码": "2"},
+            Customer(name="丙", priority=7)]
+    first, second, third = custrecord.validate_many(rows)
+    # An unknown column is a warning of the first row that has it, before that row's own problems.
+    assert [(p.path, p.code, p.severity) for p in first.problems] == [
+        ("旧编码", "unknown_column", Severity.WARNING), ("priority", "out_of_range", Severity.ERROR)]
+    assert first.customer == Customer(name="甲", priority=9)
+    assert second.problems == ()
+    assert second.customer == Customer(name="乙")
+    assert third.codes() == {"priority": ["out_of_range"]}
+    strict = custrecord.validate_many(rows[:2], strict_columns=True)
+    assert [[(p.path, p.code, p.severity) for p in r.problems if p.path == "旧编码"] for r in strict] == [
+        [("旧编码", "unknown_column", Severity.ERROR)]] * 2
+    (mapped,) = custrecord.validate_many([{"旧名称": "甲"}], columns={"旧名称": "name"})
+    assert (mapped.problems, mapped.customer) == ((), Customer(name="甲"))
+
+
+def test_validate_many_uses_the_profile_and_the_day() -> None:
+    (yonyou,) = custrecord.validate_many([{"name": "x"}], profile="yonyou")
+    assert yonyou.codes() == {"short_name": ["required"]}
+    custom = Profile(custom_fields=frozenset({"erp_id"}))
+    (report,) = custrecord.validate_many([{"name": "x", "erp_id": "7"}], profile=custom)
+    assert (report.problems, report.customer) == ((), Customer(name="x", extra={"erp_id": "7"}))
+    seen: list[date] = []
+    spy = DEFAULT.with_rules(lambda c, ctx: seen.append(ctx.today))
+    custrecord.validate_many([{"name": "x"}, Customer(name="y")], profile=spy, today=date(2030, 1, 1))
+    assert seen == [date(2030, 1, 1)] * 2
+
+
+def test_custom_fields_of_the_profile_reach_parsing() -> None:
+    profile = Profile(custom_fields=frozenset({"erp_id"}))
+    report = custrecord.validate({"name": "x", "erp_id": "7"}, profile=profile)
+    assert (report.problems, report.customer) == ((), Customer(name="x", extra={"erp_id": "7"}))
+
+
+def test_severity_overrides_reach_parsing_problems() -> None:
+    data = {"name": "x", "credit_valid_from": "2025-02-30"}
+    report = custrecord.validate(data, profile=Profile(severities={"invalid_format": Severity.WARNING}))
+    assert [(p.path, p.code, p.severity) for p in report.problems] == [
+        ("credit.valid_from", "invalid_format", Severity.WARNING)]
+    # A profile that overrides other codes leaves this one an error.
+    other = custrecord.validate(data, profile=Profile(severities={"invalid_phone": Severity.WARNING}))
+    assert [(p.path, p.code, p.severity) for p in other.problems] == [
+        ("credit.valid_from", "invalid_format", Severity.ERROR)]
+
+
+def test_structure_names_the_record_by_code_else_name() -> None:
+    for data, record in (
+        ({"code": "C1", "name": "甲", "priority": 9}, "'C1'"),
+        ({"code": "C1", "priority": 9}, "'C1'"),
+        ({"name": "甲", "priority": 9}, "'甲'"),
+        ({"priority": 9}, None),
+    ):
+        with pytest.raises(ValidationError) as info:
+            custrecord.structure(data)
+        assert info.value.record == record
+    with pytest.raises(ValidationError, match=r"^customer 'C1' has 1 error\(s\):\n  priority: out_of_range"):
+        custrecord.structure({"code": "C1", "name": "甲", "priority": 9})
+
+
+def test_structure_passes_the_day_to_rules() -> None:
+    seen: list[date] = []
+    custrecord.structure({"name": "x"}, profile=DEFAULT.with_rules(lambda c, ctx: seen.append(ctx.today)),
+                         today=date(2030, 1, 1))
+    assert seen == [date(2030, 1, 1)]
+
+
+class _UnhashableSpy:
+    """A user rule that is a callable object without a hash."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        self.seen: list[str | None] = []
+
+    def __call__(self, customer: Customer, ctx: Context) -> None:
+        self.seen.append(customer.contacts[0].mobile)
+
+
+def test_an_unhashable_user_rule_sees_the_fixes_made_before_it() -> None:
+    spy = _UnhashableSpy()
+    custrecord.validate({"name": "x", "contacts": [{"name": "A", "mobile": "138 1234 5678"}]},
+                        profile=DEFAULT.with_rules(spy))
+    assert spy.seen == ["+8613812345678"]
+
+
+def test_a_problem_reported_twice_is_listed_once() -> None:
+    def twice(customer: Customer, ctx: Context) -> None:
+        ctx.report("name", "test_account")
+        ctx.report("name", "test_account")
+        ctx.report("remarks", "test_account")
+
+    report = custrecord.validate({"name": "x"}, profile=DEFAULT.with_rules(twice))
+    assert [(p.path, p.code) for p in report.problems] == [
+        ("name", "test_account"), ("remarks", "test_account")]
+
+
+def test_a_user_rule_fixes_nested_fields() -> None:
+    def fix_nested(customer: Customer, ctx: Context) -> None:
+        ctx.fix("credit.limit", 5)
+        ctx.fix("address.city", "苏州市")
+        ctx.fix("address.district", "姑苏区")
+
+    customer = custrecord.structure({"name": "x", "city": "苏州", "credit_days": 30},
+                                    profile=DEFAULT.with_rules(fix_nested))
+    assert (customer.credit.limit, customer.credit.days) == (5, 30)
+    assert (customer.address.city, customer.address.district) == ("苏州市", "姑苏区")
+
+
+def test_a_customer_a_user_rule_saw_is_never_changed_afterwards() -> None:
+    kept: list[Customer] = []
+
+    def keep(customer: Customer, ctx: Context) -> None:
+        kept.append(customer)
+
+    profile = DEFAULT.with_rules(keep, upper_remarks, keep)
+    customer = custrecord.structure({"name": "x", "remarks": "vip"}, profile=profile)
+    assert [c.remarks for c in kept] == ["vip", "VIP"]
+    assert customer.remarks == "VIP"
+    kept.clear()
+    fixed = custrecord.structure({"name": "x", "remarks": "vip"},
+                                 profile=DEFAULT.with_rules(keep, upper_remarks))
+    assert fixed.remarks == "VIP"
+    assert [c.remarks for c in kept] == ["vip"]

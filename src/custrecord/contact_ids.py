@@ -18,8 +18,7 @@ import itertools
 import re
 from collections.abc import Sequence
 
-import attrs
-
+from custrecord.copying import copy_with
 from custrecord.model import Contact, Customer
 
 __all__ = [
@@ -51,7 +50,7 @@ def number_contacts(contacts: Sequence[Contact]) -> tuple[Contact, ...]:
         return tuple(contacts)
     free = (f"c{n}" for n in itertools.count(1) if f"c{n}" not in used)
     return tuple(
-        contact if ok else attrs.evolve(contact, id=next(free))
+        contact if ok else copy_with(contact, {"id": next(free)})
         for contact, ok in zip(contacts, keep, strict=True)
     )
 
@@ -65,7 +64,7 @@ def next_id(contacts: Sequence[Contact]) -> str:
 def with_contact_ids(customer: Customer) -> Customer:
     """``customer`` with every contact numbered (itself when they all have ids)."""
     numbered = number_contacts(customer.contacts)
-    return customer if numbered == customer.contacts else attrs.evolve(customer, contacts=numbered)
+    return customer if numbered == customer.contacts else copy_with(customer, {"contacts": numbered})
 
 
 def contact_path(contact_id: str, leaf: str | None = None) -> str:

@@ -24,7 +24,7 @@ from custrecord.book.results import Registration
 from custrecord.book.revisions import BookContext, code_of
 from custrecord.classification import classify
 from custrecord.codes import CodeRule, code_for, normalise_code, sequence_key
-from custrecord.contact_ids import with_contact_ids
+from custrecord.contact_ids import number_contacts
 from custrecord.copying import copy_with
 from custrecord.credit import apply_credit_defaults
 from custrecord.diff import changes_between
@@ -197,7 +197,9 @@ def register_many(
         else:
             code = allocated
         given = customer.status if customer.status is not Status.DELETED else Status.ACTIVE
-        customer = with_contact_ids(copy_with(customer, {"code": code, "status": status or given}))
+        # One copy: the code, the status and every contact numbered (see custrecord.contact_ids).
+        customer = copy_with(customer, {"code": code, "status": status or given,
+                                        "contacts": number_contacts(customer.contacts)})
         batch.append(customer)
         results[index] = Registered(candidate, customer, problems)
     events: list[Event] = []

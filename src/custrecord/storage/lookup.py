@@ -88,28 +88,28 @@ def _fold(text: str) -> str:
 
 
 def _tax_key(text: str) -> str:
-    return "".join(ch for ch in nfkc(text).upper() if ch.isalnum())
+    return "".join(filter(str.isalnum, nfkc(text).upper()))
 
 
 def _keep(value: str | None) -> bool:
     return bool(value) and len(value or "") <= MAX_KEY
 
 
+_PHONE, _EMAIL, _CONTACT, _TAX_ID = (kind.value for kind in LookupKind)
+
+
 def lookup_keys(customer: Customer) -> frozenset[tuple[str, str]]:
     """The ``(kind, value)`` keys ``customer`` is found by."""
-    keys: set[tuple[str, str]] = set()
+    keys: list[tuple[str, str | None]] = []
     for contact in customer.contacts:
-        for phone in (contact.phone, contact.mobile):
-            national = _national(_base(phone)) if phone else None
-            if _keep(national):
-                keys.add((LookupKind.PHONE.value, national or ""))
-        if contact.email and _keep(_fold(contact.email)):
-            keys.add((LookupKind.EMAIL.value, _fold(contact.email)))
-        if contact.name and _keep(_fold(contact.name)):
-            keys.add((LookupKind.CONTACT.value, _fold(contact.name)))
-    if customer.tax_id and _keep(_tax_key(customer.tax_id)):
-        keys.add((LookupKind.TAX_ID.value, _tax_key(customer.tax_id)))
-    return frozenset(keys)
+        keys.extend((_PHONE, _national(_base(phone))) for phone in (contact.phone, contact.mobile) if phone)
+        if contact.email:
+            keys.append((_EMAIL, _fold(contact.email)))
+        if contact.name:
+            keys.append((_CONTACT, _fold(contact.name)))
+    if customer.tax_id:
+        keys.append((_TAX_ID, _tax_key(customer.tax_id)))
+    return frozenset((kind, value) for kind, value in keys if value is not None and _keep(value))
 
 
 def query_key(kind: LookupKind | str, text: str) -> str | None:

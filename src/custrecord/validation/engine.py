@@ -104,7 +104,7 @@ def validate(data: Any, *, profile: Profile | str | None = None, today: date | N
     return run(data, _profile(profile), today=today)
 
 
-def _record_label(data: Any, customer: Customer | None) -> str | None:
+def _record_label(customer: Customer | None) -> str | None:
     if customer is not None and (customer.code or customer.name):
         return repr(customer.code or customer.name)
     return None
@@ -120,7 +120,7 @@ def structure(data: Any, *, profile: Profile | str | None = None, today: date | 
     report = run(data, chosen, today=today)
     assert report.customer is not None
     if not report.ok and not chosen.lenient:
-        raise ValidationError(report.problems, record=_record_label(data, report.customer))
+        raise ValidationError(report.problems, record=_record_label(report.customer))
     return report.customer
 
 

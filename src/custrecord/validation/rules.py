@@ -90,7 +90,7 @@ def check_required(customer: Customer, ctx: Context) -> None:
             continue
         if path == "contacts":
             if not customer.contacts:
-                ctx.report("contacts", ProblemCode.REQUIRED, label="contacts", label_zh="联系人")
+                ctx.report("contacts", ProblemCode.REQUIRED, label_zh="联系人")
             continue
         if not ctx.failed(path) and _blank(get_path(customer, path)):
             ctx.report(path, ProblemCode.REQUIRED)
@@ -220,8 +220,7 @@ def check_ranges(customer: Customer, ctx: Context) -> None:
         ctx.report("credit.group_limit", ProblemCode.OUT_OF_RANGE, value=str(credit.group_limit),
                    hint="must not be negative", hint_zh="不能为负数")
     if customer.version < 0:
-        ctx.report("version", ProblemCode.OUT_OF_RANGE, value=customer.version, label="version",
-                   label_zh="版本")
+        ctx.report("version", ProblemCode.OUT_OF_RANGE, value=customer.version)
 
 
 def check_date_ranges(customer: Customer, ctx: Context) -> None:
