@@ -3,8 +3,11 @@
 :func:`find_duplicates` is the SPEC 4 entry point over a sequence of records,
 :func:`find_links` links two files. Both run the blocking passes
 (:mod:`~custrecord.matching.blocking`), fit the Fellegi-Sunter model to the
-candidate pairs (:mod:`~custrecord.matching.model`; the default weights for
-small inputs) and keep the pairs that score at least the threshold.
+candidate pairs (:mod:`~custrecord.matching.model`; at most :data:`EM_PAIRS`
+of them, drawn at random; the default weights for small inputs) and keep the
+pairs that score at least the threshold, after a
+:class:`~custrecord.matching.scoring.Screen` has ruled out most of the others
+on a few fields.
 :class:`Matcher` keeps an index so that one new record is checked against an
 indexed set without a scan. :func:`find_duplicates_in` does the same over a
 store through the small :class:`CandidateSource` protocol.

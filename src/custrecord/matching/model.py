@@ -13,7 +13,9 @@ Nothing is labelled, so both are estimated from the records themselves:
   and sees values too rare for a sample;
 * ``m`` and the share of duplicates by expectation-maximisation over the
   candidate pairs that the default weights do not rule out
-  (:data:`PLAUSIBLE`), starting from the default weights.
+  (:data:`PLAUSIBLE`), starting from the default weights; on large inputs
+  over a random sample of the candidates, whose duplicates are then scaled
+  up to all of them (``fit(..., candidate_pairs=...)``).
 
 Both start from, and are smoothed towards, the defaults of each
 :class:`~custrecord.matching.comparisons.Level`, so a level that the data
