@@ -14,8 +14,10 @@ typical CN enterprise record (name, USCC, one mobile, address, category). Time
 is this process's CPU time, with no file read (the rows are dicts in memory, as a reader
 yields them), the two sides alternating in chunks of 250 rows
 (best of ``--repeat`` per chunk), so that other load on the machine does not
-tilt the ratio. The exit status is 1 when the typical-record ratio misses
-``--target`` (0.7).
+tilt the ratio. Best of several runs of the same rows flatters anything that
+caches by cell value (from the second run on, every value of the chunk is in
+it): ``--repeat 1`` times each row once. The exit status is 1 when the
+typical-record ratio misses ``--target`` (0.7).
 ``--profile`` prints a cProfile of custrecord.validate on the typical record.
 
     .venv/bin/python benchmarks/validate.py

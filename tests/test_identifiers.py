@@ -27,6 +27,22 @@ def with_check(head: str) -> str:
 # -- USCC -------------------------------------------------------------------
 
 
+#: GB 32100's weights of the first seventeen characters.
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+@given(st.text(alphabet=uscc.ALPHABET, max_size=20))
+def test_uscc_check_digit_is_the_weighted_sum_of_the_standard(text: str) -> None:
+    total = sum(uscc.ALPHABET.index(c) * w for c, w in zip(text[:17], _USCC_WEIGHTS, strict=False))
+    assert uscc.calc_check_digit(text) == uscc.ALPHABET[(31 - total % 31) % 31]
+
+
+@given(st.text(max_size=17).filter(lambda t: any(c not in uscc.ALPHABET for c in t)))
+def test_uscc_check_digit_refuses_other_characters(text: str) -> None:
+    with pytest.raises(InvalidFormat):
+        uscc.calc_check_digit(text)
+
+
 def test_uscc_known_good_from_stdnum_docs() -> None:
     assert uscc.validate("91110000600037341L") == "91110000600037341L"
     assert uscc.validate("9 1 110000 600037341L") == "91110000600037341L"

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import custrecord
+import custrecord.copying as copying
 import custrecord.parse as parse_module
 from custrecord.copying import copy_with, fill_own
 from custrecord.flat import flatten
@@ -153,3 +154,16 @@ def test_a_user_rule_may_keep_the_customer_it_is_given() -> None:
     assert report.customer is not None
     assert report.customer.contacts[0].mobile == "+8613812345678"
     assert kept[0].contacts[0].mobile == "138 1234 5678"  # fixed in a copy, not in what the rule kept
+
+
+def test_a_part_not_fillable_in_place_is_replaced_by_its_copy(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A class fill_own will not write into (a validator, say) gets a copy, which the customer then holds.
+    monkeypatch.setitem(copying._LAYOUTS, Contact, None)
+    monkeypatch.setitem(copying._LAYOUTS, Address, None)
+    row = {"name": "甲", "contact_name": "李雷", "contact_mobile": "+86 138 1234 5678", "postcode": "k1a0b1",
+           "country": "CA", "contacts": [{"name": "韩梅梅", "mobile": "+86 139 1234 5678"}]}
+    report = custrecord.validate(row)
+    assert report.customer is not None
+    assert [c.mobile for c in report.customer.contacts] == ["+8613812345678", "+8613912345678"]
+    assert report.customer.address.postcode == "K1A0B1"
+    assert report.customer == custrecord.validate(row, profile=COPYING).customer

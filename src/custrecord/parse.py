@@ -31,6 +31,7 @@ from custrecord.model import (
     Contact,
     CreditProfile,
     Customer,
+    FrozenMap,
 )
 from custrecord.problems import Problem, ProblemCode, make_problem
 from custrecord.text import PLACEHOLDERS, has_unstorable, text_of
@@ -78,8 +79,9 @@ _LEAF_PARTS: dict[str, tuple[Coercers, str]] = {
     "contact": (_CONTACT, "contacts[0]."),
 }
 
-#: The parts of the flat form's address column groups (``shipping_street``), read as addresses.
-_ADDRESS_GROUPS = ("shipping", "billing")
+#: The parts of the flat form's address column groups (``shipping_street``), read as the default
+#: addresses of their roles.
+_ADDRESS_GROUPS = {"shipping": AddressRole.SHIPPING, "billing": AddressRole.BILLING}
 
 #: One flat value to coerce: its index in the record, attribute name, problem path and coercer.
 _Step = tuple[int, str, str, Callable[[Any], Any]]
@@ -94,7 +96,9 @@ class _Plan:
     in the place of the first (as a dict keeps them).
     """
 
-    __slots__ = ("address", "billing", "contact", "credit", "extra", "nested", "shipping", "top", "unknown")
+    __slots__ = (
+        "address", "contact", "credit", "defaults", "extra", "flat_only", "nested", "read", "top", "unknown",
+    )
 
     def __init__(self, keys: tuple[Any, ...], custom_fields: frozenset[str]) -> None:
         slots: dict[str, dict[Any, int]] = {}
@@ -117,11 +121,16 @@ class _Plan:
         self.nested: tuple[tuple[str, int], ...] = tuple(slots.get("nested", {}).items())
         # The default shipping and billing addresses' columns: read with the rest of the address
         # list, whose order decides the paths their problems get.
-        self.shipping = tuple(slots.get("shipping", {}).items())
-        self.billing = tuple(slots.get("billing", {}).items())
+        self.defaults = tuple(
+            (role, tuple(slots[part].items())) for part, role in _ADDRESS_GROUPS.items() if slots.get(part)
+        )
         # Extra and unknown keys are named from the record's own key (see _plan_of).
         self.extra = tuple(slots.get("extra", {}).values())
         self.unknown = tuple(slots.get("unknown", {}).values())
+        # No nested part, list column, address group or extra field: the record is its flat columns.
+        self.flat_only = not (self.nested or self.defaults or self.extra)
+        # The leaf parts' reader, written for a flat-only plan once a second record uses it (see _plan_of).
+        self.read: _Reader | None = None
 
 
 #: Plans by (custom fields, keys), for records whose keys are all plain strings.
@@ -132,11 +141,16 @@ _MAX_PLANS = 1024  # bounded: every record of a junk source may bring its own ke
 def _plan_of(keys: tuple[Any, ...], custom_fields: frozenset[str]) -> _Plan:
     cache_key = (custom_fields, keys)
     try:
-        return _PLANS[cache_key]
+        plan = _PLANS[cache_key]
     except KeyError:
         pass
     except TypeError:  # an unhashable key (a Mapping that is not a dict may have one)
         return _Plan(keys, custom_fields)
+    else:
+        # Written on its second use: a source whose every record brings its own keys compiles nothing.
+        if plan.read is None and plan.flat_only:
+            plan.read = _compile_reader(plan)
+        return plan
     plan = _Plan(keys, custom_fields)
     # Only string keys are cached: other keys may equal one another across types (1 == True).
     if all(type(key) is str for key in keys):
@@ -144,6 +158,72 @@ def _plan_of(keys: tuple[Any, ...], custom_fields: frozenset[str]) -> _Plan:
             _PLANS.clear()
         _PLANS[cache_key] = plan
     return plan
+
+
+#: A compiled reader: ``read(row, problems)`` gives the customer of a flat-only record.
+_Reader = Callable[[tuple[Any, ...], list["Problem"]], Customer]
+
+#: The leaf parts of a flat record in the order :func:`parse` reads them (problems come in this
+#: order), each with the customer's attribute it fills, a blank instance, whose attributes are
+#: the defaults (the model's are immutable), and the code of the value when none is given.
+_READ_PARTS: tuple[tuple[str, str, Any, str], ...] = (
+    ("top", "", Customer(name=""), ""),
+    ("address", "address", Address(), "_NO_ADDRESS"),
+    ("credit", "credit", CreditProfile(), "_NO_CREDIT"),
+    ("contact", "contacts", Contact(), "()"),
+)
+
+#: One step of a compiled reader: what :meth:`_Parser.planned` does for one value, into ``v<n>``.
+_STEP_CODE = """\
+    value = row[{index}]
+    try:
+        v{n} = coerce_{n}(value if type(value) is str else plain_value(value))
+    except BadValue as exc:
+        problems.append(_problem(path_{n}, exc, value))
+        v{n} = None
+"""
+
+
+def _compile_reader(plan: _Plan) -> _Reader:
+    """:func:`parse` of the records of a flat-only ``plan``, written out as one function.
+
+    As cattrs generates a structuring function per class: each value is coerced in its own
+    lines (no loop over the steps, no dict per part), and the customer, its address, credit
+    terms and contact are built from them, a blank value giving the attribute's default. The
+    code holds indexes and the model's attribute names only; paths and coercers are passed in
+    the function's globals, so nothing a record brings becomes code.
+    """
+    namespace: dict[str, Any] = {
+        "BadValue": BadValue, "plain_value": plain_value, "_problem": _problem, "_NO_ADDRESS": _NO_ADDRESS,
+        "_NO_CREDIT": _NO_CREDIT, "Customer": Customer, "Address": Address, "CreditProfile": CreditProfile,
+        "Contact": Contact,
+    }
+    code = ["def read(row, problems):"]
+    built: dict[str, list[str]] = {}  # each part's keyword arguments, as code
+    given: dict[str, list[str]] = {}  # each part's variables, as code
+    n = 0
+    for part, _, blank, _ in _READ_PARTS:
+        for index, name, path, coerce in getattr(plan, part):
+            if not name.isidentifier():  # pragma: no cover - the catalogue's names are attribute names
+                raise RuntimeError(f"custrecord.parse cannot compile a reader for {path}")
+            default = getattr(blank, name)
+            namespace.update({f"coerce_{n}": coerce, f"path_{n}": path, f"default_{n}": default})
+            code.append(_STEP_CODE.format(index=int(index), n=n))
+            built.setdefault(part, []).append(f"{name}=v{n} if v{n} is not None else default_{n}")
+            given.setdefault(part, []).append(f"v{n} is not None")
+            n += 1
+    arguments = built.get("top", [])
+    if "name" not in (step[1] for step in plan.top):
+        arguments.append('name=""')
+    for part, attribute, blank, empty in _READ_PARTS[1:]:
+        if part in built:
+            value = f"{type(blank).__name__}({', '.join(built[part])})"
+            value = f"({value},)" if part == "contact" else value  # the contacts' first
+            arguments.append(f"{attribute}={value} if ({' or '.join(given[part])}) else {empty}")
+    code.append(f"    return Customer({', '.join(arguments)})")
+    exec(compile("\n".join(code), "<custrecord.parse reader>", "exec"), namespace)
+    reader: _Reader = namespace["read"]
+    return reader
 
 
 def _problem(path: str, exc: BadValue, value: Any) -> Problem:
@@ -449,6 +529,35 @@ def _nested_parts(
     return address, credit, nested.get("contacts")
 
 
+def _list_parts(
+    parser: _Parser, plan: _Plan, nested: dict[str, Any], keys: tuple[Any, ...], row: tuple[Any, ...],
+    raw_contacts: Any, first: dict[str, Any] | None, address: dict[str, Any],
+) -> tuple[tuple[Contact, ...], tuple[AddressEntry, ...], tuple[BankAccount, ...], dict[str, Any]]:
+    """The contacts, addresses, bank accounts and extra fields of a record with more than flat columns.
+
+    ``address`` is filled in place when the registered address comes from the address list.
+    """
+    if OTHER_CONTACTS_KEY in nested:
+        others = parser.other_contacts(nested[OTHER_CONTACTS_KEY])
+        if others:
+            raw_contacts = _joined(raw_contacts, others)
+    contacts = parser.contacts(raw_contacts, first)
+    raw_addresses = parser.items("addresses", nested.get("addresses"), "addresses")
+    if OTHER_ADDRESSES_KEY in nested:
+        raw_addresses += parser.json_list(nested[OTHER_ADDRESSES_KEY], "addresses")
+    defaults = [(role, {name: row[index] for name, index in group}) for role, group in plan.defaults]
+    addresses = parser.addresses(raw_addresses, defaults, address) if raw_addresses or defaults else ()
+    raw_accounts = parser.items("bank_accounts", nested.get("bank_accounts"), "bank accounts")
+    if OTHER_BANK_ACCOUNTS_KEY in nested:
+        raw_accounts += parser.json_list(nested[OTHER_BANK_ACCOUNTS_KEY], "bank_accounts")
+    accounts = parser.bank_accounts(raw_accounts) if raw_accounts else ()
+    if "extra" in nested or plan.extra:
+        extra = parser.extra(nested.get("extra"), {keys[index]: row[index] for index in plan.extra})
+    else:
+        extra = {}
+    return contacts, addresses, accounts, extra
+
+
 def parse(data: Any, *, custom_fields: Iterable[str] = ()) -> tuple[Customer, list[Problem]]:
     """Parse nested or flat input (or a :class:`Customer`) into a customer and the problems met.
 
@@ -460,72 +569,73 @@ def parse(data: Any, *, custom_fields: Iterable[str] = ()) -> tuple[Customer, li
         # Parse a customer like any input, so that one built by hand is normalised
         # (trimmed, NFKC) and checked exactly as its dict form would be.
         data = attrs.asdict(data, recurse=True)
-    if not isinstance(data, Mapping):
+    if type(data) is dict:  # the usual record, before the slower Mapping check
+        keys, row = tuple(data), tuple(data.values())
+    elif isinstance(data, Mapping):
+        items = tuple(data.items())
+        keys, row = tuple(key for key, _ in items), tuple(value for _, value in items)
+    else:
         parser.problems.append(
             make_problem("", ProblemCode.INVALID_FORMAT, value=data, label="record", label_zh="记录",
                          hint="a mapping of field names to values expected")
         )
         return Customer(name=""), parser.problems
-    if type(data) is dict:
-        keys, row = tuple(data), tuple(data.values())
-    else:
-        items = tuple(data.items())
-        keys, row = tuple(key for key, _ in items), tuple(value for _, value in items)
     plan = _plan_of(keys, parser.custom_fields)
     for index in plan.unknown:
         parser.unknown(text_of(keys[index]), row[index])
+    if plan.read is not None:  # the usual row of a file, in columns met before
+        return plan.read(row, parser.problems), parser.problems
     values = parser.planned(plan.top, row)
-    # A whole part given as NaN (a DataFrame column named "address") is blank, like None.
-    nested = {name: plain_value(row[index]) for name, index in plan.nested}
+    nested: dict[str, Any] = {}
+    if plan.nested:
+        # A whole part given as NaN (a DataFrame column named "address") is blank, like None.
+        nested = {name: plain_value(row[index]) for name, index in plan.nested}
+    raw_contacts: Any = None
     if nested:
         address, credit, raw_contacts = _nested_parts(parser, plan, nested, row)
     else:
         address, credit = parser.planned(plan.address, row), parser.planned(plan.credit, row)
-        raw_contacts = None
-    first = parser.planned(plan.contact, row) if plan.contact else None
-    if OTHER_CONTACTS_KEY in nested:
-        others = parser.other_contacts(nested[OTHER_CONTACTS_KEY])
-        if others:
-            raw_contacts = _joined(raw_contacts, others)
-    contacts = parser.contacts(raw_contacts, first)
-    raw_addresses = parser.items("addresses", nested.get("addresses"), "addresses")
-    if OTHER_ADDRESSES_KEY in nested:
-        raw_addresses += parser.json_list(nested[OTHER_ADDRESSES_KEY], "addresses")
-    defaults = [
-        (role, {name: row[index] for name, index in group})
-        for role, group in ((AddressRole.SHIPPING, plan.shipping), (AddressRole.BILLING, plan.billing))
-        if group
-    ]
-    addresses = parser.addresses(raw_addresses, defaults, address) if raw_addresses or defaults else ()
-    raw_accounts = parser.items("bank_accounts", nested.get("bank_accounts"), "bank accounts")
-    if OTHER_BANK_ACCOUNTS_KEY in nested:
-        raw_accounts += parser.json_list(nested[OTHER_BANK_ACCOUNTS_KEY], "bank_accounts")
-    accounts = parser.bank_accounts(raw_accounts) if raw_accounts else ()
-    if "extra" in nested or plan.extra:
-        flat_extra = {keys[index]: row[index] for index in plan.extra}
-        extra = parser.extra(nested.get("extra"), flat_extra)
-    else:
-        extra = {}
+    first = parser.planned(plan.contact, row)
+    if plan.flat_only:
+        contacts: tuple[Contact, ...] = (Contact(**first),) if first else ()
+        return _customer(parser, values, address, credit, contacts), parser.problems
+    contacts, addresses, accounts, extra = _list_parts(
+        parser, plan, nested, keys, row, raw_contacts, first, address
+    )
     if "companies" in nested:
         values["companies"] = parser.companies(nested["companies"])
+    return _customer(parser, values, address, credit, contacts, addresses, accounts, extra), parser.problems
+
+
+def _customer(
+    parser: _Parser,
+    values: dict[str, Any],
+    address: dict[str, Any],
+    credit: dict[str, Any],
+    contacts: tuple[Contact, ...],
+    addresses: tuple[AddressEntry, ...] = (),
+    accounts: tuple[BankAccount, ...] = (),
+    extra: dict[str, Any] | None = None,
+) -> Customer:
+    """The customer of parsed parts: ``values`` are the top-level fields, the name among them."""
     name = values.pop("name", "")
     try:
-        customer = Customer(
+        return Customer(
             name=name,
             address=Address(**address) if address else _NO_ADDRESS,
             credit=CreditProfile(**credit) if credit else _NO_CREDIT,
             contacts=contacts,
             addresses=addresses,
             bank_accounts=accounts,
-            extra=extra,
+            extra=extra or _NO_EXTRA,
             **values,
         )
     except (TypeError, ValueError) as exc:  # pragma: no cover - the tables above guard this
         parser.problems.append(make_problem("", ProblemCode.INVALID_FORMAT, value=repr(exc)))
-        customer = Customer(name=name)
-    return customer, parser.problems
+        return Customer(name=name)
 
 
 # Values are immutable, so records without these parts can share one empty instance.
 _NO_ADDRESS = Address()
 _NO_CREDIT = CreditProfile()
+_NO_EXTRA = FrozenMap()

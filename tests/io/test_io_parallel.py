@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import concurrent.futures
 import csv
+import json
 import multiprocessing
 import os
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -85,6 +88,28 @@ def _state(book: CustomerBook) -> list[Any]:
     ]
 
 
+#: What an import writes, table by table, without the columns the store stamps (times, ids of its own).
+_STORED = {
+    "customers": "code, name, name_key, kind, country, tax_id, category, region, short_name, owner, parent, "
+                 "department, status, prior_status, priority, version, doc",
+    "history": "code, version, action, actor, reason, changes",
+    "customer_lookup": "kind, value, code",
+    "customer_tags": "code, tag",
+    "outbox": "type, code, payload",
+}
+
+
+def _stored_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows of each table an import writes, in the order they were written, as stored."""
+    with closing(sqlite3.connect(path)) as db:
+        out = {table: db.execute(f"SELECT {columns} FROM custrecord_{table} ORDER BY rowid").fetchall()
+               for table, columns in _STORED.items()}
+    stamps = ("created_at", "updated_at")
+    out["customers"] = [(*row[:-1], {k: v for k, v in json.loads(row[-1]).items() if k not in stamps})
+                        for row in out["customers"]]
+    return out
+
+
 def _outcomes(result: FileImport) -> Any:
     return result.counts, result.invalid, result.header_problems, result.errors_written
 
@@ -92,7 +117,7 @@ def _outcomes(result: FileImport) -> Any:
 @pytest.mark.parametrize("on_conflict", ["keep", "update", "refuse"])
 def test_jobs_give_the_results_of_one_process(tmp_path: Path, on_conflict: str) -> None:
     path = _write(tmp_path / "in.csv", _rows())
-    results, states, errors, rows = [], [], [], []
+    results, states, errors, rows, stored = [], [], [], [], []
     for jobs in (1, 2):
         book = _book(tmp_path, f"jobs{jobs}")
         seen: list[ImportOutcome] = []
@@ -103,11 +128,14 @@ def test_jobs_give_the_results_of_one_process(tmp_path: Path, on_conflict: str) 
         errors.append((tmp_path / f"err{jobs}.csv").read_bytes())
         rows.append(seen)
         book.close()
+        stored.append(_stored_rows(tmp_path / f"jobs{jobs}.db"))
     assert results[0] == results[1]
     assert rows[0] == rows[1]
     assert [o.row for o in rows[0]] == sorted(o.row for o in rows[0])
     assert states[0] == states[1]
     assert errors[0] == errors[1]
+    assert stored[0] == stored[1]
+    assert all(stored[0][table] for table in ("customers", "history", "customer_lookup", "outbox"))
     counts = results[0][0]
     # What the file holds is there: repeats within it, stored customers unchanged, changed, conflicting.
     assert all(counts[action] for action in ("added", "updated", "unchanged", "invalid"))

@@ -23,7 +23,6 @@ stdnum.exceptions.InvalidChecksum: The number's checksum or check digit is inval
 
 from __future__ import annotations
 
-import operator
 import re
 
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
@@ -37,7 +36,6 @@ AUTHORITIES = frozenset("123456789ANY")
 _SHAPE = re.compile(r"[0-9ANY][0-9A-HJ-NP-RTUWXY][0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}")
 _STDNUM_SHAPE = re.compile(r"[0-9]{8}[0-9A-HJ-NP-RTUWXY]{10}")
 _SEPARATORS = str.maketrans("", "", " -.")
-_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
 def compact(number: str) -> str:
@@ -48,7 +46,11 @@ def compact(number: str) -> str:
     return number.upper()
 
 
-_VALUES = {c: i for i, c in enumerate(ALPHABET)}
+# GB 32100 weighs the i-th character (from 0) by 3**i mod 31, and 34 = 3 (mod 31): the seventeen
+# characters read as one base-34 number, last character first, each written as the base-36 digit
+# of its value in ALPHABET, give the weighted sum modulo 31 in one C call.
+_AS_DIGITS = bytes.maketrans(ALPHABET.encode(), b"0123456789ABCDEFGHIJKLMNOPQRSTU")
+_NOT_ALPHABET = bytes(sorted(set(range(256)) - set(ALPHABET.encode())))
 
 
 def calc_check_digit(number: str) -> str:
@@ -56,11 +58,15 @@ def calc_check_digit(number: str) -> str:
 
     Raises ``InvalidFormat`` for a character outside the USCC alphabet.
     """
-    try:
-        total = sum(map(operator.mul, map(_VALUES.__getitem__, number[:17]), _WEIGHTS))
-    except KeyError:
-        raise InvalidFormat() from None
-    return ALPHABET[(31 - total % 31) % 31]
+    head = number[:17]
+    if not head.isascii() or len(head.encode().translate(None, _NOT_ALPHABET)) != len(head):
+        raise InvalidFormat()
+    return _check_char(head) if head else ALPHABET[0]
+
+
+def _check_char(number: str) -> str:
+    """:func:`calc_check_digit` of a non-empty ``number`` known to be of ALPHABET alone."""
+    return ALPHABET[-int(number[16::-1].encode().translate(_AS_DIGITS), 34) % 31]
 
 
 def validate(number: str, *, check_organization_code: bool = False) -> str:
@@ -79,7 +85,7 @@ def validate(number: str, *, check_organization_code: bool = False) -> str:
     shape = _SHAPE if number[0] in "ANY" else _STDNUM_SHAPE
     if not shape.fullmatch(number):
         raise InvalidFormat()
-    if number[17] != calc_check_digit(number):
+    if number[17] != _check_char(number):
         raise InvalidChecksum()
     if number[0] not in AUTHORITIES:
         raise InvalidComponent()

@@ -217,8 +217,10 @@ def check_phones(customer: Customer, ctx: Context) -> None:
     for i, contact in enumerate(customer.contacts):
         for field in ("phone", "mobile"):
             raw = getattr(contact, field)
+            if raw is None:
+                continue
             path = f"contacts[{i}].{field}"
-            if raw is None or ctx.failed(path) or (not known and not raw.lstrip().startswith("+")):
+            if ctx.failed(path) or (not known and not raw.lstrip().startswith("+")):
                 continue
             normal = normalize_phone(raw, region)
             if normal is None:

@@ -84,8 +84,9 @@ class Context:
         """
         if not self._fixes:
             return customer
-        change = fill_own if own else copy_with
         fixes, self._fixes = self._fixes, {}
+        if own:
+            return _filled(customer, fixes)
         top: dict[str, Any] = {}
         nested: dict[str, dict[str, Any]] = {}
         items: dict[str, dict[int, dict[str, Any]]] = {}
@@ -99,13 +100,38 @@ class Context:
             else:
                 top[head] = value
         for head, parts in nested.items():
-            top[head] = change(getattr(customer, head), parts)
+            top[head] = copy_with(getattr(customer, head), parts)
         for name, fixed in items.items():
             values = list(getattr(customer, name))
             for position, parts in fixed.items():
-                values[position] = change(values[position], parts)
+                values[position] = copy_with(values[position], parts)
             top[name] = tuple(values)
-        return change(customer, top) if top else customer
+        return copy_with(customer, top) if top else customer
+
+
+def _filled(customer: Customer, fixes: dict[str, Any]) -> Customer:
+    """``customer`` with ``fixes`` written into it and into its parts, all of them the parser's own.
+
+    Each fixed part stays where it is (the customer's tuple of contacts is not rebuilt for one
+    phone), unless its class cannot be filled in place and ``fill_own`` gave a copy instead.
+    """
+    for path, value in fixes.items():
+        head, _, tail = path.partition(".")
+        if not tail:
+            customer = fill_own(customer, {head: value})
+        elif head.endswith("]"):  # contacts[0], addresses[1], bank_accounts[2]
+            name, _, number = head[:-1].partition("[")
+            items = getattr(customer, name)
+            position = int(number)
+            fixed = fill_own(items[position], {tail: value})
+            if fixed is not items[position]:
+                customer = fill_own(customer, {name: (*items[:position], fixed, *items[position + 1 :])})
+        else:
+            part = getattr(customer, head)
+            fixed = fill_own(part, {tail: value})
+            if fixed is not part:
+                customer = fill_own(customer, {head: fixed})
+    return customer
 
 
 Rule = Callable[[Customer, Context], None]

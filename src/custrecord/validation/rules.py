@@ -65,21 +65,28 @@ def _blank(value: Any) -> bool:
 
 
 @functools.lru_cache(maxsize=256)
-def _required_plan(required: frozenset[str]) -> tuple[tuple[str, str | None], ...]:
-    """Required paths in a stable order, each with its contact field for ``contacts[].x`` paths."""
+def _required_plan(
+    required: frozenset[str], by_kind: frozenset[str], with_category: bool
+) -> tuple[tuple[str, str, str, str | None], ...]:
+    """The required paths of a profile and kind, in a stable order: each path, its head and tail
+    (``address``, ``city``), and its contact field for ``contacts[].x`` paths."""
+    paths = required | by_kind | ({"category"} if with_category else frozenset())
     plan = []
-    for path in sorted(required):
+    for path in sorted(paths):
         m = _CONTACT_PATH.fullmatch(path)
-        plan.append((path, m[1] if m else None))
+        head, _, tail = path.partition(".")
+        plan.append((path, head, tail, m[1] if m else None))
     return tuple(plan)
 
 
 def check_required(customer: Customer, ctx: Context) -> None:
     """Required paths of the profile (per kind) must not be blank."""
-    required = ctx.profile.required_paths(customer.kind)
-    if ctx.profile.require_category_with_tree and ctx.profile.categories is not None:
-        required = required | {"category"}
-    for path, contact_field in _required_plan(required):
+    profile = ctx.profile
+    with_category = profile.require_category_with_tree and profile.categories is not None
+    # frozenset() of a frozenset is the same object, whose hash the plan's cache has kept.
+    by_kind = frozenset(profile.required_by_kind.get(customer.kind, ()))
+    plan = _required_plan(frozenset(profile.required), by_kind, with_category)
+    for path, head, tail, contact_field in plan:
         if contact_field is not None:
             # "contacts[].mobile": the first contact must have it.
             contact = customer.primary_contact
@@ -92,7 +99,10 @@ def check_required(customer: Customer, ctx: Context) -> None:
             if not customer.contacts:
                 ctx.report("contacts", ProblemCode.REQUIRED, label_zh="联系人")
             continue
-        if not ctx.failed(path) and _blank(get_path(customer, path)):
+        value = getattr(customer, head, None)
+        if tail:
+            value = getattr(value, tail, None)
+        if _blank(value) and not ctx.failed(path):
             ctx.report(path, ProblemCode.REQUIRED)
     for i, contact in enumerate(customer.contacts):
         if not contact.name and not ctx.failed(f"contacts[{i}].name"):
@@ -125,12 +135,16 @@ def check_lengths(customer: Customer, ctx: Context) -> None:
     for name in _TOP_TEXTS:
         value = getattr(customer, name)
         if value:
-            _check_length(ctx, limits.get(name), name, value)
+            limit = limits.get(name)
+            if limit is not None and len(value) > limit:
+                _check_length(ctx, limit, name, value)
     address = customer.address
     for name, key in _ADDRESS_TEXTS:
         value = getattr(address, name)
         if value:
-            _check_length(ctx, limits.get(key), key, value)
+            limit = limits.get(key)
+            if limit is not None and len(value) > limit:
+                _check_length(ctx, limit, key, value)
     for head, texts in _LIST_TEXTS:
         for i, item in enumerate(getattr(customer, head)):
             for name, key in texts:
@@ -180,7 +194,7 @@ def check_defaults(customer: Customer, ctx: Context) -> None:
     """At most one default address per role (``address`` is the registered one) and one default
     bank account per currency (``duplicate_default``)."""
     seen: set[Any] = set()
-    if not customer.address.is_empty():
+    if customer.addresses and not customer.address.is_empty():
         seen.add("registered")
     for i, entry in enumerate(customer.addresses):
         if entry.default:
@@ -266,6 +280,8 @@ def check_group(customer: Customer, ctx: Context) -> None:
         elif parent == customer.code:
             ctx.report("parent", ProblemCode.PARENT_CYCLE, value=parent,
                        hint="a customer cannot be its own parent", hint_zh="客户不能是自己的上级客户")
+    if not customer.companies:
+        return
     grades = ctx.profile.grades
     for company, terms in customer.companies.items():
         at = f"companies.{company}."

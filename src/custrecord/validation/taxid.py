@@ -16,9 +16,9 @@ extended copy to put into a :class:`~custrecord.validation.profiles.Profile`.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache
 from types import ModuleType
 from typing import Any, Protocol
 
@@ -116,14 +116,7 @@ class TaxIdScheme:
         return self.validate(number)
 
 
-def _cn_uscc(check_organization_code: bool) -> Callable[[str], str]:
-    def validate(number: str) -> str:
-        return uscc.validate(number, check_organization_code=check_organization_code)
-
-    return validate
-
-
-_USCC_WITH_ORG_CODE = _cn_uscc(True)
+_USCC_WITH_ORG_CODE: Callable[[str], str] = functools.partial(uscc.validate, check_organization_code=True)
 
 
 @attrs.frozen
@@ -154,7 +147,7 @@ class TaxIdRegistry:
         return _fallback(country, kind)
 
 
-@lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=512)
 def _fallback(country: str, kind: Kind) -> TaxIdScheme | None:
     if kind is Kind.ENTERPRISE and country in EU_MEMBER_STATES:
         return TaxIdScheme.from_module(
@@ -179,12 +172,12 @@ def _fallback(country: str, kind: Kind) -> TaxIdScheme | None:
 
 
 def _builtin() -> TaxIdRegistry:
-    uscc = TaxIdScheme(
+    cn_uscc = TaxIdScheme(
         key="cn.uscc",
         label="unified social credit code",
         label_zh="统一社会信用代码",
         example="91110000600037341L",
-        validate=_cn_uscc(False),
+        validate=uscc.validate,
         countries=frozenset({"CN"}),
     )
     ric = TaxIdScheme.from_module(
@@ -204,7 +197,7 @@ def _builtin() -> TaxIdRegistry:
     )
     return TaxIdRegistry(
         {
-            ("CN", Kind.ENTERPRISE): uscc,
+            ("CN", Kind.ENTERPRISE): cn_uscc,
             ("CN", Kind.INDIVIDUAL): ric,
             ("US", Kind.ENTERPRISE): ein,
             ("GB", None): gb,
@@ -237,8 +230,8 @@ def province_code(name: str) -> str | None:
 
 
 def _legacy_check(customer: Customer, ctx: Context, number: str) -> bool:
-    """Accept a legacy CN number when the profile allows it; True when handled."""
-    if not ctx.profile.allow_legacy_tax_ids or len(number) not in (15, 20):
+    """Accept a legacy CN number (the profile allows them); True when handled."""
+    if len(number) not in (15, 20):
         return False
     try:
         compact = legacy_cn.validate(number)
@@ -279,7 +272,7 @@ def check_tax_id(customer: Customer, ctx: Context) -> None:
         if number != raw:
             ctx.fix("tax_id", number)
         return
-    if scheme.key == "cn.uscc" and _legacy_check(customer, ctx, number):
+    if scheme.key == "cn.uscc" and profile.allow_legacy_tax_ids and _legacy_check(customer, ctx, number):
         return
     try:
         with_org_code = scheme.key == "cn.uscc" and profile.check_organization_code
