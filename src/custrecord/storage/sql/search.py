@@ -24,8 +24,9 @@ hits, and a fragment with no more is looked up by id. A commoner one is left to
 ``LIKE`` walking the customers in code order under the query's ``LIMIT``, which fills
 a page sooner than the id lookups would (so is a fragment whose hits, squared, exceed
 the page size times the customers). Every path ends in ``name_key LIKE '%fragment%'``
-(exact, case-folded on both sides), so the result is the same on every backend; the
-index only narrows.
+(exact, case-folded on both sides; on PostgreSQL, ``strpos`` for 1-2 characters, which the
+trigram index cannot serve), so the result is the same on every backend; the index only
+narrows.
 """
 
 from __future__ import annotations
