@@ -4,8 +4,9 @@
 # Modules and the tests run against their mutants are [tool.custrecord.mutation.*] in
 # pyproject.toml. Each module runs in its own copy of the project, .mutation/MODULE/, made afresh
 # each run (mutmut's cached verdicts would not notice new tests); the last run stays there.
-# Prints mutmut's summary and the score, killed / (killed + survived + no tests); `mutmut results` and
-# `mutmut show NAME` inside .mutation/MODULE/ list and show the survivors.
+# Prints mutmut's summary and the score, killed / (killed + survived + no tests), a timed-out mutant
+# counted as killed; `mutmut results` and `mutmut show NAME` inside .mutation/MODULE/ list and show
+# the survivors. A module's `mutmut` table holds mutmut settings for its copy (timeout_multiplier...).
 # A module's `names` (mutant-name patterns) limit a run to some functions; only mutants run count.
 # Not part of CI: a module takes minutes. MUTMUT_CHILDREN (default 1) sets mutmut's processes.
 set -euo pipefail
@@ -89,11 +90,15 @@ for line in lines:
     if name:
         status[state] = status.get(state, 0) + 1
 # A mutant no selected test reaches ("no tests") counts as surviving: nothing would notice it.
+# One that makes the tests run past the timeout (a loop that never ends) counts as killed: the
+# tests never pass on it.
 killed, survived, untested = status.get("killed", 0), status.get("survived", 0), status.get("no tests", 0)
-others = {k: v for k, v in status.items() if k not in ("killed", "survived", "no tests")}
-total = killed + survived + untested
-score = 100 * killed / total if total else 0.0
-print(f"killed {killed}, survived {survived}, no tests {untested}, other {others}: score {score:.1f} %")
+timeout = status.get("timeout", 0)
+others = {k: v for k, v in status.items() if k not in ("killed", "survived", "no tests", "timeout")}
+total = killed + timeout + survived + untested
+score = 100 * (killed + timeout) / total if total else 0.0
+print(f"killed {killed}, timed out {timeout}, survived {survived}, no tests {untested}, other {others}: "
+      f"score {score:.1f} %")
 PY
     )
 done

@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import stdnum.cn.ric
+import stdnum.gb.vat
+import stdnum.us.ein
 from stdnum.exceptions import InvalidChecksum, InvalidFormat
 
 import custrecord
 from custrecord import Kind, Profile
 from custrecord.identifiers import uscc
 from custrecord.problems import Severity
+from custrecord.validation import taxid
 from custrecord.validation.taxid import (
     DEFAULT_REGISTRY,
     EU_MEMBER_STATES,
@@ -18,6 +22,12 @@ from custrecord.validation.taxid import (
     TaxIdScheme,
     problem_code,
 )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_builtin_schemes() -> None:
+    """Build the built-in schemes inside each test: mutation testing switches a mutant on there."""
+    taxid._builtin_schemes.cache_clear()
 
 
 def check(
@@ -324,3 +334,34 @@ def test_problem_code_mapping() -> None:
     assert problem_code(e.InvalidComponent()) == "invalid_component"
     assert problem_code(e.InvalidFormat()) == "invalid_format"
     assert problem_code(e.ValidationError()) == "invalid_format"
+
+
+def test_the_builtin_schemes_word_for_word() -> None:
+    schemes = DEFAULT_REGISTRY.schemes
+    assert len(schemes) == 4
+    read = {key: (s.key, s.label, s.label_zh, s.example, s.countries, s.prefix) for key, s in schemes.items()}
+    assert read == {
+        ("CN", Kind.ENTERPRISE): ("cn.uscc", "unified social credit code", "统一社会信用代码",
+                                  "91110000600037341L", {"CN"}, ""),
+        ("CN", Kind.INDIVIDUAL): ("cn.ric", "resident identity card number", "居民身份证号码",
+                                  "360426199101010071", {"CN"}, ""),
+        ("US", Kind.ENTERPRISE): ("us.ein", "employer identification number", "美国雇主识别号",
+                                  "04-2103594", {"US"}, ""),
+        ("GB", None): ("gb.vat", "UK VAT number", "英国增值税号", "GB980780684", {"GB"}, "GB"),
+    }
+    assert [s.validate for s in schemes.values()] == [
+        uscc.validate, stdnum.cn.ric.validate, stdnum.us.ein.validate, stdnum.gb.vat.validate
+    ]
+
+
+def test_the_builtin_schemes_read_as_a_mapping() -> None:
+    schemes = DEFAULT_REGISTRY.schemes
+    assert ("GB", None) in schemes
+    assert ("GB", Kind.ENTERPRISE) not in schemes
+    assert schemes.get(("GB", Kind.ENTERPRISE)) is None
+    assert schemes.get(("GB", Kind.ENTERPRISE), "none") == "none"
+    assert schemes.get(("GB", None)) is schemes[("GB", None)]
+    assert repr(schemes) == repr(dict(schemes))
+    assert repr(DEFAULT_REGISTRY).startswith(
+        "TaxIdRegistry(schemes={('CN', <Kind.ENTERPRISE: 'enterprise'>): TaxIdScheme(key='cn.uscc', "
+    )

@@ -8,13 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import stdnum.exceptions
 
 import custrecord
 from custrecord import Profile
+from custrecord.validation import taxid
 from custrecord.validation.taxid import DEFAULT_REGISTRY, TaxIdScheme, province_code
 
 LEGACY = Profile(allow_legacy_tax_ids=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_builtin_schemes() -> None:
+    """Build the built-in schemes inside each test: mutation testing switches a mutant on there."""
+    taxid._builtin_schemes.cache_clear()
 
 
 def problems(data: dict[str, Any], profile: Profile | None = None) -> list[dict[str, Any]]:

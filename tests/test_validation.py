@@ -12,9 +12,11 @@ import pytest
 import custrecord
 from custrecord import Customer, Kind, ProblemCode, Profile, Severity, ValidationError
 from custrecord.fields import MAX_LENGTHS
+from custrecord.model import Address, BankAccount, Contact
 from custrecord.problems import MESSAGES, make_problem
 from custrecord.validation.engine import Context
 from custrecord.validation.profiles import DEFAULT, LENIENT, PROFILES, YONYOU, get_profile
+from custrecord.validation.rules import get_path
 
 GOOD = {"name": "苏州示例科技有限公司", "tax_id": "91110000600037341L"}
 
@@ -589,9 +591,26 @@ def test_a_zero_or_a_filled_collection_is_not_blank() -> None:
         "credit.limit": ["required"], "tags": ["required"]}
 
 
-def test_a_profile_without_a_limit_for_a_list_text_checks_none() -> None:
+def test_a_profile_without_a_limit_for_a_text_checks_none() -> None:
     profile = Profile(max_lengths={"name": 100})
-    assert codes({"name": "x", "contacts": [{"name": "n" * 500}]}, profile=profile) == {}
+    data = {"name": "x", "remarks": "r" * 600, "address": {"street": "街" * 300},
+            "contacts": [{"name": "n" * 500}]}
+    assert codes(data, profile=profile) == {}
+    assert codes({**data, "name": "名" * 101}, profile=profile) == {"name": ["too_long"]}
+
+
+def test_required_paths_add_the_kinds_own() -> None:
+    profile = Profile(required_by_kind={Kind.INDIVIDUAL: frozenset({"contacts"})})
+    assert profile.required_paths(Kind.INDIVIDUAL) == {"name", "kind", "contacts"}
+    assert profile.required_paths(Kind.ENTERPRISE) == {"name", "kind"}
+
+
+def test_get_path_reads_a_field_or_a_part_of_one() -> None:
+    customer = custrecord.structure({"name": "x", "city": "苏州", "credit_days": 30})
+    found = [get_path(customer, path) for path in ("name", "address.city", "credit.days")]
+    assert found == ["x", "苏州", 30]
+    unknown = ("address.street", "nosuch", "address.nosuch", "nosuch.city")
+    assert [get_path(customer, path) for path in unknown] == [None] * 4
 
 
 def fail_first(customer: Customer, ctx: Context) -> None:
@@ -726,6 +745,21 @@ def test_a_problem_reported_twice_is_listed_once() -> None:
     report = custrecord.validate({"name": "x"}, profile=DEFAULT.with_rules(twice))
     assert [(p.path, p.code) for p in report.problems] == [
         ("name", "test_account"), ("remarks", "test_account")]
+
+
+def test_built_in_fixes_reach_nested_and_listed_parts() -> None:
+    """The built-in rules' fixes (written into the engine's own customer) land where they belong,
+    and only there."""
+    customer = custrecord.structure({
+        "name": "x", "country": "GB", "address": {"postcode": "sw1a 1aa", "city": "London"},
+        "contacts": [{"name": "A", "mobile": "07400 123456"}, {"name": "B", "email": "b@EXAMPLE.COM"},
+                     {"name": "C", "title": "CFO"}],
+        "bank_accounts": [{"account": "6222 0212 3456 7890"}],
+    })
+    assert customer.address == Address(city="London", postcode="SW1A 1AA")
+    assert customer.contacts == (Contact(name="A", mobile="+447400123456"),
+                                 Contact(name="B", email="b@example.com"), Contact(name="C", title="CFO"))
+    assert customer.bank_accounts == (BankAccount(account="6222021234567890"),)
 
 
 def test_a_user_rule_fixes_nested_fields() -> None:

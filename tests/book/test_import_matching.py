@@ -13,7 +13,7 @@ import pytest
 import custrecord
 from custrecord.book import CustomerBook
 from custrecord.codes import CodeRule
-from custrecord.permissions import Actor
+from custrecord.permissions import Actor, RolePolicy
 from custrecord.settings import Settings
 from custrecord.storage.values import Scope
 from custrecord.validation.profiles import LENIENT
@@ -225,10 +225,11 @@ def test_name_matching_takes_kind_and_country_and_deleted_customers(
 def test_a_name_only_row_finds_its_customer_behind_many_similar_names(book: CustomerBook) -> None:
     """The exact holder sorts after hundreds of longer names that contain it; a second one,
     as far down, makes the name ambiguous."""
-    book.import_records([(i, {"name": f"华信科技{i}"}) for i in range(450)])
+    # import_records is a generator: each import is read to its end.
+    list(book.import_records([(i, {"name": f"华信科技{i}"}) for i in range(450)]))
     code = book.add({"name": "华信科技"}).code
     assert _import_name_only(book) == ("updated", code)
-    book.import_records([(i, {"name": f"华信科技{i}分公司"}) for i in range(300)])
+    list(book.import_records([(i, {"name": f"华信科技{i}分公司"}) for i in range(300)]))
     book.add({"name": "华信科技", "tax_id": "91110000600037341L"})
     assert _import_name_only(book)[0] == "added"
 
@@ -275,3 +276,94 @@ def test_a_row_with_a_new_code_is_not_matched_by_its_name(book: CustomerBook) ->
     (outcome,) = book.import_records([(2, {"客户编码": "X0009", "客户名称": "华信科技", "备注": "新"})])
     assert (outcome.action, outcome.code) == ("added", "X0009")
     assert book.get(stored or "").remarks is None
+
+
+def test_a_stored_customer_left_alone_keeps_the_rows_warnings(book: CustomerBook) -> None:
+    list(book.import_records([(2, STORED)]))
+    (outcome,) = book.import_records([(3, {**STORED, "传真": "1"})], update_existing=False)
+    assert (outcome.action, [(p.path, p.code) for p in outcome.problems]) == (
+        "skipped", [("传真", "unknown_column")])
+
+
+def test_added_customers_record_the_imports_reason(book: CustomerBook) -> None:
+    (default,) = book.import_records([(2, {"客户名称": "甲"})])
+    (given,) = book.import_records([(3, {"客户名称": "乙"})], reason="2025年4季度导入")
+    assert [h.reason for h in book.history(default.code or "")] == ["import"]
+    assert [h.reason for h in book.history(given.code or "")] == ["2025年4季度导入"]
+
+
+def test_a_later_row_about_the_same_customer_sees_the_earlier_rows_change(book: CustomerBook) -> None:
+    """Rows apply in order, whichever key finds the customer: found by tax ID, then by code."""
+    code = book.add({"name": "苏州甲科技有限公司", "tax_id": TAX, "remarks": "旧"}).code
+    rows = [(2, {"客户名称": "苏州甲科技有限公司", "税号": TAX, "备注": "新"}),
+            (3, {"客户编码": code, "客户名称": "苏州甲科技有限公司", "备注": "旧"})]
+    assert [(o.action, o.code) for o in book.import_records(rows)] == [("updated", code), ("updated", code)]
+    assert book.get(code or "").remarks == "旧"
+
+
+def test_a_tax_id_given_up_by_an_earlier_row_is_free_for_a_later_one(book: CustomerBook) -> None:
+    other = "91320500738254739G"
+    code = book.add({"name": "苏州甲科技有限公司", "tax_id": TAX}).code
+    rows = [(2, {"客户编码": code, "客户名称": "苏州甲科技有限公司", "税号": other}),
+            (3, {"客户名称": "北京乙贸易有限公司", "税号": TAX})]
+    outcomes = list(book.import_records(rows))
+    assert [(o.action, o.problems) for o in outcomes] == [("updated", ()), ("added", ())]
+    assert outcomes[1].code != code
+    assert (book.get(code or "").tax_id, book.get(outcomes[1].code or "").tax_id) == (other, TAX)
+
+
+def test_a_row_may_name_by_code_a_customer_an_earlier_row_added(book: CustomerBook) -> None:
+    rows = [(2, {"客户名称": "苏州甲科技有限公司", "税号": TAX}),
+            (3, {"客户名称": "苏州甲科技有限公司", "税号": TAX, "备注": "b"}),
+            (4, {"客户编码": "C000001", "客户名称": "苏州甲科技有限公司", "行业": "制造业"})]
+    assert [(o.action, o.code) for o in book.import_records(rows)] == [
+        ("added", "C000001"), ("updated", "C000001"), ("updated", "C000001")]
+    stored = book.get("C000001")
+    assert (stored.remarks, stored.industry) == ("b", "制造业")
+
+
+def test_an_update_the_actor_may_not_make_is_refused_on_its_row(
+    make_book: Callable[..., CustomerBook],
+) -> None:
+    """Sales may not change the kind here: the row is admitted (a row always has a kind), the
+    update is refused, word for word, naming the customer the actor can see."""
+    book = make_book(Settings(policy=RolePolicy(locked={"sales": frozenset({"kind"})})))
+    code = book.add({"name": "甲"}).code
+    (outcome,) = book.import_records([(4, {"code": code, "name": "甲", "kind": "个人"})],
+                                     actor=Actor("wang", {"sales"}))
+    assert (outcome.row, outcome.action, outcome.code) == (4, "invalid", code)
+    assert [p.to_dict() for p in outcome.problems] == [{
+        "path": "kind", "code": "permission_denied", "severity": "error",
+        "message": "customer type: not allowed for this user (wang (roles: sales) may not edit on kind)",
+        "message_zh": "客户类型：当前用户无权操作（wang (roles: sales) may not edit on kind）", "value": None,
+    }]
+    assert book.get(code or "").kind is custrecord.Kind.ENTERPRISE
+
+
+RESIDENT_ID = "11010519491231002X"
+SALES = Actor("wang", {"sales"})
+
+
+def _as_sales(book: CustomerBook, row: dict[str, str]) -> tuple[str, str | None, list[tuple[str, str]]]:
+    (outcome,) = book.import_records([(2, {**row, "备注": "x"})], actor=SALES)
+    return outcome.action, outcome.code, [(p.path, p.code) for p in outcome.problems]
+
+
+def test_a_person_found_by_an_id_number_the_actor_sees_masked_is_refused(book: CustomerBook) -> None:
+    """Found by tax ID, a person's ID number is no key for sales (who see it masked): by the
+    number's kind of customer, or by the number itself once the customer is a company; found
+    by its own code, the row goes ahead."""
+    person = book.add({"name": "张三", "kind": "个人", "tax_id": RESIDENT_ID}).code
+    refused = ("invalid", None, [("tax_id", "permission_denied")])
+    row = {"客户名称": "张三", "客户类型": "个人", "税号": RESIDENT_ID}
+    assert _as_sales(book, row) == refused
+    assert _as_sales(book, {**row, "客户编码": "NEW1"}) == refused  # a new code: found by the tax ID
+    assert _as_sales(book, {**row, "客户编码": person or ""}) == ("updated", person, [])
+    # An HK identity card number: not a mainland resident ID, but an individual's.
+    book.add({"name": "李四", "kind": "个人", "country": "HK", "tax_id": "A1234563"})
+    hk_row = {"客户名称": "李四", "客户类型": "个人", "国家": "HK", "税号": "A1234563"}
+    assert _as_sales(book, hk_row) == refused
+    # Made a company, the customer's number is still a person's.
+    book.update(person or "", {"kind": "企业", "country": "HK"}, expected_version=2)
+    company_row = {"客户名称": "张三", "客户类型": "企业", "国家": "HK", "税号": RESIDENT_ID}
+    assert _as_sales(book, company_row) == refused

@@ -56,6 +56,20 @@ def test_weights_are_log2_of_m_over_u() -> None:
     assert model.to_dict()["fitted"] is True
 
 
+def test_a_sample_of_the_candidates_gives_the_weights_of_all_of_them() -> None:
+    comparisons = _toy()
+    candidates: Counter[Pattern] = Counter({(0, 0, 0): 200, (1, 1, 1): 800, (0, 1, 1): 50})
+    random_pairs: Counter[Pattern] = Counter({(1, 1, 1): 950, (0, 1, 1): 30, (1, 0, 1): 20})
+    whole = fit(candidates, random_pairs, comparisons=comparisons, total_pairs=1_000_000)
+    scaled = fit(candidates, random_pairs, comparisons=comparisons, total_pairs=1_000_000,
+                 candidate_pairs=10 * sum(candidates.values()))
+    assert scaled.weights == whole.weights
+    assert scaled.matches == pytest.approx(10 * whole.matches)
+    assert scaled.pairs == 10 * whole.pairs
+    # Ten times the duplicates among the same number of pairs: the prior rises by about log2(10).
+    assert scaled.prior - whole.prior == pytest.approx(math.log2(10), abs=0.01)
+
+
 def test_small_inputs_use_the_default_weights() -> None:
     records = [{"name": f"客户{i}有限公司"} for i in range(MIN_RECORDS - 1)]
     done = run([extract(r) for r in records])

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from custrecord.matching import candidates, find_duplicates
 from custrecord.matching.features import extract
-from custrecord.matching.scoring import score
+from custrecord.matching.model import DEFAULT_MODEL, Model
+from custrecord.matching.scoring import Screen, pattern, score, score_of
 
 _LEFT = "华宏鑫源泰恒丰瑞达盛德昌科技贸易acmetrding "
 _RIGHT = "QXZJVWÆØÅ"  # shares no character with the records above
@@ -31,6 +32,19 @@ def test_scores_are_symmetric_and_between_0_and_1(a: dict[str, str], b: dict[str
     value = score(fa, fb)
     assert 0.0 <= value <= 1.0
     assert value == score(fb, fa)
+
+
+# Fitted-looking weights: strong evidence either way, a low prior (as over all pairs of many records).
+_FITTED = Model(tuple(tuple(w * 2.5 for w in row) for row in DEFAULT_MODEL.weights), -17.0)
+
+
+@given(_record, _record, st.sampled_from([0.0, 0.3, 0.8, 0.95, 0.999, 1.0]),
+       st.sampled_from([DEFAULT_MODEL, _FITTED]))
+def test_the_screen_rules_out_only_pairs_under_the_threshold(a: dict[str, str], b: dict[str, str],
+                                                            threshold: float, model: Model) -> None:
+    fa, fb = extract(a), extract(b)
+    if score_of(pattern(fa, fb, model), model) >= threshold:
+        assert Screen(model, threshold).passes(fa, fb)
 
 
 @given(st.lists(_record, max_size=12))

@@ -26,8 +26,9 @@ record, each counted once.
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from itertools import pairwise
+from itertools import pairwise, repeat
 
 from custrecord.matching.chinese import has_cjk
 from custrecord.matching.chinese import sound as spell
@@ -153,7 +154,7 @@ class Candidates:
         pairs = self._pairs_in(members)
         if not pairs:
             return
-        self._members.extend(members)
+        self._members.extend(sorted(members))  # pair_arrays reads a block's pairs off its order
         self._starts.append(len(self._members))
         self.passes[name] = self.passes.get(name, 0) + pairs
 
@@ -184,34 +185,71 @@ class Candidates:
 
     def pairs(self) -> Iterator[tuple[int, int]]:
         """Every candidate pair ``(i, j)``, ``i < j``, once, ordered by ``i`` then ``j``."""
-        members, starts = self._members, self._starts
-        count = array("i", bytes(4 * (self.size + 1)))
-        for m in members:
-            count[m + 1] += 1
-        for i in range(self.size):
+        return zip(*self.pair_arrays(), strict=True)
+
+    def _lower_ends(self, s: int, e: int) -> tuple[int, int]:
+        """For the block at ``members[s:e]`` (sorted): ``(stop, first)``.
+
+        The members before ``stop`` are the lower ends of its pairs; the one at
+        ``p`` pairs with ``members[max(p + 1, first):e]``. Across two files
+        only a left record (below ``split``) pairs, and only with right ones.
+        """
+        if self.split is None:
+            return e - 1, s
+        cut = bisect_left(self._members, self.split, s, e)
+        return cut, cut
+
+    def pair_arrays(self) -> tuple[array[int], array[int]]:
+        """Every candidate pair once, as arrays ``left`` and ``right`` (``left[k] < right[k]``).
+
+        Ordered by ``left`` then ``right``. Each block's pairs are filed under
+        their lower end (counted first, so that they fit one flat array), then
+        each record's partners are united and sorted.
+        """
+        members, starts, size = self._members, self._starts, self.size
+        blocks = range(len(starts) - 1)
+        count = array("i", bytes(4 * (size + 1)))
+        for b in blocks:
+            s, e = starts[b], starts[b + 1]
+            if e - s == 2:  # most blocks: one pair from the sorted passes
+                count[min(members[s], members[s + 1]) + 1] += 1
+                continue
+            stop, first = self._lower_ends(s, e)
+            for p in range(s, stop):
+                count[members[p] + 1] += e - max(p + 1, first)
+        for i in range(size):
             count[i + 1] += count[i]
-        offsets = array("i", count)
-        blocks_of = array("i", bytes(4 * len(members)))
-        for b in range(len(starts) - 1):
-            for p in range(starts[b], starts[b + 1]):
-                m = members[p]
-                blocks_of[offsets[m]] = b
-                offsets[m] += 1
-        split = self.split
-        compared = 0
-        for i in range(self.size):
-            if split is not None and i >= split:
-                break
-            partners: set[int] = set()
-            for p in range(count[i], count[i + 1]):
-                b = blocks_of[p]
-                partners.update(members[starts[b]:starts[b + 1]])
-            lowest = i if split is None else split - 1
-            for j in sorted(partners):
-                if j > lowest:
-                    compared += 1
-                    yield i, j
-        self.compared = compared
+        later = array("i", bytes(4 * count[size]))
+        fill = array("i", count)
+        for b in blocks:
+            s, e = starts[b], starts[b + 1]
+            if e - s == 2:
+                x, y = members[s], members[s + 1]
+                low, high = (x, y) if x < y else (y, x)
+                later[fill[low]] = high
+                fill[low] += 1
+                continue
+            stop, first = self._lower_ends(s, e)
+            for p in range(s, stop):
+                m, q = members[p], max(p + 1, first)
+                at = fill[m]
+                fill[m] = at + e - q
+                later[at:at + e - q] = members[q:e]
+        left, right = array("i"), array("i")
+        for i in range(size):
+            first, last = count[i], count[i + 1]
+            if last - first == 1:
+                if later[first] != i:  # a record twice in one block is no pair
+                    left.append(i)
+                    right.append(later[first])
+            elif first != last:
+                partners = set(later[first:last])
+                partners.discard(i)
+                ordered = sorted(partners)
+                right.extend(ordered)
+                left.extend(repeat(i, len(ordered)))
+        self.compared = len(left)
+        return left, right
 
     def __len__(self) -> int:
         return self.compared

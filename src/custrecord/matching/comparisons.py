@@ -68,13 +68,16 @@ class Comparison:
 
     ``value`` (optional) is what the first level compares for equality: the
     chance that two random records share it is then computed from how often
-    each value occurs, exactly, instead of from a sample of pairs.
+    each value occurs, exactly, instead of from a sample of pairs. ``cost`` is
+    what one measure costs beside a comparison of two values (string
+    similarities cost more): scoring makes the cheap, telling ones first.
     """
 
     field: str
     levels: tuple[Level, ...]
     measure: Measure
     value: Callable[[Features], Any] | None = None
+    cost: float = 1.0
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -290,6 +293,9 @@ def _binary(agree: float, disagree: float, m: float = 0.9) -> tuple[Level, ...]:
     return _levels(("agree", _A, agree, m), ("disagree", _D, disagree, 1.0 - m))
 
 
+#: What comparing two strings by similarity costs, beside comparing two values for equality.
+_STRINGS = 3.0
+
 #: Every comparison, in the order of a comparison vector. A person's name is
 #: shared by many people, so it is a comparison of its own with lower defaults.
 COMPARISONS: tuple[Comparison, ...] = (
@@ -298,9 +304,9 @@ COMPARISONS: tuple[Comparison, ...] = (
                                  ("conflict", _D, -12.0, 0.01)), _tax_id, lambda f: f.tax_id),
     # Each name's equal share counts only its own kind: namesakes are far commoner among people.
     Comparison("name", _name_levels(1.0), _company_name,
-               lambda f: f.name.compact if f.kind is not Kind.INDIVIDUAL else None),
+               lambda f: f.name.compact if f.kind is not Kind.INDIVIDUAL else None, cost=_STRINGS),
     Comparison("name", _name_levels(0.4), _person_name,
-               lambda f: f.name.compact if f.kind is Kind.INDIVIDUAL else None),
+               lambda f: f.name.compact if f.kind is Kind.INDIVIDUAL else None, cost=_STRINGS),
     Comparison("name.place", _binary(0.5, -4.0, 0.97), _place),
     Comparison("name.legal_form", _levels(("same", _A, 0.0, 0.9, True), ("other", _D, -1.5, 0.1)),
                _legal_form),
@@ -309,7 +315,7 @@ COMPARISONS: tuple[Comparison, ...] = (
     Comparison("email", _binary(6.0, -1.0, 0.7), lambda a, b: _shared(a.emails, b.emails)),
     Comparison("address", _levels(("exact", _A, 3.0, 0.6), ("close", _P, 2.5, 0.2), ("similar", _P, 1.0, 0.1),
                                   ("part", _P, 0.0, 0.05), ("other", _D, -2.0, 0.05)),
-               _address, lambda f: f.address),
+               _address, lambda f: f.address, cost=_STRINGS),
     Comparison("address.number", _levels(("same", _A, 1.0, 0.85), ("shared", _P, 0.5, 0.05),
                                          ("other", _D, -1.0, 0.1)), _numbers, lambda f: f.numbers),
     Comparison("address.city", _levels(("same", _A, 0.5, 0.9), ("close", _P, 0.3, 0.05),

@@ -3,8 +3,11 @@
 :func:`find_duplicates` is the SPEC 4 entry point over a sequence of records,
 :func:`find_links` links two files. Both run the blocking passes
 (:mod:`~custrecord.matching.blocking`), fit the Fellegi-Sunter model to the
-candidate pairs (:mod:`~custrecord.matching.model`; the default weights for
-small inputs) and keep the pairs that score at least the threshold.
+candidate pairs (:mod:`~custrecord.matching.model`; at most :data:`EM_PAIRS`
+of them, drawn at random; the default weights for small inputs) and keep the
+pairs that score at least the threshold, after a
+:class:`~custrecord.matching.scoring.Screen` has ruled out most of the others
+on a few fields.
 :class:`Matcher` keeps an index so that one new record is checked against an
 indexed set without a scan. :func:`find_duplicates_in` does the same over a
 store through the small :class:`CandidateSource` protocol.
@@ -22,17 +25,20 @@ from typing import Protocol
 
 import attrs
 
-from custrecord.matching.blocking import DEFAULT_MAX_BLOCK, BlockIndex, Candidates, block_keys, candidates
+from custrecord.matching.blocking import DEFAULT_MAX_BLOCK, BlockIndex, block_keys, candidates
 from custrecord.matching.features import Features, Record, extract
 from custrecord.matching.model import DEFAULT_MODEL, MIN_RECORDS, Model, Pattern, equal_shares, fit
-from custrecord.matching.scoring import DEFAULT_THRESHOLD, Match, Reason, compare, pattern, score_of
+from custrecord.matching.scoring import DEFAULT_THRESHOLD, Match, Reason, Screen, compare, pattern
 from custrecord.model import Customer
 
-__all__ = ["RANDOM_PAIRS", "CandidateSource", "Hit", "Matcher", "find_duplicates", "find_duplicates_in",
-           "find_links"]
+__all__ = ["EM_PAIRS", "RANDOM_PAIRS", "CandidateSource", "Hit", "Matcher", "find_duplicates",
+           "find_duplicates_in", "find_links"]
 
 #: How many random pairs estimate u (all pairs when there are fewer).
 RANDOM_PAIRS = 30_000
+#: How many candidate pairs, drawn at random, EM learns m from (all when there are fewer): the
+#: patterns of a hundred thousand pairs hold the duplicates' shape as well as millions do.
+EM_PAIRS = 100_000
 
 
 @attrs.frozen
@@ -100,39 +106,23 @@ def _random_pairs(size: int, split: int | None, count: int) -> Iterator[tuple[in
             yield pair
 
 
-@attrs.define
-class _Scored:
-    """Candidate pairs with their comparison vectors, kept compactly until the model is known."""
+def _sample(size: int, count: int) -> Iterable[int]:
+    """``count`` of the positions below ``size`` at random (all when there are no more), ascending.
 
-    left: array[int] = attrs.field(factory=lambda: array("i"))
-    right: array[int] = attrs.field(factory=lambda: array("i"))
-    kinds: array[int] = attrs.field(factory=lambda: array("i"))
-    patterns: dict[Pattern, int] = attrs.field(factory=dict)
-    counts: Counter[Pattern] = attrs.field(factory=Counter)
-
-
-def _compare_candidates(features: Sequence[Features], found: Candidates) -> _Scored:
-    out = _Scored()
-    ids = out.patterns
-    for i, j in found.pairs():
-        p = pattern(features[i], features[j])
-        k = ids.get(p)
-        if k is None:
-            k = ids[p] = len(ids)
-        out.left.append(i)
-        out.right.append(j)
-        out.kinds.append(k)
-    listed = list(ids)
-    for k in out.kinds:
-        out.counts[listed[k]] += 1
-    return out
+    The same in every run.
+    """
+    if size <= count:
+        return range(size)
+    return sorted(random.Random(16).sample(range(size), count))
 
 
-def fit_model(features: Sequence[Features], compared: Counter[Pattern], *, split: int | None = None) -> Model:
+def fit_model(features: Sequence[Features], compared: Counter[Pattern], *, split: int | None = None,
+              candidate_pairs: int | None = None) -> Model:
     """The model fitted to candidate patterns ``compared``, or the default one for small inputs.
 
     u comes from :data:`RANDOM_PAIRS` random pairs of ``features`` (across
     ``split`` when linking two files) and from how often values repeat.
+    ``compared`` may be a sample of ``candidate_pairs`` candidate pairs.
     """
     if len(features) < MIN_RECORDS or not compared:
         return DEFAULT_MODEL
@@ -142,7 +132,16 @@ def fit_model(features: Sequence[Features], compared: Counter[Pattern], *, split
               else equal_shares(features[:split], features[split:]))
     size = len(features)
     total = size * (size - 1) // 2 if split is None else split * (size - split)
-    return fit(compared, sampled, equal_shares=shares, total_pairs=total)
+    return fit(compared, sampled, equal_shares=shares, total_pairs=total, candidate_pairs=candidate_pairs)
+
+
+def _fit_sample(features: Sequence[Features], left: array[int], right: array[int],
+                split: int | None) -> Model:
+    """The model fitted to the patterns of :data:`EM_PAIRS` candidate pairs drawn at random."""
+    if len(features) < MIN_RECORDS:
+        return DEFAULT_MODEL
+    counts = Counter(pattern(features[left[k]], features[right[k]]) for k in _sample(len(left), EM_PAIRS))
+    return fit_model(features, counts, split=split, candidate_pairs=len(left))
 
 
 @attrs.frozen
@@ -165,16 +164,16 @@ def run(features: Sequence[Features], *, threshold: float | None = None, split: 
     limit = _threshold(threshold)
     with _bulk():
         found = candidates(features, split=split, max_block=max_block)
-        scored = _compare_candidates(features, found)
-        used = model if model is not None else fit_model(features, scored.counts, split=split)
-        listed = list(scored.patterns)
-        keep = [score_of(p, used) >= limit for p in listed]
+        left, right = found.pair_arrays()
+        used = model if model is not None else _fit_sample(features, left, right, split)
+        screen = Screen(used, limit)
         matches = []
-        for i, j, k in zip(scored.left, scored.right, scored.kinds, strict=True):
-            if keep[k]:
-                value, reasons = compare(features[i], features[j], used)
-                matches.append(Match(i, j, value, reasons))
-    matches.sort(key=lambda m: (m.left, m.right))
+        for i, j in zip(left, right, strict=True):
+            a, b = features[i], features[j]
+            if screen.passes(a, b):
+                value, reasons = compare(a, b, used)
+                if value >= limit:
+                    matches.append(Match(i, j, value, reasons))
     return Run(matches, used, len(found), dict(found.passes))
 
 

@@ -13,7 +13,9 @@ Nothing is labelled, so both are estimated from the records themselves:
   and sees values too rare for a sample;
 * ``m`` and the share of duplicates by expectation-maximisation over the
   candidate pairs that the default weights do not rule out
-  (:data:`PLAUSIBLE`), starting from the default weights.
+  (:data:`PLAUSIBLE`), starting from the default weights; on large inputs
+  over a random sample of the candidates, whose duplicates are then scaled
+  up to all of them (``fit(..., candidate_pairs=...)``).
 
 Both start from, and are smoothed towards, the defaults of each
 :class:`~custrecord.matching.comparisons.Level`, so a level that the data
@@ -255,18 +257,22 @@ def _weights(m: Sequence[Sequence[float]], u: Sequence[Sequence[float]]) -> tupl
 
 def fit(candidates: Counter[Pattern], random_patterns: Counter[Pattern], *,
         equal_shares: Sequence[float | None] | None = None, total_pairs: int = 0,
-        comparisons: tuple[Comparison, ...] = COMPARISONS) -> Model:
+        comparisons: tuple[Comparison, ...] = COMPARISONS, candidate_pairs: int | None = None) -> Model:
     """A model estimated from the patterns of the candidate pairs and of random pairs.
 
+    ``candidates`` may be a random sample of ``candidate_pairs`` pairs: the
+    duplicates found among them are then scaled up to all of them for the prior.
     The default model when the fit finds fewer than :data:`MIN_MATCHES` duplicates.
     """
-    pairs = sum(candidates.values())
+    sample = sum(candidates.values())
+    pairs = candidate_pairs if candidate_pairs is not None else sample
     u = estimate_u(random_patterns, equal_shares=equal_shares, comparisons=comparisons)
     default = Model.default(comparisons)
     plausible = Counter({p: n for p, n in candidates.items() if default.bits(p) >= PLAUSIBLE})
     m, _, share, expected = expectation_maximisation(plausible, u, comparisons=comparisons)
     if expected < MIN_MATCHES or share >= 0.999:
         return Model.default(comparisons)
+    expected *= pairs / sample
     # The prior is over all pairs, as u is: the chance that two random records are one customer.
     odds = expected / max(1.0, total_pairs - expected) if total_pairs else share / (1.0 - share)
     prior = math.log2(odds)

@@ -21,7 +21,7 @@ from custrecord.matching.comparisons import Outcome, name_similarity
 from custrecord.matching.features import Features
 from custrecord.matching.model import DEFAULT_MODEL, Model, Pattern
 
-__all__ = ["CONFLICT_CAP", "DEFAULT_THRESHOLD", "SURE", "Match", "Outcome", "Reason", "compare",
+__all__ = ["CONFLICT_CAP", "DEFAULT_THRESHOLD", "SURE", "Match", "Outcome", "Reason", "Screen", "compare",
            "match_pair", "name_similarity", "pattern", "score", "score_of"]
 
 #: Pairs scoring at least this are reported as duplicates.
@@ -102,10 +102,13 @@ def pattern(a: Features, b: Features, model: Model = DEFAULT_MODEL) -> Pattern:
     return tuple([-1 if (found := measure(a, b)) is None else found[0] for measure in model.measures])
 
 
+def _logistic(bits: float) -> float:
+    return 1.0 / (1.0 + math.exp2(-max(-60.0, min(60.0, bits))))
+
+
 def score_of(levels: Pattern, model: Model = DEFAULT_MODEL) -> float:
     """The score of a comparison vector, overrides included."""
-    bits = model.bits(levels)
-    value = 1.0 / (1.0 + math.exp2(-max(-60.0, min(60.0, bits))))
+    value = _logistic(model.bits(levels))
     tax = levels[_TAX]
     if tax in _TAX_AGREE:
         return max(value, SURE)
@@ -117,6 +120,62 @@ def score_of(levels: Pattern, model: Model = DEFAULT_MODEL) -> float:
 def score(a: Features, b: Features, model: Model = DEFAULT_MODEL) -> float:
     """The score of a pair, 0 to 1, without its reasons."""
     return score_of(pattern(a, b, model), model)
+
+
+def _cutoff(threshold: float) -> float:
+    """Bits below which a score stays under ``threshold`` (minus infinity when every score reaches it)."""
+    if threshold <= _logistic(-60.0):
+        return -math.inf
+    if threshold >= 1.0:
+        return 50.0  # a score of 1.0 takes about 53 bits
+    return math.log2(threshold / (1.0 - threshold))
+
+
+class Screen:
+    """Tells, comparing as few fields as it can, that a pair cannot reach the threshold.
+
+    The most telling comparisons for their cost come first (the spread of
+    their weights over :attr:`~custrecord.matching.comparisons.Comparison.cost`);
+    after each, the bits so far plus the best weight of every comparison not
+    yet made bound the pair's score from above, and a bound under the
+    threshold rules the pair out. Most candidate pairs are ruled out after a
+    few cheap fields, so only the rest pay for every comparison (and for their
+    reasons). Exact: a pair ruled out would score under the threshold. The
+    tax ID comes first because its agreement overrides the sum.
+    """
+
+    __slots__ = ("_cutoff", "_prior", "_steps")
+
+    def __init__(self, model: Model, threshold: float) -> None:
+        weights = model.weights
+        rest = range(1, len(weights))
+        costs = [c.cost for c in model.comparisons]
+        order = [_TAX, *sorted(rest, key=lambda k: ((min(weights[k]) - max(weights[k])) / costs[k], k))]
+        best = [max(0.0, *weights[k]) for k in order]
+        # A small margin so that summing in another order than Model.bits never rules out a pair.
+        self._cutoff = _cutoff(threshold) - 1e-6
+        self._prior = model.prior
+        self._steps = tuple((model.measures[k], weights[k], sum(best[n + 1:])) for n, k in enumerate(order))
+
+    def passes(self, a: Features, b: Features) -> bool:
+        """False when the pair surely scores under the threshold; True when it may reach it."""
+        bits, cutoff = self._prior, self._cutoff
+        steps = iter(self._steps)
+        measure, weights, rest = next(steps)  # the tax ID
+        found = measure(a, b)
+        if found is not None:
+            if found[0] in _TAX_AGREE:
+                return True
+            bits += weights[found[0]]
+        if bits + rest < cutoff:
+            return False
+        for measure, weights, rest in steps:
+            found = measure(a, b)
+            if found is not None:
+                bits += weights[found[0]]
+            if bits + rest < cutoff:
+                return False
+        return True
 
 
 _NOTES = {("tax_id", "organisation"): "organisation", ("tax_id", "conflict"): "conflict"}

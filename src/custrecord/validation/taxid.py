@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import ModuleType
 from typing import Any, Protocol
 
@@ -171,7 +171,8 @@ def _fallback(country: str, kind: Kind) -> TaxIdScheme | None:
     return TaxIdScheme.from_module(module, countries=[country])
 
 
-def _builtin() -> TaxIdRegistry:
+def _builtin() -> dict[tuple[str, Kind | None], TaxIdScheme]:
+    """Build the schemes of SPEC section 2 afresh (:func:`_builtin_schemes` keeps one copy)."""
     cn_uscc = TaxIdScheme(
         key="cn.uscc",
         label="unified social credit code",
@@ -195,18 +196,49 @@ def _builtin() -> TaxIdRegistry:
         "stdnum.gb.vat", label="UK VAT number", label_zh="英国增值税号", example="GB980780684",
         countries=["GB"], prefix="GB",
     )
-    return TaxIdRegistry(
-        {
-            ("CN", Kind.ENTERPRISE): cn_uscc,
-            ("CN", Kind.INDIVIDUAL): ric,
-            ("US", Kind.ENTERPRISE): ein,
-            ("GB", None): gb,
-        }
-    )
+    return {
+        ("CN", Kind.ENTERPRISE): cn_uscc,
+        ("CN", Kind.INDIVIDUAL): ric,
+        ("US", Kind.ENTERPRISE): ein,
+        ("GB", None): gb,
+    }
+
+
+@functools.cache
+def _builtin_schemes() -> dict[tuple[str, Kind | None], TaxIdScheme]:
+    return _builtin()
+
+
+class _BuiltinSchemes(Mapping[tuple[str, Kind | None], TaxIdScheme]):
+    """The built-in schemes, built once, on first read instead of at import.
+
+    Code run at import escapes mutation testing, which switches a mutant on only inside a test;
+    the tests clear :func:`_builtin_schemes` to build the schemes inside each of them.
+    """
+
+    def __getitem__(self, key: tuple[str, Kind | None]) -> TaxIdScheme:
+        return _builtin_schemes()[key]
+
+    def __iter__(self) -> Iterator[tuple[str, Kind | None]]:
+        return iter(_builtin_schemes())
+
+    def __len__(self) -> int:
+        return len(_builtin_schemes())
+
+    def __contains__(self, key: object) -> bool:
+        return key in _builtin_schemes()
+
+    # Mapping's own get goes through a KeyError for each miss; lookup asks for a miss per
+    # country without a built-in scheme.
+    def get(self, key: tuple[str, Kind | None], default: Any = None) -> Any:
+        return _builtin_schemes().get(key, default)
+
+    def __repr__(self) -> str:
+        return repr(_builtin_schemes())
 
 
 #: The registry of SPEC section 2.
-DEFAULT_REGISTRY = _builtin()
+DEFAULT_REGISTRY = TaxIdRegistry(_BuiltinSchemes())
 
 # CN province-level codes (GB/T 2260, first two digits of a region code).
 _PROVINCES = {

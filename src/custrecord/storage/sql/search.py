@@ -24,8 +24,9 @@ hits, and a fragment with no more is looked up by id. A commoner one is left to
 ``LIKE`` walking the customers in code order under the query's ``LIMIT``, which fills
 a page sooner than the id lookups would (so is a fragment whose hits, squared, exceed
 the page size times the customers). Every path ends in ``name_key LIKE '%fragment%'``
-(exact, case-folded on both sides), so the result is the same on every backend; the
-index only narrows.
+(exact, case-folded on both sides; on PostgreSQL, ``strpos`` for 1-2 characters, which the
+trigram index cannot serve), so the result is the same on every backend; the index only
+narrows.
 """
 
 from __future__ import annotations
@@ -187,6 +188,12 @@ class NameSearch:
         """
         customers = self._tables.customers
         like = customers.c.name_key.contains(fragment, autoescape=True)
+        if self.method == "pg_trgm" and len(fragment) < 3:
+            # pg_trgm answers 1-2 character patterns with a scan of the whole index (a second
+            # at 1M names), slower than the table; strpos() keeps the planner away from it,
+            # the generic plan of a prepared statement too (the driver prepares a statement
+            # run often, and a generic plan cannot see how short the pattern is).
+            like = func.strpos(customers.c.name_key, fragment) > 0
         if self.method == "fts5-trigram" and len(fragment) >= 3:
             # Probe the index first. A rare fragment gives a short id list that SQLite
             # looks up by rowid; a common one is left to LIKE, which, walking an ordered
@@ -205,10 +212,6 @@ class NameSearch:
             rows = self._gram_rows(fragment, conn, wanted)
             if rows is not None:
                 return (false() if rows is _NONE else and_(customers.c.id.in_(rows), like)), True
-        if self.method == "pg_trgm" and len(fragment) < 3:
-            # pg_trgm answers 1-2 character patterns with a scan of the whole index,
-            # slower than the table; strpos() keeps the planner away from it.
-            return func.strpos(customers.c.name_key, fragment) > 0, False
         return like, False
 
     def _gram_rows(self, fragment: str, conn: Connection, wanted: int | None) -> Any:
@@ -239,8 +242,8 @@ class NameSearch:
         # Counting in the database costs less than fetching the ids; in index order, as
         # PostgreSQL would otherwise build a bitmap of the whole range first.
         grams = self._tables.grams.c
-        bounded = rows.order_by(grams.gram, grams.id).limit(self.probe + 1).subquery()
-        hits = int(conn.execute(select(func.count()).select_from(bounded)).scalar_one())
+        bounded = rows.order_by(grams.gram, grams.id).limit(self.probe + 1)
+        hits = int(conn.execute(select(func.count()).select_from(bounded.subquery())).scalar_one())
         if hits > self.probe:
             if len(self.common) >= _COMMON:
                 self.common.clear()
@@ -250,6 +253,13 @@ class NameSearch:
             return _NONE
         if wanted is not None and hits * hits > wanted * int(conn.execute(self._last_id).scalar_one()):
             return None
+        if self.dialect == "postgresql":
+            # The same bound (it drops no id: there are at most `probe`). Without it, the
+            # planner guesses the ids of a gram outside its common values (thousands), and
+            # on a table fresh from a bulk load (no visibility map yet) plans a parallel
+            # join whose worker start-up costs several times the lookups; a LIMIT subquery
+            # runs in one process. MariaDB allows no LIMIT in an IN subquery.
+            return bounded
         return rows
 
 
