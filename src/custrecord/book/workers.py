@@ -107,7 +107,7 @@ _state: tuple[Profile, Policy, Actor] | None = None
 
 #: What a worker is started with: the profile, the policy, and the actor, None for
 #: :data:`~custrecord.permissions.SYSTEM` (known by identity: a pickled copy would be a
-#: stranger whose every field is checked against the policy, at twice the cost of a row).
+#: stranger whose every field is checked against the policy, at nearly twice the cost of a row).
 State = tuple[Profile, Policy, Actor | None]
 
 
@@ -224,7 +224,8 @@ def admit_in_workers(
     """The records admitted by ``jobs`` worker processes, in order, as :func:`admit_records` would.
 
     No process starts for records that fit in one chunk, nor when the profile cannot reach a
-    worker (a closure where processes are spawned): those are admitted here.
+    worker (a closure where processes are spawned): those are admitted here, as is the first
+    chunk while the workers start.
     """
     source = iter(records)
     head = list(islice(source, chunk_size + 1))
