@@ -67,15 +67,14 @@ def _blank(value: Any) -> bool:
 @functools.lru_cache(maxsize=256)
 def _required_plan(
     required: frozenset[str], by_kind: frozenset[str], with_category: bool
-) -> tuple[tuple[str, str, str, str | None], ...]:
-    """The required paths of a profile and kind, in a stable order: each path, its head and tail
-    (``address``, ``city``), and its contact field for ``contacts[].x`` paths."""
+) -> tuple[tuple[str, str | None], ...]:
+    """The required paths of a profile and kind, in a stable order, each with its contact field
+    for ``contacts[].x`` paths."""
     paths = required | by_kind | ({"category"} if with_category else frozenset())
     plan = []
     for path in sorted(paths):
         m = _CONTACT_PATH.fullmatch(path)
-        head, _, tail = path.partition(".")
-        plan.append((path, head, tail, m[1] if m else None))
+        plan.append((path, m[1] if m else None))
     return tuple(plan)
 
 
@@ -86,7 +85,7 @@ def check_required(customer: Customer, ctx: Context) -> None:
     # frozenset() of a frozenset is the same object, whose hash the plan's cache has kept.
     by_kind = frozenset(profile.required_by_kind.get(customer.kind, ()))
     plan = _required_plan(frozenset(profile.required), by_kind, with_category)
-    for path, head, tail, contact_field in plan:
+    for path, contact_field in plan:
         if contact_field is not None:
             # "contacts[].mobile": the first contact must have it.
             contact = customer.primary_contact
@@ -99,10 +98,7 @@ def check_required(customer: Customer, ctx: Context) -> None:
             if not customer.contacts:
                 ctx.report("contacts", ProblemCode.REQUIRED, label_zh="联系人")
             continue
-        value = getattr(customer, head, None)
-        if tail:
-            value = getattr(value, tail, None)
-        if _blank(value) and not ctx.failed(path):
+        if _blank(get_path(customer, path)) and not ctx.failed(path):
             ctx.report(path, ProblemCode.REQUIRED)
     for i, contact in enumerate(customer.contacts):
         if not contact.name and not ctx.failed(f"contacts[{i}].name"):
@@ -135,22 +131,19 @@ def check_lengths(customer: Customer, ctx: Context) -> None:
     for name in _TOP_TEXTS:
         value = getattr(customer, name)
         if value:
-            limit = limits.get(name)
-            if limit is not None and len(value) > limit:
-                _check_length(ctx, limit, name, value)
+            _check_length(ctx, limits.get(name), name, value)
     address = customer.address
     for name, key in _ADDRESS_TEXTS:
         value = getattr(address, name)
         if value:
-            limit = limits.get(key)
-            if limit is not None and len(value) > limit:
-                _check_length(ctx, limit, key, value)
+            _check_length(ctx, limits.get(key), key, value)
     for head, texts in _LIST_TEXTS:
         for i, item in enumerate(getattr(customer, head)):
             for name, key in texts:
                 value = getattr(item, name)
                 if value:
                     limit = limits.get(key)
+                    # The path is written out only for a value over its limit.
                     if limit is not None and len(value) > limit:
                         _check_length(ctx, limit, f"{head}[{i}].{name}", value)
     if customer.credit.grade:
