@@ -91,10 +91,9 @@ class Context:
         nested: dict[str, dict[str, Any]] = {}
         items: dict[str, dict[int, dict[str, Any]]] = {}
         for path, value in fixes.items():
-            head, _, tail = path.partition(".")
-            if head.endswith("]"):  # contacts[0], addresses[1], bank_accounts[2]
-                name, _, number = head[:-1].partition("[")
-                items.setdefault(name, {}).setdefault(int(number), {})[tail] = value
+            head, position, tail = _target(path)
+            if position is not None:
+                items.setdefault(head, {}).setdefault(position, {})[tail] = value
             elif tail:
                 nested.setdefault(head, {})[tail] = value
             else:
@@ -109,6 +108,17 @@ class Context:
         return copy_with(customer, top) if top else customer
 
 
+def _target(path: str) -> tuple[str, int | None, str]:
+    """The customer's attribute a fix path names, the position in it for a list, and the rest:
+    ``contacts[0].mobile`` gives ``("contacts", 0, "mobile")``, ``address.city``
+    ``("address", None, "city")``."""
+    head, _, tail = path.partition(".")
+    if head.endswith("]"):  # contacts[0], addresses[1], bank_accounts[2]
+        name, _, number = head[:-1].partition("[")
+        return name, int(number), tail
+    return head, None, tail
+
+
 def _filled(customer: Customer, fixes: dict[str, Any]) -> Customer:
     """``customer`` with ``fixes`` written into it and into its parts, all of them the parser's own.
 
@@ -116,16 +126,14 @@ def _filled(customer: Customer, fixes: dict[str, Any]) -> Customer:
     phone), unless its class cannot be filled in place and ``fill_own`` gave a copy instead.
     """
     for path, value in fixes.items():
-        head, _, tail = path.partition(".")
+        head, position, tail = _target(path)
         if not tail:
             customer = fill_own(customer, {head: value})
-        elif head.endswith("]"):  # contacts[0], addresses[1], bank_accounts[2]
-            name, _, number = head[:-1].partition("[")
-            items = getattr(customer, name)
-            position = int(number)
+        elif position is not None:
+            items = getattr(customer, head)
             fixed = fill_own(items[position], {tail: value})
             if fixed is not items[position]:
-                customer = fill_own(customer, {name: (*items[:position], fixed, *items[position + 1 :])})
+                customer = fill_own(customer, {head: (*items[:position], fixed, *items[position + 1 :])})
         else:
             part = getattr(customer, head)
             fixed = fill_own(part, {tail: value})
